@@ -1,0 +1,41 @@
+"""memory-harness: a LangMem-style memory library and a harness that measures it.
+
+Public names are loaded on first use, so importing ``harness`` (and running the CLI) stays fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+_EXPORTS: dict[str, str] = {
+    "create_memory_manager": "harness.memory.manager",
+    "Memory": "harness.memory.schemas",
+    "ExtractedMemory": "harness.memory.schemas",
+    "RemoveDoc": "harness.memory.schemas",
+    "MemoryOperation": "harness.memory.schemas",
+    "HarnessError": "harness.errors",
+}
+
+__all__ = ["__version__", *_EXPORTS]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'harness' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
+
+if TYPE_CHECKING:  # pragma: no cover
+    from harness.errors import HarnessError
+    from harness.memory.manager import create_memory_manager
+    from harness.memory.schemas import ExtractedMemory, Memory, MemoryOperation, RemoveDoc

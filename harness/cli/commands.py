@@ -1,0 +1,33 @@
+"""Where each command group plugs into the app. One module per group; each imports its heavy
+dependencies inside the command body."""
+
+from __future__ import annotations
+
+import typer
+
+from harness.errors import NotBuiltYetError
+
+_PLANNED = {
+    "run": "Replay a dataset through a memory manager and record results in DuckDB.",
+    "compare": "Compare runs side by side with paired confidence intervals.",
+    "report": "Render a self-contained HTML report from the results database.",
+    "gate": "Fail a CI job when memory quality regresses.",
+    "optimize": "Improve an instruction template against the harness metric.",
+}
+
+
+def _planned(name: str, help_text: str) -> typer.models.CommandInfo:
+    def command() -> None:
+        raise NotBuiltYetError(f"'harness {name}' is planned but not built yet")
+
+    command.__doc__ = f"{help_text} (planned: not built yet)"
+    return command
+
+
+def register(app: typer.Typer) -> None:
+    for name, help_text in _PLANNED.items():
+        app.command(name=name)(_planned(name, help_text))
+    datasets = typer.Typer(help="Validate, describe and import labeled datasets.", no_args_is_help=True)
+    for verb in ("validate", "stats", "import"):
+        datasets.command(name=verb)(_planned(f"datasets {verb}", f"datasets {verb}"))
+    app.add_typer(datasets, name="datasets")

@@ -1,0 +1,135 @@
+"""The labeled case format (one JSON object per line), as pydantic models.
+
+Field-level rules live here; rules that need the whole case (targets exist at that point of the
+replay, refs defined before use, ...) live in :mod:`harness.data.validate`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Split = Literal["train", "dev", "test"]
+KeyTerm = str | list[str]
+"""A required term, or a list of alternatives of which at least one must occur."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Message(_Strict):
+    id: str
+    role: Literal["user", "assistant", "system"]
+    content: str
+    name: str | None = None
+
+
+class ExistingMemory(_Strict):
+    id: str
+    content: str | dict[str, Any]
+    kind: str | None = Field(default=None, description="Schema name; defaults to the case schema.")
+
+
+class GoldOp(_Strict):
+    """One expected operation.
+
+    ``insert`` carries ``ref`` (a label later ops and queries may point at) and ``content``;
+    ``update`` names its target by ``id`` (a memory in ``existing``) or ``ref`` (an earlier insert)
+    and carries the new ``content``; ``delete`` names its target only.
+    """
+
+    op: Literal["insert", "update", "delete"]
+    id: str | None = None
+    ref: str | None = None
+    content: str | dict[str, Any] | None = None
+    kind: str | None = None
+    optional: bool = False
+    require: list[KeyTerm] = Field(default_factory=list)
+    forbid: list[str] = Field(default_factory=list)
+    source: list[str] = Field(default_factory=list, description="Message ids the fact comes from.")
+
+    @model_validator(mode="after")
+    def _shape(self) -> GoldOp:
+        if self.op == "insert":
+            if self.ref is None:
+                raise ValueError("an insert needs a 'ref' label")
+            if self.id is not None:
+                raise ValueError("an insert takes 'ref', not 'id'")
+            if self.content is None:
+                raise ValueError("an insert needs 'content'")
+        else:
+            if (self.id is None) == (self.ref is None):
+                raise ValueError(f"a {self.op} needs exactly one of 'id' or 'ref' as its target")
+            if self.op == "update" and self.content is None:
+                raise ValueError("an update needs the new 'content'")
+            if self.op == "delete" and (self.content is not None or self.require or self.forbid):
+                raise ValueError("a delete takes no 'content', 'require' or 'forbid'")
+        return self
+
+    @property
+    def target(self) -> str:
+        """The memory this op creates or changes: the insert's ref, else the id or ref named."""
+        return self.ref if self.op == "insert" or self.id is None else self.id  # type: ignore[return-value]
+
+
+class Session(_Strict):
+    """One conversation replayed through the manager, with the ops it should produce.
+
+    ``partial`` marks labels that are not exhaustive (imported benchmarks): they count for recall,
+    but unmatched predictions in the session are not counted as spurious.
+    """
+
+    id: str | None = None
+    messages: list[Message] = Field(min_length=1)
+    expected: list[GoldOp] = Field(default_factory=list)
+    partial: bool = False
+    date: str | None = None
+    metadata: dict[str, Any] = Field(default_factory=dict)
+
+
+class Query(_Strict):
+    """A retrieval question asked after the last session.
+
+    ``relevant`` lists memory ids/refs; ``relevant_messages`` lists message ids, for data whose
+    relevance is known only by evidence turns: a stored memory is then relevant when its
+    provenance includes one of them.
+    """
+
+    id: str | None = None
+    query: str
+    relevant: list[str] = Field(default_factory=list)
+    relevant_messages: list[str] = Field(default_factory=list)
+    answer: str | None = None
+
+    @model_validator(mode="after")
+    def _has_relevance(self) -> Query:
+        if not self.relevant and not self.relevant_messages:
+            raise ValueError("a query needs 'relevant' or 'relevant_messages'")
+        return self
+
+
+class Case(_Strict):
+    id: str
+    tags: list[str] = Field(default_factory=list)
+    schema_: str = Field(default="Memory", alias="schema")
+    existing: list[ExistingMemory] = Field(default_factory=list)
+    sessions: list[Session] = Field(min_length=1)
+    queries: list[Query] = Field(default_factory=list)
+    split: Split | None = None
+    metadata: dict[str, Any] = Field(default_factory=dict)
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class MatcherPair(_Strict):
+    """A labeled pair for calibrating content matchers; ``a`` is the gold side."""
+
+    id: str
+    a: str
+    b: str
+    same: bool
+    require: list[KeyTerm] = Field(default_factory=list)
+    forbid: list[str] = Field(default_factory=list)
+    tags: list[str] = Field(default_factory=list)

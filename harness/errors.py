@@ -1,0 +1,49 @@
+"""One exception tree for the whole project.
+
+The CLI turns every ``HarnessError`` into a clear message and a non-zero exit code; anything
+else is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+
+class HarnessError(Exception):
+    """Root of every error the project raises on purpose."""
+
+
+class ConfigurationError(HarnessError):
+    """A user-supplied option, template, model name or namespace is invalid."""
+
+
+class ModelError(HarnessError):
+    """A model call failed for good (after retries) or the model is unknown."""
+
+    def __init__(self, message: str, *, model: str | None = None, retryable: bool = False):
+        super().__init__(message)
+        self.model = model
+        self.retryable = retryable
+
+
+class InvalidModelOutputError(ModelError):
+    """The model kept returning output that does not validate, even after the repair round."""
+
+
+class DatasetError(HarnessError):
+    """A dataset file is malformed; ``problems`` lists every bad line as ``file:line: field: reason``."""
+
+    def __init__(self, message: str, problems: list[str] | None = None):
+        super().__init__(message)
+        self.problems = problems or []
+
+    def __str__(self) -> str:
+        if not self.problems:
+            return super().__str__()
+        return super().__str__() + "\n" + "\n".join(f"  {p}" for p in self.problems)
+
+
+class StoreError(HarnessError):
+    """The memory store could not complete an operation."""
+
+
+class NotBuiltYetError(HarnessError):
+    """A planned command that does not exist yet."""
