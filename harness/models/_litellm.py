@@ -1,0 +1,119 @@
+"""The one place that imports litellm.
+
+litellm takes seconds to import and, left to its defaults, fetches a price map from the network and
+sends telemetry. Everything in the project reaches it through :func:`litellm_module`, which imports
+it once, switches those off, and registers the project's own providers (``scripted``, ``local``)
+in litellm's custom-provider map so they travel the same code path as hosted providers.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable
+from typing import Any
+
+_lock = threading.RLock()
+_module: Any = None
+_providers: dict[str, Callable[[Any], Any]] = {}
+"""Provider name -> factory building its ``litellm.CustomLLM`` handler from the litellm module."""
+
+BUILTIN_PROVIDERS = ("scripted", "local")
+
+
+def _quiet_environment() -> None:
+    # The bundled price map, not a download; no telemetry.
+    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    os.environ.setdefault("LITELLM_TELEMETRY", "False")
+    os.environ.setdefault("LITELLM_LOG", "ERROR")
+
+
+def litellm_module() -> Any:
+    """Import litellm once (quietly, offline) and return the module."""
+    global _module
+    if _module is not None:
+        return _module
+    with _lock:
+        if _module is None:
+            _quiet_environment()
+            import litellm
+
+            litellm.telemetry = False
+            litellm.suppress_debug_info = True
+            litellm.success_callback = []
+            litellm.failure_callback = []
+            litellm.callbacks = []
+            _module = litellm
+            _register_builtin_providers()
+    return _module
+
+
+def register_provider(name: str, factory: Callable[[Any], Any]) -> None:
+    """Register ``factory(litellm) -> CustomLLM`` as provider ``name`` (idempotent)."""
+    with _lock:
+        _providers[name] = factory
+        if _module is not None:
+            _install(name, factory)
+
+
+def _install(name: str, factory: Callable[[Any], Any]) -> None:
+    litellm = _module
+    if any(item["provider"] == name for item in litellm.custom_provider_map):
+        return
+    handler = factory(litellm)
+    litellm.custom_provider_map = [
+        *litellm.custom_provider_map,
+        {"provider": name, "custom_handler": handler},
+    ]
+    from litellm.utils import custom_llm_setup
+
+    custom_llm_setup()
+
+
+def _register_builtin_providers() -> None:
+    from harness.models import local, scripted
+
+    register_provider("scripted", scripted.make_handler)
+    register_provider("local", local.make_handler)
+    for name, factory in list(_providers.items()):
+        _install(name, factory)
+
+
+def provider_of(model: str) -> str | None:
+    """The provider litellm would route ``model`` to, or None when it cannot tell."""
+    prefix = model.split("/", 1)[0] if "/" in model else ""
+    if prefix in BUILTIN_PROVIDERS:
+        return prefix
+    litellm = litellm_module()
+    try:
+        return litellm.get_llm_provider(model)[1]
+    except Exception:
+        return None
+
+
+def cost_per_token(model: str, input_tokens: int, output_tokens: int) -> float | None:
+    """USD cost from litellm's bundled price map; None when the model is not priced."""
+    if model.split("/", 1)[0] in BUILTIN_PROVIDERS:
+        return None
+    litellm = litellm_module()
+    try:
+        prompt, completion = litellm.cost_per_token(
+            model=model, prompt_tokens=input_tokens, completion_tokens=output_tokens
+        )
+    except Exception:
+        return None
+    return float(prompt) + float(completion)
+
+
+def count_tokens(
+    messages: list[dict[str, Any]] | None = None,
+    tools: list[dict[str, Any]] | None = None,
+    text: str | None = None,
+) -> int:
+    """Tokens as an OpenAI-style model would count them (tokenizer files ship with litellm)."""
+    litellm = litellm_module()
+    if text is not None:
+        return int(litellm.token_counter(model="gpt-4o-mini", text=text))
+    return int(
+        litellm.token_counter(model="gpt-4o-mini", messages=messages or [], tools=tools or None)
+    )
