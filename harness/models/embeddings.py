@@ -1,0 +1,268 @@
+"""Text embeddings: the offline MiniLM default, or any litellm embedding model.
+
+Every embedder returns float32 rows of unit length, so a dot product is a cosine similarity, and
+remembers the vectors of texts it has already seen (a bounded LRU per embedder), so replaying the
+same memories or queries never recomputes them. ``get_embedder(name)`` hands out one shared
+instance per name, which is what makes that cache effective across a run.
+
+Names: ``"minilm"`` (default; all-MiniLM-L6-v2 int8 ONNX, 384 dims, offline) or any litellm
+embedding model such as ``"openai/text-embedding-3-small"``. ``HARNESS_EMBEDDING_MODEL`` changes
+the default.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import threading
+from abc import ABC, abstractmethod
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from harness._async import run_sync
+from harness.errors import ConfigurationError, ModelError
+
+__all__ = [
+    "DEFAULT_EMBEDDER",
+    "Embedder",
+    "LiteLLMEmbedder",
+    "MiniLMEmbedder",
+    "get_embedder",
+    "lancedb_embedding_function",
+]
+
+DEFAULT_EMBEDDER = "minilm"
+_MINILM_ALIASES = frozenset(
+    {"minilm", "all-minilm-l6-v2", "sentence-transformers/all-minilm-l6-v2"}
+)
+_KNOWN_DIMS = {
+    "text-embedding-3-small": 1536,
+    "text-embedding-3-large": 3072,
+    "text-embedding-ada-002": 1536,
+}
+
+
+@dataclass
+class _Plan:
+    """Which of the requested texts still need computing (each unique text once)."""
+
+    texts: list[str]
+    found: dict[str, np.ndarray]
+    missing: list[str]
+
+
+class Embedder(ABC):
+    """Turns texts into L2-normalised float32 vectors, caching by text within the process."""
+
+    def __init__(self, name: str, *, cache_size: int = 16_384) -> None:
+        self.name = name
+        self.cache_size = cache_size
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cache_lock = threading.Lock()
+        self.hits = 0
+        self.computed = 0
+
+    @property
+    @abstractmethod
+    def dims(self) -> int:
+        """Length of every vector this embedder returns."""
+
+    @abstractmethod
+    async def _acompute(self, texts: list[str]) -> np.ndarray:
+        """Embed ``texts`` (unique, not cached) as an ``(n, dims)`` float32 array."""
+
+    async def aembed(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed ``texts`` as an ``(n, dims)`` float32 array with unit-length rows."""
+        plan = self._plan(texts)
+        vectors = await self._acompute(plan.missing) if plan.missing else None
+        return self._finish(plan, vectors)
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Sync twin of :meth:`aembed`."""
+        return run_sync(self.aembed(texts))
+
+    def _plan(self, texts: Sequence[str]) -> _Plan:
+        checked = _check_texts(texts)
+        found: dict[str, np.ndarray] = {}
+        missing: dict[str, None] = {}  # ordered set
+        with self._cache_lock:
+            for text in checked:
+                if text in found or text in missing:
+                    continue
+                vector = self._cache.get(text)
+                if vector is None:
+                    missing[text] = None
+                    continue
+                self._cache.move_to_end(text)
+                found[text] = vector
+            self.hits += len(found)
+        return _Plan(checked, found, list(missing))
+
+    def _finish(self, plan: _Plan, vectors: np.ndarray | None) -> np.ndarray:
+        found = plan.found
+        if vectors is not None:
+            vectors = _normalise(np.asarray(vectors, dtype=np.float32))
+            if vectors.shape != (len(plan.missing), self.dims):
+                raise ModelError(
+                    f"embedder {self.name!r} returned shape {vectors.shape}, expected "
+                    f"({len(plan.missing)}, {self.dims})",
+                    model=self.name,
+                )
+            vectors.setflags(write=False)
+            new = dict(zip(plan.missing, vectors, strict=True))
+            self._remember(new)
+            found = {**found, **new}
+        if not plan.texts:
+            return np.zeros((0, self.dims), dtype=np.float32)
+        return np.stack([found[text] for text in plan.texts])
+
+    def _remember(self, new: dict[str, np.ndarray]) -> None:
+        with self._cache_lock:
+            self.computed += len(new)
+            for text, vector in new.items():
+                self._cache[text] = vector
+                self._cache.move_to_end(text)
+            while len(self._cache) > self.cache_size:
+                self._cache.popitem(last=False)
+
+    def clear_cache(self) -> None:
+        """Forget every cached vector (the counters are kept)."""
+        with self._cache_lock:
+            self._cache.clear()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(name={self.name!r})"
+
+
+class MiniLMEmbedder(Embedder):
+    """all-MiniLM-L6-v2 (int8 ONNX), computed locally; the model loads on first use."""
+
+    def __init__(self, name: str = DEFAULT_EMBEDDER, *, batch_size: int = 64, **kwargs: Any):
+        super().__init__(name, **kwargs)
+        from harness.models._onnx_minilm import MiniLMRuntime
+
+        self._runtime = MiniLMRuntime(batch_size=batch_size)
+
+    @property
+    def dims(self) -> int:
+        from harness.models._onnx_minilm import DIMS
+
+        return DIMS
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        # CPU-bound and local: computed in the calling thread; the async twin offloads it.
+        plan = self._plan(texts)
+        return self._finish(plan, self._runtime.encode(plan.missing) if plan.missing else None)
+
+    async def aembed(self, texts: Sequence[str]) -> np.ndarray:
+        return await asyncio.to_thread(self.embed, texts)
+
+    async def _acompute(self, texts: list[str]) -> np.ndarray:
+        return await asyncio.to_thread(self._runtime.encode, texts)
+
+
+class LiteLLMEmbedder(Embedder):
+    """Any embedding model litellm can reach, called in batches through ``litellm.aembedding``."""
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        dims: int | None = None,
+        batch_size: int = 256,
+        params: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(name, **kwargs)
+        self.batch_size = batch_size
+        self.params = dict(params or {})
+        self._dims = dims if dims is not None else _KNOWN_DIMS.get(name.rsplit("/", 1)[-1])
+
+    @property
+    def dims(self) -> int:
+        if self._dims is None:  # unknown model: ask it once
+            self._dims = int(run_sync(self._acompute(["dimension probe"])).shape[1])
+        return self._dims
+
+    async def _acompute(self, texts: list[str]) -> np.ndarray:
+        from harness.models._litellm import litellm_module
+
+        litellm = litellm_module()
+        rows: list[list[float]] = []
+        for start in range(0, len(texts), self.batch_size):
+            batch = texts[start : start + self.batch_size]
+            try:
+                response = await litellm.aembedding(model=self.name, input=batch, **self.params)
+            except Exception as exc:
+                raise ModelError(
+                    f"embedding call to {self.name!r} failed: {exc}", model=self.name
+                ) from exc
+            data = sorted(response.data, key=lambda d: _field(d, "index"))
+            rows.extend(_field(d, "embedding") for d in data)
+        vectors = np.asarray(rows, dtype=np.float32)
+        if self._dims is None and vectors.ndim == 2:
+            self._dims = vectors.shape[1]
+        return vectors
+
+
+def _field(item: Any, name: str) -> Any:
+    return item[name] if isinstance(item, dict) else getattr(item, name)
+
+
+def _check_texts(texts: Sequence[str]) -> list[str]:
+    if isinstance(texts, str):
+        raise TypeError("embed() takes a list of strings, not a single string")
+    checked = list(texts)
+    for i, text in enumerate(checked):
+        if not isinstance(text, str):
+            raise TypeError(f"embed() text #{i} is {type(text).__name__}, expected str")
+    return checked
+
+
+def _normalise(vectors: np.ndarray) -> np.ndarray:
+    if vectors.ndim != 2:
+        return vectors
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return (vectors / np.clip(norms, 1e-12, None)).astype(np.float32)
+
+
+_shared: dict[str, Embedder] = {}
+_shared_lock = threading.Lock()
+
+
+def get_embedder(name: str | None = None) -> Embedder:
+    """The shared embedder for ``name`` (default ``"minilm"``, or ``HARNESS_EMBEDDING_MODEL``)."""
+    name = name or os.environ.get("HARNESS_EMBEDDING_MODEL") or DEFAULT_EMBEDDER
+    with _shared_lock:
+        embedder = _shared.get(name)
+        if embedder is None:
+            embedder = _shared[name] = _build(name)
+        return embedder
+
+
+def _build(name: str) -> Embedder:
+    if name.lower() in _MINILM_ALIASES:
+        return MiniLMEmbedder(name)
+    if "/" in name:
+        return LiteLLMEmbedder(name)
+    raise ConfigurationError(
+        f"unknown embedder {name!r}: use 'minilm' or a litellm model such as "
+        "'openai/text-embedding-3-small'"
+    )
+
+
+def lancedb_embedding_function(name: str | None = None) -> Any:
+    """A LanceDB embedding function (registry key ``"harness-minilm"``) backed by ``name``.
+
+    Use it in a ``LanceModel`` schema with ``SourceField()``/``VectorField()`` so a table embeds
+    text on write and embeds query strings on search. Importing LanceDB happens here, not before.
+    """
+    from lancedb.embeddings import get_registry
+
+    from harness.models._lance_embedding import REGISTRY_KEY
+
+    return get_registry().get(REGISTRY_KEY).create(model=name or DEFAULT_EMBEDDER)
