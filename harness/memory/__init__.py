@@ -1,1 +1,38 @@
+"""The memory library: schemas, the memory manager and friends.
 
+Names load on first use, so importing this package stays cheap.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_EXPORTS: dict[str, str] = {
+    "DEFAULT_INSTRUCTIONS": "harness.memory.manager",
+    "ExtractionResult": "harness.memory.manager",
+    "MemoryManager": "harness.memory.manager",
+    "MemoryState": "harness.memory.manager",
+    "create_memory_manager": "harness.memory.manager",
+    "ExtractedMemory": "harness.memory.schemas",
+    "Memory": "harness.memory.schemas",
+    "MemoryOperation": "harness.memory.schemas",
+    "RejectedCall": "harness.memory.schemas",
+    "RemoveDoc": "harness.memory.schemas",
+    "memory_text": "harness.memory.schemas",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'harness.memory' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
