@@ -61,7 +61,10 @@ class GoldOp(_Strict):
                 raise ValueError("an insert needs 'content'")
         else:
             if (self.id is None) == (self.ref is None):
-                raise ValueError(f"a {self.op} needs exactly one of 'id' or 'ref' as its target")
+                article = "an" if self.op == "update" else "a"
+                raise ValueError(
+                    f"{article} {self.op} needs exactly one of 'id' or 'ref' as its target"
+                )
             if self.op == "update" and self.content is None:
                 raise ValueError("an update needs the new 'content'")
             if self.op == "delete" and (self.content is not None or self.require or self.forbid):
@@ -102,6 +105,7 @@ class Query(_Strict):
     relevant: list[str] = Field(default_factory=list)
     relevant_messages: list[str] = Field(default_factory=list)
     answer: str | None = None
+    metadata: dict[str, Any] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _has_relevance(self) -> Query:
@@ -133,3 +137,16 @@ class MatcherPair(_Strict):
     require: list[KeyTerm] = Field(default_factory=list)
     forbid: list[str] = Field(default_factory=list)
     tags: list[str] = Field(default_factory=list)
+
+
+class DatasetHeader(_Strict):
+    """The optional first line of a case file: ``{"header": {...}}``.
+
+    ``schemas`` maps a schema name to a JSON Schema (an object with ``properties``) that cases may
+    name in ``schema``/``kind`` besides the built-in ``Memory`` and the ``SCHEMAS`` of a
+    ``schemas.py`` beside the file.
+    """
+
+    schemas: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    description: str | None = None
+    metadata: dict[str, Any] = Field(default_factory=dict)
