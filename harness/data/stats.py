@@ -7,7 +7,7 @@ from collections import Counter
 from pydantic import BaseModel, Field
 
 from harness.data.load import Dataset
-from harness.data.pairs import PairSet
+from harness.data.pairs import PairSet, key_terms_accept
 
 
 class DatasetStats(BaseModel):
@@ -47,6 +47,13 @@ class PairStats(BaseModel):
     same: int
     different: int
     with_key_terms: int
+    same_rejected_by_key_terms: int = Field(
+        description="Pairs labeled same whose b fails a's key terms: misses a key-term matcher "
+        "cannot avoid."
+    )
+    different_caught_by_key_terms: int = Field(
+        description="Pairs labeled different whose b fails a's key terms."
+    )
     tags: dict[str, int]
 
 
@@ -108,5 +115,9 @@ def pair_stats(pairs: PairSet) -> PairStats:
         same=same,
         different=len(pairs) - same,
         with_key_terms=sum(bool(pair.require or pair.forbid) for pair in pairs),
+        same_rejected_by_key_terms=sum(pair.same and not key_terms_accept(pair) for pair in pairs),
+        different_caught_by_key_terms=sum(
+            not pair.same and not key_terms_accept(pair) for pair in pairs
+        ),
         tags=dict(sorted(tags.items(), key=lambda kv: (-kv[1], kv[0]))),
     )

@@ -1,0 +1,37 @@
+"""Converters from public long-term-memory benchmarks to the case format.
+
+The benchmark files are never shipped or downloaded: point an importer at a copy you have.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+_EXPORTS: dict[str, str] = {
+    "ImportResult": "harness.data.importers._common",
+    "write_cases": "harness.data.importers._common",
+    "import_locomo": "harness.data.importers.locomo",
+    "import_longmemeval": "harness.data.importers.longmemeval",
+}
+
+__all__ = ["ImportResult", "import_locomo", "import_longmemeval", "write_cases"]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'harness.data.importers' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
+
+if TYPE_CHECKING:  # pragma: no cover
+    from harness.data.importers._common import ImportResult, write_cases
+    from harness.data.importers.locomo import import_locomo
+    from harness.data.importers.longmemeval import import_longmemeval

@@ -1,0 +1,166 @@
+"""LongMemEval (``longmemeval_s/m/oracle.json``) -> cases: one case per question.
+
+- The haystack sessions are replayed in date order (``haystack_dates``, e.g.
+  ``2023/05/20 (Sat) 02:21``; ties keep the file order). Session ids are the haystack ids, message
+  ids are ``<session_id>:<turn_index>`` (the turn's position in its original session).
+- Sessions carry no memory labels, so all are ``partial``: nothing is counted as spurious.
+- The question becomes one query. Its ``relevant_messages`` are the turns marked ``has_answer``;
+  an answer session (``answer_session_ids``) with no marked turn contributes all its turns, so
+  session-level evidence is never lost. ``answer``, ``question_type``, ``question_date`` and
+  ``answer_session_ids`` are kept in the query metadata.
+- A question with no evidence at all (abstention questions ``*_abs`` may have none) keeps its case
+  but gets no query; a warning says so.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from harness.data.importers._common import (
+    ImportResult,
+    as_records,
+    read_json,
+    require_keys,
+    unique_id,
+)
+from harness.data.models import Case, Message, Query, Session
+from harness.errors import DatasetError
+
+_KEYS = (
+    "question_id",
+    "question",
+    "answer",
+    "haystack_session_ids",
+    "haystack_dates",
+    "haystack_sessions",
+)
+_WEEKDAY = re.compile(r"\s*\([A-Za-z]{3}\)\s*")
+
+
+def import_longmemeval(source: str | Path) -> ImportResult:
+    """Convert a LongMemEval JSON file into cases (validated when written by ``write_cases``)."""
+    path = Path(source)
+    result = ImportResult(cases=[])
+    taken: set[str] = set()
+    for index, record in enumerate(as_records(read_json(path), path, "LongMemEval question")):
+        where = f"{path}: item {index} ({record.get('question_id', '?')})"
+        require_keys(record, _KEYS, where)
+        case_id = unique_id(f"lme-{record['question_id']}", taken)
+        result.cases.append(_case(record, case_id, where, result.warnings))
+    return result
+
+
+def _case(record: dict[str, Any], case_id: str, where: str, warnings: list[str]) -> Case:
+    ids, dates, sessions = (
+        record["haystack_session_ids"],
+        record["haystack_dates"],
+        record["haystack_sessions"],
+    )
+    if not (isinstance(ids, list) and isinstance(dates, list) and isinstance(sessions, list)):
+        raise DatasetError(f"{where}: haystack_* fields must be lists")
+    if not len(ids) == len(dates) == len(sessions):
+        raise DatasetError(
+            f"{where}: haystack_session_ids, haystack_dates and haystack_sessions differ in "
+            f"length ({len(ids)}, {len(dates)}, {len(sessions)})"
+        )
+    order = sorted(range(len(ids)), key=lambda i: _parse_date(dates[i], f"{where} session {i}"))
+    taken: set[str] = set()
+    replayed: list[Session] = []
+    marked: dict[str, list[str]] = {}
+    for position in order:
+        converted = _session(str(ids[position]), dates[position], sessions[position], taken, where)
+        if converted is not None:
+            replayed.append(converted[0])
+            marked[converted[0].id or ""] = converted[1]
+    if not replayed:
+        raise DatasetError(f"{where}: no session has any turn")
+    question_type = str(record.get("question_type") or "unknown")
+    tags = ["longmemeval", question_type]
+    if str(record["question_id"]).endswith("_abs"):
+        tags.append("abstention")
+    query = _query(record, replayed, marked, question_type)
+    if query is None:
+        warnings.append(f"{case_id}: no evidence turns or sessions; the case has no query")
+    return Case(
+        id=case_id,
+        tags=tags,
+        sessions=replayed,
+        queries=[query] if query else [],
+        metadata={"source": "longmemeval", "question_id": str(record["question_id"])},
+    )
+
+
+def _session(
+    wanted_id: str, raw_date: Any, turns: Any, taken: set[str], where: str
+) -> tuple[Session, list[str]] | None:
+    """The session and the ids of its turns marked ``has_answer`` (``None`` when it is empty)."""
+    if not isinstance(turns, list):
+        raise DatasetError(f"{where}: session '{wanted_id}' is not a list of turns")
+    session_id = unique_id(wanted_id, taken)
+    messages = []
+    marked = []
+    for index, turn in enumerate(turns):
+        if not isinstance(turn, dict) or turn.get("role") not in ("user", "assistant"):
+            raise DatasetError(
+                f"{where}: session '{wanted_id}' turn {index} needs role 'user' or 'assistant'"
+            )
+        message_id = f"{session_id}:{index}"
+        content = str(turn.get("content", ""))
+        messages.append(Message(id=message_id, role=turn["role"], content=content))
+        if turn.get("has_answer") is True:
+            marked.append(message_id)
+    if not messages:
+        return None
+    session = Session(
+        id=session_id,
+        messages=messages,
+        partial=True,
+        date=_parse_date(raw_date, where).isoformat(timespec="minutes"),
+        metadata={"date": raw_date},
+    )
+    return session, marked
+
+
+def _query(
+    record: dict[str, Any],
+    sessions: list[Session],
+    marked: dict[str, list[str]],
+    question_type: str,
+) -> Query | None:
+    answer_sessions = {str(s) for s in record.get("answer_session_ids") or []}
+    evidence: list[str] = []
+    for session in sessions:
+        turns = marked.get(session.id or "", [])
+        if turns:
+            evidence.extend(turns)
+        elif session.id in answer_sessions:
+            evidence.extend(message.id for message in session.messages)
+    if not evidence:
+        return None
+    metadata = {
+        "question_type": question_type,
+        "question_date": record.get("question_date"),
+        "answer_session_ids": sorted(answer_sessions),
+    }
+    return Query(
+        id=str(record["question_id"]),
+        query=str(record["question"]),
+        relevant_messages=evidence,
+        answer=str(record["answer"]),
+        metadata={k: v for k, v in metadata.items() if v is not None},
+    )
+
+
+def _parse_date(raw: Any, where: str) -> datetime:
+    text = _WEEKDAY.sub(" ", str(raw)).strip()
+    for pattern in ("%Y/%m/%d %H:%M", "%Y/%m/%d", "%Y-%m-%d %H:%M", "%Y-%m-%d"):
+        try:
+            return datetime.strptime(text, pattern)
+        except ValueError:
+            continue
+    raise DatasetError(
+        f"{where}: cannot read the date {raw!r} (expected e.g. '2023/05/20 (Sat) 02:21')"
+    )
