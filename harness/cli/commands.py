@@ -27,7 +27,6 @@ def _planned(name: str, help_text: str) -> typer.models.CommandInfo:
 def register(app: typer.Typer) -> None:
     for name, help_text in _PLANNED.items():
         app.command(name=name)(_planned(name, help_text))
-    datasets = typer.Typer(help="Validate, describe and import labeled datasets.", no_args_is_help=True)
-    for verb in ("validate", "stats", "import"):
-        datasets.command(name=verb)(_planned(f"datasets {verb}", f"datasets {verb}"))
-    app.add_typer(datasets, name="datasets")
+    from harness.cli import datasets
+
+    app.add_typer(datasets.app, name="datasets")

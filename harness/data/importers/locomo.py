@@ -58,7 +58,7 @@ def _case(record: dict[str, Any], case_id: str, where: str, warnings: list[str])
         raise DatasetError(f"{where}: no non-empty 'session_N' lists")
     message_ids: set[str] = set()
     sessions = [
-        _session(conversation, events, number, message_ids, warnings, case_id) for number in numbers
+        _session(conversation, events, number, message_ids, warnings, where) for number in numbers
     ]
     queries = _queries(record.get("qa", []), message_ids, case_id, warnings)
     metadata = {
@@ -82,11 +82,11 @@ def _session(
     number: int,
     message_ids: set[str],
     warnings: list[str],
-    case_id: str,
+    item: str,
 ) -> Session:
     messages = []
     for turn_index, turn in enumerate(conversation[f"session_{number}"]):
-        where = f"{case_id} session_{number}[{turn_index}]"
+        where = f"{item} session_{number}[{turn_index}]"
         if not isinstance(turn, dict) or "text" not in turn:
             raise DatasetError(f"{where}: a turn needs 'speaker', 'dia_id' and 'text'")
         wanted = str(turn.get("dia_id") or f"D{number}:{turn_index + 1}")
