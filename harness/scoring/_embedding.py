@@ -1,0 +1,55 @@
+"""The embedding matcher: cosine similarity of the two texts' embeddings.
+
+Cosine alone cannot tell a changed value from a paraphrase (hard negatives are often *more*
+similar than paraphrases), which is why the default matcher pairs it with key terms.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from harness.scoring.matchers import Matcher
+
+
+class EmbeddingMatcher(Matcher):
+    """Cosine similarity between L2-normalised embeddings.
+
+    Each batch embeds its distinct texts in one call; the embedder keeps the vectors of texts it
+    has seen, so a memory that recurs across sessions or cases is embedded once.
+    """
+
+    name = "embedding"
+    default_threshold = 0.7
+
+    def __init__(
+        self, *, embedder: Any = None, threshold: float | None = None, key_terms: bool = True
+    ) -> None:
+        super().__init__(threshold=threshold, key_terms=key_terms)
+        self._embedder = embedder
+
+    @property
+    def embedder(self) -> Any:
+        """The embedder (default: the shared :func:`~harness.models.embeddings.get_embedder`)."""
+        if self._embedder is None:
+            from harness.models.embeddings import get_embedder
+
+            self._embedder = get_embedder()
+        return self._embedder
+
+    @property
+    def description(self) -> dict[str, Any]:
+        return {**super().description, "embedder": getattr(self.embedder, "name", None)}
+
+    async def asimilarities(self, pairs: Sequence[tuple[str, str]]) -> list[float]:
+        import numpy as np
+
+        if not pairs:
+            return []
+        texts = list(dict.fromkeys(text for pair in pairs for text in pair))
+        vectors = np.asarray(await self.embedder.aembed(texts), dtype=np.float32)
+        row = {text: i for i, text in enumerate(texts)}
+        left = vectors[[row[a] for a, _ in pairs]]
+        right = vectors[[row[b] for _, b in pairs]]
+        cosine = np.einsum("ij,ij->i", left, right)
+        return [float(value) for value in np.clip(cosine, -1.0, 1.0)]

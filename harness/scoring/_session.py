@@ -1,0 +1,264 @@
+"""The bookkeeping behind :func:`harness.scoring.ops.match_session` (rules documented there)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+
+from harness.data.models import GoldOp
+from harness.memory.schemas import MemoryOperation, memory_text
+from harness.scoring._assign import match_accepted
+from harness.scoring.matchers import GoldSide, Judgement
+from harness.scoring.outcomes import CONFUSIONS, OP_TYPES, OpOutcome, Outcome, SessionScore
+
+Judge = Callable[[GoldSide, str], Judgement]
+"""Looks up the verdict on one (gold side, predicted text) pair."""
+
+
+def gold_side(op: GoldOp) -> GoldSide:
+    return GoldSide.of(memory_text(op.content), op.require, op.forbid)
+
+
+def text_of(op: MemoryOperation) -> str:
+    return memory_text(op.after)
+
+
+class _Session:
+    """Mutable bookkeeping of one match; one per call of :func:`run_match`."""
+
+    def __init__(self, gold_ops, predicted, id_map, judge, partial):
+        self.gold_ops: Sequence[GoldOp] = gold_ops
+        self.predicted = [(i, op) for i, op in enumerate(predicted) if op.op != "none"]
+        self.id_map = dict(id_map)
+        self.judge: Judge = judge
+        self.partial = partial
+        self.gold: dict[int, OpOutcome] = {}
+        self.pred: dict[int, OpOutcome] = {}
+
+    def free(self, kind: str) -> list[tuple[int, MemoryOperation]]:
+        return [(i, op) for i, op in self.predicted if op.op == kind and i not in self.pred]
+
+    def target(self, op: GoldOp) -> str | None:
+        return self.id_map.get(op.target, op.target if op.id is not None else None)
+
+    def link(
+        self,
+        g: int,
+        p: int,
+        outcome: Outcome,
+        reason: str,
+        judgement: Judgement | None = None,
+    ) -> None:
+        gold_op, (_, pred_op) = self.gold_ops[g], self._pred(p)
+        matched = outcome == "matched"
+        if matched and gold_op.optional:
+            outcome = "optional_matched"
+        common = {
+            "similarity": judgement.similarity if judgement else None,
+            "key_terms": judgement.key_terms if judgement else None,
+        }
+        self.gold[g] = OpOutcome(
+            side="gold",
+            op=gold_op.op,
+            index=g,
+            id=gold_op.target,
+            outcome=outcome,
+            reason=reason,
+            counted=outcome != "optional_matched",
+            text=_gold_text(gold_op),
+            target=self.target(gold_op),
+            optional=gold_op.optional,
+            partner=p,
+            partner_id=pred_op.id,
+            **common,
+        )
+        self.pred[p] = OpOutcome(
+            side="predicted",
+            op=pred_op.op,
+            index=p,
+            id=pred_op.id,
+            outcome=outcome,
+            reason=reason,
+            counted=outcome != "optional_matched",
+            text=_pred_text(pred_op),
+            partner=g,
+            partner_id=gold_op.target,
+            **common,
+        )
+
+    def _pred(self, p: int) -> tuple[int, MemoryOperation]:
+        return next(item for item in self.predicted if item[0] == p)
+
+    def best(self, g: int, candidates: list[tuple[int, MemoryOperation]]):
+        """The accepted candidate with the highest similarity (first on ties), else None."""
+        side = gold_side(self.gold_ops[g])
+        best = None
+        for p, op in candidates:
+            verdict = self.judge(side, text_of(op))
+            if verdict.accepted and (best is None or _sim(verdict) > _sim(best[1])):
+                best = (p, verdict)
+        return best
+
+
+def _sim(judgement: Judgement) -> float:
+    return -1.0 if judgement.similarity is None else judgement.similarity
+
+
+def _gold_text(op: GoldOp) -> str | None:
+    return None if op.content is None else memory_text(op.content)
+
+
+def _pred_text(op: MemoryOperation) -> str | None:
+    return None if op.after is None else memory_text(op.after)
+
+
+def run_match(
+    gold_ops: Sequence[GoldOp],
+    predicted: Sequence[MemoryOperation],
+    id_map: Mapping[str, str],
+    judge: Judge,
+    partial: bool,
+    session: int,
+) -> SessionScore:
+    state = _Session(gold_ops, predicted, id_map, judge, partial)
+    _match_inserts(state)
+    _match_targets(state)
+    _explain_updates(state)
+    _close(state)
+    return _finish(state, session)
+
+
+def _match_inserts(state: _Session) -> None:
+    gold = [(g, op) for g, op in enumerate(state.gold_ops) if op.op == "insert"]
+    preds = state.free("insert")
+    if not gold or not preds:
+        return
+    verdicts = [[state.judge(gold_side(op), text_of(p_op)) for _, p_op in preds] for _, op in gold]
+    sims = [[v.similarity if v.accepted else None for v in row] for row in verdicts]
+    pairs = match_accepted(sims, [not op.optional for _, op in gold])
+    for row, col in pairs.items():
+        g, p = gold[row][0], preds[col][0]
+        state.id_map[gold[row][1].target] = preds[col][1].id
+        verdict = verdicts[row][col]
+        state.link(g, p, "matched", f"insert matched by content: {verdict.reason()}", verdict)
+
+
+def _match_targets(state: _Session) -> None:
+    for g, op in enumerate(state.gold_ops):
+        if op.op == "insert":
+            continue
+        target = state.target(op)
+        same = [(p, pop) for p, pop in state.free(op.op) if target is not None and pop.id == target]
+        if op.op == "delete":
+            if same:
+                state.link(g, same[0][0], "matched", f"delete of {target!r} matched")
+            continue
+        best = state.best(g, same)
+        if best is not None:
+            reason = f"update of {target!r} matched: {best[1].reason()}"
+            state.link(g, best[0], "matched", reason, best[1])
+
+
+def _explain_updates(state: _Session) -> None:
+    for g, op in enumerate(state.gold_ops):
+        if op.op != "update" or op.optional or g in state.gold:
+            continue
+        target = state.target(op)
+        side = gold_side(op)
+        same = [(p, pop) for p, pop in state.free("update") if target and pop.id == target]
+        if same:
+            verdict = state.judge(side, text_of(same[0][1]))
+            reason = f"{target!r} was updated with the wrong content: {verdict.reason()}"
+            state.link(g, same[0][0], "wrong_content", reason, verdict)
+            continue
+        deleted = [(p, pop) for p, pop in state.free("delete") if target and pop.id == target]
+        if deleted:
+            reason = f"{target!r} was deleted instead of updated"
+            state.link(g, deleted[0][0], "delete_instead_of_update", reason)
+            continue
+        best = state.best(g, state.free("insert"))
+        if best is not None:
+            reason = f"a new memory was inserted instead of updating {target!r}: {best[1].reason()}"
+            state.link(g, best[0], "duplicate_instead_of_update", reason, best[1])
+            continue
+        best = state.best(g, state.free("update"))
+        if best is not None:
+            pid = state._pred(best[0])[1].id
+            reason = f"{pid!r} was updated instead of {target!r}: {best[1].reason()}"
+            state.link(g, best[0], "wrong_target_update", reason, best[1])
+
+
+def _close(state: _Session) -> None:
+    for g, op in enumerate(state.gold_ops):
+        if g in state.gold:
+            continue
+        outcome: Outcome = "optional_unmatched" if op.optional else "missed"
+        state.gold[g] = OpOutcome(
+            side="gold",
+            op=op.op,
+            index=g,
+            id=op.target,
+            outcome=outcome,
+            reason=_missed_reason(state, op),
+            counted=not op.optional,
+            text=_gold_text(op),
+            target=state.target(op),
+            optional=op.optional,
+        )
+    for p, op in state.predicted:
+        if p in state.pred:
+            continue
+        outcome = "unlabeled" if state.partial else "spurious"
+        reason = (
+            "no gold op in this partially labeled session matches it (not counted)"
+            if state.partial
+            else "no gold op matches it"
+        )
+        state.pred[p] = OpOutcome(
+            side="predicted",
+            op=op.op,
+            index=p,
+            id=op.id,
+            outcome=outcome,
+            reason=reason,
+            counted=not state.partial,
+            text=_pred_text(op),
+        )
+
+
+def _missed_reason(state: _Session, op: GoldOp) -> str:
+    prefix = "optional op not produced (not counted)" if op.optional else "not produced"
+    if op.op == "insert":
+        return f"{prefix}: no predicted insert states this content"
+    target = state.target(op)
+    if target is None:
+        return (
+            f"{prefix}: target {op.target!r} has no predicted memory (its insert was not matched)"
+        )
+    return f"{prefix}: no predicted {op.op} of {target!r}"
+
+
+def _finish(state: _Session, session: int) -> SessionScore:
+    counts = {f"{t}_{k}": 0 for t in OP_TYPES for k in ("tp", "fp", "fn")}
+    counts.update({name: 0 for name in CONFUSIONS})
+    gold = [state.gold[g] for g in sorted(state.gold)]
+    pred = [state.pred[p] for p in sorted(state.pred)]
+    for item in gold:
+        if not item.counted:
+            continue
+        counts[f"{item.op}_{'tp' if item.outcome == 'matched' else 'fn'}"] += 1
+        if item.outcome != "matched":
+            counts[item.outcome] += 1
+    for item in pred:
+        if item.counted and item.outcome != "matched":
+            counts[f"{item.op}_fp"] += 1
+            if item.outcome == "spurious":
+                counts["spurious"] += 1
+    return SessionScore(
+        session=session,
+        partial=state.partial,
+        nothing_expected=not state.gold_ops and not state.partial,
+        gold=gold,
+        predicted=pred,
+        id_map=state.id_map,
+        counts=counts,
+    )

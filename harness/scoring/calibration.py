@@ -1,0 +1,287 @@
+"""How well a matcher separates same-fact pairs from hard negatives, and its best threshold.
+
+:func:`evaluate` scores a matcher on labeled pairs (``a`` = gold side with its key terms, ``b`` =
+prediction, ``same`` = label); :func:`calibrate` picks the threshold that maximises accuracy.
+``harness matchers calibrate`` writes the result for every offline matcher to the committed
+``calibration.json`` beside this module, which :func:`~harness.scoring.matchers.get_matcher`
+reads. A test re-calibrates on the shipped pairs, so the stored numbers cannot go stale.
+
+Threshold choice: accuracy only changes at observed similarities, so the candidates are the
+intervals between consecutive distinct scores. Of the maximal-accuracy intervals, the lowest run
+of adjacent ones wins and the threshold is the midpoint of that run (clipped to the observed
+scores at the open ends), which keeps the largest margin on both sides and is deterministic.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections.abc import Sequence
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from harness._async import run_sync
+from harness.data.models import MatcherPair
+from harness.scoring.keyterms import check_key_terms
+from harness.scoring.matchers import GoldSide, Matcher
+
+CALIBRATION_ENV = "HARNESS_CALIBRATION"
+CALIBRATION_FILE = "calibration.json"
+CALIBRATED = ("exact", "token_f1", "embedding")
+"""Matchers ``harness matchers calibrate`` handles (``llm`` needs a model; threshold 0.5)."""
+FIXED_THRESHOLDS = {"exact": 1.0, "llm": 0.5}
+"""Matchers whose threshold is part of their definition and is not tuned."""
+
+
+class TagAccuracy(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    n: int
+    accuracy: float
+
+
+class MatcherReport(BaseModel):
+    """A matcher's verdicts on a pair set; "positive" means judged the same fact.
+
+    ``precision``/``recall``/``f1`` are None when their denominator is zero.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    matcher: str
+    threshold: float
+    key_terms: bool
+    n: int
+    accuracy: float
+    precision: float | None
+    recall: float | None
+    f1: float | None
+    tp: int
+    fp: int
+    tn: int
+    fn: int
+    per_tag: dict[str, TagAccuracy]
+    errors: list[str]
+    """Ids of the misjudged pairs."""
+
+
+def _ratio(num: int, den: int) -> float | None:
+    return num / den if den else None
+
+
+def report(
+    matcher: str,
+    pairs: Sequence[MatcherPair],
+    accepted: Sequence[bool],
+    *,
+    threshold: float,
+    key_terms: bool,
+) -> MatcherReport:
+    """Confusion counts, accuracy, P/R/F1 and per-tag accuracy of ``accepted`` against labels."""
+    tp = sum(a and p.same for p, a in zip(pairs, accepted, strict=True))
+    fp = sum(a and not p.same for p, a in zip(pairs, accepted, strict=True))
+    fn = sum(not a and p.same for p, a in zip(pairs, accepted, strict=True))
+    tn = len(pairs) - tp - fp - fn
+    tags: dict[str, list[bool]] = {}
+    for pair, verdict in zip(pairs, accepted, strict=True):
+        for tag in pair.tags:
+            tags.setdefault(tag, []).append(verdict == pair.same)
+    return MatcherReport(
+        matcher=matcher,
+        threshold=threshold,
+        key_terms=key_terms,
+        n=len(pairs),
+        accuracy=(tp + tn) / len(pairs) if pairs else math.nan,
+        precision=_ratio(tp, tp + fp),
+        recall=_ratio(tp, tp + fn),
+        f1=_ratio(2 * tp, 2 * tp + fp + fn),
+        tp=tp,
+        fp=fp,
+        tn=tn,
+        fn=fn,
+        per_tag={
+            tag: TagAccuracy(n=len(hits), accuracy=sum(hits) / len(hits))
+            for tag, hits in sorted(tags.items())
+        },
+        errors=[p.id for p, a in zip(pairs, accepted, strict=True) if a != p.same],
+    )
+
+
+async def _scores(matcher: Matcher, pairs: Sequence[MatcherPair]) -> tuple[list[float], list[bool]]:
+    """Similarity of every pair (with the matcher's key terms off) and the key-term verdicts."""
+    sims = await matcher.with_options(key_terms=False).asimilarities([(p.a, p.b) for p in pairs])
+    gates = [check_key_terms(p.b, p.require, p.forbid).ok for p in pairs]
+    return sims, gates
+
+
+async def aevaluate(matcher: Matcher, pairs: Sequence[MatcherPair]) -> MatcherReport:
+    """Score ``matcher`` (its threshold, its key-term switch) on labeled pairs."""
+    items = [(GoldSide.of(p.a, p.require, p.forbid), p.b) for p in pairs]
+    verdicts = await matcher.ajudge(items)
+    return report(
+        matcher.name,
+        pairs,
+        [v.accepted for v in verdicts],
+        threshold=matcher.threshold,
+        key_terms=matcher.key_terms,
+    )
+
+
+def evaluate(matcher: Matcher, pairs: Sequence[MatcherPair]) -> MatcherReport:
+    return run_sync(aevaluate(matcher, pairs))
+
+
+def best_threshold(
+    scores: Sequence[float],
+    labels: Sequence[bool],
+    gates: Sequence[bool] | None = None,
+    *,
+    default: float = 0.5,
+) -> float:
+    """The accuracy-maximising threshold for ``accept = score >= t and gate`` (rule above).
+
+    ``default`` is returned when no pair passes its gate (every threshold is then equal).
+    """
+    gates = [True] * len(scores) if gates is None else list(gates)
+    values = sorted({s for s, g in zip(scores, gates, strict=True) if g})
+    if not values:
+        return default
+    # Interval i (0..m) holds the thresholds accepting the gated pairs scoring above
+    # bounds[i]: i = 0 accepts them all, i = m none.
+    bounds = [-math.inf, *values]
+    triples = list(zip(scores, labels, gates, strict=True))
+    correct = [sum((g and s > bound) == y for s, y, g in triples) for bound in bounds]
+    start = correct.index(max(correct))
+    end = start
+    while end + 1 < len(correct) and correct[end + 1] == correct[start]:
+        end += 1
+    low = values[start - 1] if start > 0 else values[0]
+    high = values[end] if end < len(values) else values[-1]
+    if start == len(values):  # only "reject every gated pair" is best
+        return math.nextafter(values[-1], math.inf)
+    return (low + high) / 2
+
+
+class Calibration(BaseModel):
+    """One matcher calibrated: its threshold with key terms (the one used), the report at it,
+    and, for comparison, the best it can do without key terms (own threshold and report)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    threshold: float
+    calibrated: bool
+    embedder: str | None = None
+    with_key_terms: MatcherReport
+    without_key_terms: MatcherReport
+
+
+class CalibrationFile(BaseModel):
+    """The content of ``calibration.json``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    version: int = 1
+    pairs_file: str
+    pairs_hash: str
+    n_pairs: int
+    matchers: dict[str, Calibration]
+
+
+async def acalibrate(matcher: Matcher, pairs: Sequence[MatcherPair]) -> Calibration:
+    """Best thresholds with and without key terms, and the reports at them."""
+    sims, gates = await _scores(matcher, pairs)
+    labels = [p.same for p in pairs]
+    fixed = FIXED_THRESHOLDS.get(matcher.name)
+    default = matcher.default_threshold
+    with_terms = (
+        fixed if fixed is not None else best_threshold(sims, labels, gates, default=default)
+    )
+    plain = fixed if fixed is not None else best_threshold(sims, labels, default=default)
+    accepted = [s >= with_terms and g for s, g in zip(sims, gates, strict=True)]
+    return Calibration(
+        threshold=with_terms,
+        calibrated=fixed is None,
+        embedder=matcher.description.get("embedder"),
+        with_key_terms=report(matcher.name, pairs, accepted, threshold=with_terms, key_terms=True),
+        without_key_terms=report(
+            matcher.name, pairs, [s >= plain for s in sims], threshold=plain, key_terms=False
+        ),
+    )
+
+
+def calibrate(matcher: Matcher, pairs: Sequence[MatcherPair]) -> Calibration:
+    return run_sync(acalibrate(matcher, pairs))
+
+
+def calibrate_file(
+    path: str | Path, matchers: Sequence[str] = CALIBRATED, *, embedder: Any = None
+) -> CalibrationFile:
+    """Calibrate each named matcher on a pair file (read by :func:`~harness.data.load_pairs`)."""
+    from harness.data.pairs import load_pairs
+    from harness.scoring.matchers import get_matcher
+
+    pair_set = load_pairs(path)
+    results = {
+        name: calibrate(get_matcher(name, threshold=0.0, embedder=embedder), pair_set.pairs)
+        for name in matchers
+    }
+    return CalibrationFile(
+        pairs_file=Path(path).as_posix(),
+        pairs_hash=pair_set.content_hash,
+        n_pairs=len(pair_set),
+        matchers=results,
+    )
+
+
+def default_calibration_path() -> Path:
+    """``calibration.json`` shipped inside the package."""
+    return Path(str(resources.files("harness.scoring").joinpath(CALIBRATION_FILE)))
+
+
+def calibration_path() -> Path:
+    """The calibration in effect: ``HARNESS_CALIBRATION`` if set, else the shipped file."""
+    value = os.environ.get(CALIBRATION_ENV, "").strip()
+    return Path(value).expanduser() if value else default_calibration_path()
+
+
+def write_calibration(data: CalibrationFile, path: str | Path | None = None) -> Path:
+    target = Path(path) if path is not None else default_calibration_path()
+    target.write_text(json.dumps(data.model_dump(mode="json"), indent=2) + "\n", encoding="utf-8")
+    _read.cache_clear()
+    return target
+
+
+def load_calibration(path: str | Path | None = None) -> CalibrationFile | None:
+    """The stored calibration (None when the file does not exist)."""
+    return _read(str(Path(path) if path is not None else calibration_path()))
+
+
+@lru_cache(maxsize=8)
+def _read(path: str) -> CalibrationFile | None:
+    from harness.errors import ConfigurationError
+
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    try:
+        return CalibrationFile.model_validate_json(text)
+    except ValueError as error:
+        raise ConfigurationError(f"{path}: not a valid matcher calibration: {error}") from None
+
+
+def calibrated_threshold(name: str, *, key_terms: bool = True) -> float | None:
+    """The stored threshold of matcher ``name`` (the key-term-free one when ``key_terms`` is
+    False); a fixed threshold for ``exact``/``llm``; None when never calibrated."""
+    if name in FIXED_THRESHOLDS:
+        return FIXED_THRESHOLDS[name]
+    data = load_calibration()
+    entry = data.matchers.get(name) if data is not None else None
+    if entry is None:
+        return None
+    return entry.threshold if key_terms else entry.without_key_terms.threshold

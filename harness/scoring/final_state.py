@@ -1,0 +1,120 @@
+"""Final-state F1: the memories a run ends with against the gold final memories.
+
+Gold and predicted memories are paired one-to-one by content (the same exact assignment as
+inserts), each gold memory judged with the key terms of the op that last wrote it. A gold memory
+whose optional update may or may not have happened accepts either version. Optional gold memories
+never count: matched, they consume their partner; unmatched, they are no miss.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from harness.memory.schemas import memory_text
+from harness.scoring._assign import match_accepted
+from harness.scoring.gold import GoldMemory, GoldState
+from harness.scoring.matchers import Judgement, PairItem
+from harness.scoring.ops import Judge
+
+PredictedMemories = Mapping[str, Any] | Iterable[tuple[str, Any]]
+"""Predicted final memories: ``{id: content}`` or ``(id, content)`` pairs (content as str, dict or
+pydantic model, read with :func:`~harness.memory.schemas.memory_text`)."""
+
+
+@dataclass(frozen=True)
+class FinalMemoryOutcome:
+    """One gold or predicted final memory and what became of it."""
+
+    side: Literal["gold", "predicted"]
+    id: str
+    text: str
+    outcome: Literal["matched", "optional_matched", "optional_unmatched", "missed", "spurious"]
+    partner_id: str | None = None
+    similarity: float | None = None
+    reason: str = ""
+
+
+@dataclass
+class FinalStateScore:
+    tp: int
+    fp: int
+    fn: int
+    gold: list[FinalMemoryOutcome]
+    predicted: list[FinalMemoryOutcome]
+
+
+def predicted_texts(memories: PredictedMemories) -> list[tuple[str, str]]:
+    items = memories.items() if isinstance(memories, Mapping) else memories
+    return [(str(mid), memory_text(content)) for mid, content in items]
+
+
+def final_state_pairs(gold: GoldState, predicted: list[tuple[str, str]]) -> list[PairItem]:
+    sides = [side for memory in gold.memories.values() for side in memory.sides]
+    return [(side, text) for side in sides for _, text in predicted]
+
+
+def _best(memory: GoldMemory, text: str, judge: Judge) -> Judgement:
+    """The verdict of the best-accepted version of ``memory`` (the current one when none is)."""
+    verdicts = [judge(side, text) for side in memory.sides]
+    accepted = [v for v in verdicts if v.accepted]
+    if not accepted:
+        return verdicts[0]
+    return max(accepted, key=lambda v: -1.0 if v.similarity is None else v.similarity)
+
+
+def match_final_state(
+    gold: GoldState, predicted: PredictedMemories, judge: Judge
+) -> FinalStateScore:
+    """Pair gold and predicted final memories and count TP/FP/FN (pure)."""
+    memories = list(gold.memories.values())
+    preds = predicted_texts(predicted)
+    verdicts = [[_best(memory, text, judge) for _, text in preds] for memory in memories]
+    sims = [[v.similarity if v.accepted else None for v in row] for row in verdicts]
+    pairs = match_accepted(sims, [not memory.optional for memory in memories]) if preds else {}
+    matched_preds = {col: row for row, col in pairs.items()}
+    gold_out = []
+    for row, memory in enumerate(memories):
+        col = pairs.get(row)
+        if col is None:
+            outcome = "optional_unmatched" if memory.optional else "missed"
+            gold_out.append(FinalMemoryOutcome("gold", memory.key, memory.text, outcome))
+            continue
+        verdict = verdicts[row][col]
+        outcome = "optional_matched" if memory.optional else "matched"
+        gold_out.append(
+            FinalMemoryOutcome(
+                "gold",
+                memory.key,
+                memory.text,
+                outcome,
+                preds[col][0],
+                verdict.similarity,
+                verdict.reason(),
+            )
+        )
+    pred_out = []
+    for col, (mid, text) in enumerate(preds):
+        row = matched_preds.get(col)
+        if row is None:
+            pred_out.append(FinalMemoryOutcome("predicted", mid, text, "spurious"))
+        else:
+            pred_out.append(
+                FinalMemoryOutcome(
+                    "predicted",
+                    mid,
+                    text,
+                    gold_out[row].outcome,
+                    memories[row].key,
+                    gold_out[row].similarity,
+                    gold_out[row].reason,
+                )
+            )
+    return FinalStateScore(
+        tp=sum(item.outcome == "matched" for item in gold_out),
+        fp=sum(item.outcome == "spurious" for item in pred_out),
+        fn=sum(item.outcome == "missed" for item in gold_out),
+        gold=gold_out,
+        predicted=pred_out,
+    )

@@ -1,0 +1,105 @@
+"""Key terms: the check that decides whether a predicted memory carries the right value.
+
+Embedding similarity cannot tell "User prefers dark mode" from "User prefers light mode", so gold
+ops name the words that must (``require``) and must not (``forbid``) appear. Matching is
+case-insensitive and on token boundaries rather than regex ``\\b``, so terms such as ``C++``,
+``3.5``, ``C#`` or ``New York`` behave as a reader expects:
+
+- a term never matches inside a longer word or number (``dark`` is not found in ``darkness``,
+  ``3.5`` not in ``13.5`` or ``3.50``, ``3`` not in ``3.5``, ``C`` not in ``C++``);
+- hyphens separate words (``dark`` is found in ``dark-mode``), and a space inside a term matches
+  any run of spaces or hyphens (``dark mode`` is found in ``dark-mode``);
+- text and terms are compared after Unicode NFKC normalisation and case folding, with curly
+  apostrophes read as straight ones.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+KeyTermItem = str | Sequence[str]
+"""A required term, or a sequence of alternatives of which at least one must occur."""
+
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'"})
+_WORD = re.compile(r"\w")
+
+
+@dataclass(frozen=True)
+class KeyTermCheck:
+    """The outcome of checking one text against a gold side's key terms.
+
+    ``missing`` holds the ``require`` items none of whose alternatives occur (a plain term stays a
+    string, a list of alternatives becomes a tuple); ``forbidden_found`` the ``forbid`` terms that
+    occur.
+    """
+
+    ok: bool
+    missing: tuple[str | tuple[str, ...], ...] = ()
+    forbidden_found: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        """A short human-readable account, e.g. ``missing 'dark'; forbidden 'light' found``."""
+        if self.ok:
+            return "key terms ok"
+        parts = []
+        if self.missing:
+            parts.append("missing " + ", ".join(_show(item) for item in self.missing))
+        if self.forbidden_found:
+            found = ", ".join(repr(term) for term in self.forbidden_found)
+            parts.append(f"forbidden {found} found")
+        return "; ".join(parts)
+
+
+KEY_TERMS_OK = KeyTermCheck(ok=True)
+
+
+def normalise(text: str) -> str:
+    """The comparison form of a text: NFKC, case-folded, straight apostrophes."""
+    return unicodedata.normalize("NFKC", text).translate(_APOSTROPHES).casefold()
+
+
+@lru_cache(maxsize=4096)
+def _pattern(term: str) -> re.Pattern[str]:
+    norm = normalise(term).strip()
+    if not norm:
+        raise ValueError(f"a key term must not be empty or blank: {term!r}")
+    body = r"[\s\-]+".join(re.escape(part) for part in norm.split())
+    # Left: not inside a word, nor the tail of a dotted token ("5" in "3.5", "com" in "a.com").
+    # Right: not followed by a word character, "+"/"#" ("C" in "C++") or ".5" ("3" in "3.5").
+    left = r"(?<!\w)(?<!\w[.,])" if _WORD.match(norm[0]) else r"(?<!\w)"
+    right = r"(?![\w+#])(?![.,]\w)" if _WORD.match(norm[-1]) else r"(?!\w)"
+    return re.compile(left + body + right)
+
+
+def contains_term(text: str, term: str) -> bool:
+    """Whether ``term`` occurs in ``text`` on token boundaries (case-insensitive)."""
+    return _pattern(term).search(normalise(text)) is not None
+
+
+def check_key_terms(
+    text: str, require: Sequence[KeyTermItem] = (), forbid: Sequence[str] = ()
+) -> KeyTermCheck:
+    """Check ``text`` against ``require`` (every item must occur; an item that is a list is
+    satisfied by any of its alternatives) and ``forbid`` (no term may occur)."""
+    if not require and not forbid:
+        return KEY_TERMS_OK
+    norm = normalise(text)
+    missing: list[str | tuple[str, ...]] = []
+    for item in require:
+        alternatives = (item,) if isinstance(item, str) else tuple(item)
+        if not alternatives:
+            raise ValueError("a require item must not be an empty list of alternatives")
+        if not any(_pattern(term).search(norm) for term in alternatives):
+            missing.append(item if isinstance(item, str) else alternatives)
+    found = tuple(term for term in forbid if _pattern(term).search(norm))
+    return KeyTermCheck(ok=not missing and not found, missing=tuple(missing), forbidden_found=found)
+
+
+def _show(item: str | tuple[str, ...]) -> str:
+    if isinstance(item, str):
+        return repr(item)
+    return "one of (" + ", ".join(repr(term) for term in item) + ")"

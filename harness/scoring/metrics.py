@@ -1,0 +1,252 @@
+"""Scoring whole cases, and the extraction metrics over many cases.
+
+Every metric is a ratio of counts summed over cases (micro-averaging), so the same formula gives
+the point estimate and, over resampled sums, its bootstrap interval (:mod:`harness.scoring.stats`).
+
+Empty denominators: a ratio whose denominator is zero is ``None`` (NaN inside arrays), never 1.0
+or 0.0: precision with no predictions, recall with no gold ops, the false-positive rate without
+nothing-to-store sessions. F1 is ``2TP / (2TP + FP + FN)``, the harmonic mean of precision and
+recall whenever both exist; it is ``None`` only when there is nothing at all to score, and 0.0
+when nothing was predicted but something was expected.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from harness._async import run_sync
+from harness.data.models import Case
+from harness.memory.schemas import MemoryOperation
+from harness.scoring.final_state import (
+    FinalStateScore,
+    PredictedMemories,
+    final_state_pairs,
+    match_final_state,
+    predicted_texts,
+)
+from harness.scoring.gold import gold_states
+from harness.scoring.matchers import Matcher, PairItem
+from harness.scoring.ops import JudgementTable, match_session, session_pairs
+from harness.scoring.outcomes import CONFUSIONS, OP_TYPES, SessionScore
+
+COUNT_COLUMNS: tuple[str, ...] = (
+    *(f"{t}_{k}" for t in OP_TYPES for k in ("tp", "fp", "fn")),
+    "sessions",
+    "exact_sessions",
+    "empty_sessions",
+    "empty_sessions_fp",
+    "final_tp",
+    "final_fp",
+    "final_fn",
+    *CONFUSIONS,
+)
+"""The additive per-case counts every extraction metric is computed from."""
+
+
+@dataclass
+class CaseScore:
+    """One case scored: its sessions, final state, gold->predicted id map, and summed counts."""
+
+    case_id: str
+    sessions: list[SessionScore]
+    final: FinalStateScore
+    id_map: dict[str, str]
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def _case_pairs(case: Case, predicted: Sequence[Sequence[MemoryOperation]], final) -> list:
+    pairs: list[PairItem] = []
+    for session, ops in zip(case.sessions, predicted, strict=True):
+        pairs.extend(session_pairs(session.expected, ops))
+    pairs.extend(final_state_pairs(gold_states(case)[-1], final))
+    return list(dict.fromkeys(pairs))
+
+
+def _check_lengths(case: Case, predicted: Sequence[Sequence[MemoryOperation]]) -> None:
+    if len(predicted) != len(case.sessions):
+        raise ValueError(
+            f"case {case.id!r}: {len(predicted)} lists of predicted ops for "
+            f"{len(case.sessions)} sessions"
+        )
+
+
+def match_case(
+    case: Case,
+    predicted_ops_per_session: Sequence[Sequence[MemoryOperation]],
+    final_state: PredictedMemories,
+    judge,
+) -> CaseScore:
+    """Score a case with every verdict coming from ``judge`` (pure)."""
+    _check_lengths(case, predicted_ops_per_session)
+    id_map = {memory.id: memory.id for memory in case.existing}
+    sessions = []
+    for s, (session, ops) in enumerate(zip(case.sessions, predicted_ops_per_session, strict=True)):
+        score = match_session(
+            session.expected, ops, id_map, judge, partial=session.partial, session=s
+        )
+        id_map = score.id_map
+        sessions.append(score)
+    final = match_final_state(gold_states(case)[-1], final_state, judge)
+    counts = dict.fromkeys(COUNT_COLUMNS, 0)
+    for score in sessions:
+        for key, value in score.counts.items():
+            counts[key] += value
+        counts["sessions"] += 1
+        counts["exact_sessions"] += score.exact
+        counts["empty_sessions"] += score.nothing_expected
+        counts["empty_sessions_fp"] += score.false_positive
+    counts.update(final_tp=final.tp, final_fp=final.fp, final_fn=final.fn)
+    return CaseScore(case.id, sessions, final, id_map, counts)
+
+
+async def ascore_case(
+    case: Case,
+    predicted_ops_per_session: Sequence[Sequence[MemoryOperation]],
+    final_state: PredictedMemories,
+    matcher: Matcher,
+) -> CaseScore:
+    """Judge every pair the case needs in one batch, then :func:`match_case`.
+
+    ``predicted_ops_per_session[i]`` holds the ops the system reported for session ``i`` (``none``
+    ops are ignored); ``final_state`` the memories in its store after the last session.
+    """
+    _check_lengths(case, predicted_ops_per_session)
+    final = predicted_texts(final_state)
+    table = await JudgementTable.abuild(
+        matcher, _case_pairs(case, predicted_ops_per_session, final)
+    )
+    return match_case(case, predicted_ops_per_session, final, table)
+
+
+def score_case(
+    case: Case,
+    predicted_ops_per_session: Sequence[Sequence[MemoryOperation]],
+    final_state: PredictedMemories,
+    matcher: Matcher,
+) -> CaseScore:
+    return run_sync(ascore_case(case, predicted_ops_per_session, final_state, matcher))
+
+
+# --- metric formulas over summed counts ----------------------------------------------------------
+
+
+def ratio(numerator: Any, denominator: Any) -> Any:
+    """``numerator / denominator`` with NaN for a zero denominator (scalars or numpy arrays)."""
+    import numpy as np
+
+    num = np.asarray(numerator, dtype=float)
+    den = np.asarray(denominator, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
+    return out if out.ndim else float(out)
+
+
+def _prf(prefix: str, tp: str, fp: str, fn: str) -> dict[str, Any]:
+    return {
+        f"{prefix}precision": lambda c: ratio(c[tp], c[tp] + c[fp]),
+        f"{prefix}recall": lambda c: ratio(c[tp], c[tp] + c[fn]),
+        f"{prefix}f1": lambda c: ratio(2 * c[tp], 2 * c[tp] + c[fp] + c[fn]),
+    }
+
+
+def _micro(kind: str):
+    def column(c: Mapping[str, Any]) -> Any:
+        return sum(c[f"{t}_{kind}"] for t in OP_TYPES)
+
+    return column
+
+
+def _micro_metrics() -> dict[str, Any]:
+    tp, fp, fn = _micro("tp"), _micro("fp"), _micro("fn")
+    return {
+        "micro_precision": lambda c: ratio(tp(c), tp(c) + fp(c)),
+        "micro_recall": lambda c: ratio(tp(c), tp(c) + fn(c)),
+        "micro_f1": lambda c: ratio(2 * tp(c), 2 * tp(c) + fp(c) + fn(c)),
+    }
+
+
+EXTRACTION_METRICS: dict[str, Any] = {
+    **{
+        name: formula
+        for t in OP_TYPES
+        for name, formula in _prf(f"{t}_", f"{t}_tp", f"{t}_fp", f"{t}_fn").items()
+    },
+    **_micro_metrics(),
+    "exact_session_accuracy": lambda c: ratio(c["exact_sessions"], c["sessions"]),
+    "nothing_to_store_fpr": lambda c: ratio(c["empty_sessions_fp"], c["empty_sessions"]),
+    **_prf("final_", "final_tp", "final_fp", "final_fn"),
+}
+"""Metric name -> formula over a mapping of summed count columns (floats or numpy arrays)."""
+
+
+class Metrics(BaseModel):
+    """Extraction metrics over a set of cases (micro-averaged; ``None`` = empty denominator).
+
+    ``values`` holds every metric of :data:`EXTRACTION_METRICS`; ``intervals`` the bootstrap
+    interval of each (``None`` where undefined); ``counts`` the summed counts, confusion classes
+    included.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    n_cases: int
+    values: dict[str, float | None]
+    counts: dict[str, int]
+    intervals: dict[str, tuple[float, float] | None] = {}
+    confidence: float | None = None
+
+    def __getitem__(self, name: str) -> float | None:
+        return self.values[name]
+
+    @property
+    def confusions(self) -> dict[str, int]:
+        return {name: self.counts[name] for name in CONFUSIONS}
+
+
+def summed_counts(rows: Sequence[Mapping[str, int]]) -> dict[str, int]:
+    totals = dict.fromkeys(COUNT_COLUMNS, 0)
+    for row in rows:
+        for key, value in row.items():
+            totals[key] = totals.get(key, 0) + value
+    return totals
+
+
+def _point(value: Any) -> float | None:
+    import math
+
+    return None if value is None or math.isnan(value) else float(value)
+
+
+def aggregate(
+    case_scores: Sequence[CaseScore],
+    *,
+    n_resamples: int = 1000,
+    seed: int = 0,
+    confidence: float = 0.95,
+) -> Metrics:
+    """Micro-averaged metrics over cases, each with a case-level bootstrap interval.
+
+    ``n_resamples=0`` skips the intervals.
+    """
+    rows = [score.counts for score in case_scores]
+    totals = summed_counts(rows)
+    values = {name: _point(formula(totals)) for name, formula in EXTRACTION_METRICS.items()}
+    intervals: dict[str, tuple[float, float] | None] = {}
+    if n_resamples and rows:
+        from harness.scoring.stats import bootstrap
+
+        estimates = bootstrap(
+            rows, EXTRACTION_METRICS, n_resamples=n_resamples, seed=seed, confidence=confidence
+        )
+        intervals = {name: estimate.interval for name, estimate in estimates.items()}
+    return Metrics(
+        n_cases=len(rows),
+        values=values,
+        counts=totals,
+        intervals=intervals,
+        confidence=confidence if intervals else None,
+    )

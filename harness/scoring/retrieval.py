@@ -1,0 +1,133 @@
+"""Retrieval metrics per query: recall@k, MRR and nDCG@k with binary relevance.
+
+Two ways to know what is relevant:
+
+- **by id** (:func:`score_ranking`): the query lists relevant memory ids (gold refs mapped to the
+  predicted ids by the case's id map). recall@k = relevant ids in the top k / relevant ids;
+  MRR = 1 / rank of the first relevant id (0 when none is retrieved); nDCG@k = DCG@k / ideal
+  DCG@k with gain 1 for a relevant id at rank r discounted by log2(r + 1).
+- **by provenance** (:func:`score_provenance`), for imported benchmarks that mark evidence
+  *messages*: a memory is relevant when its source message ids intersect the query's
+  ``relevant_messages``. recall@k is then **evidence coverage**: the share of evidence messages
+  that appear in the provenance of at least one of the top k memories (several memories may
+  cover one message, one memory several). MRR and nDCG@k use the relevant memories of the whole
+  store as the binary relevant set; when the store holds no relevant memory at all (the evidence
+  was never stored) every metric is 0.0, so an end-to-end run is penalised instead of skipped.
+
+Rankings are de-duplicated (first occurrence kept) before scoring.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+DEFAULT_KS = (1, 3, 5, 10)
+
+
+@dataclass(frozen=True)
+class RetrievalScore:
+    """The metrics of one query: ``recall[k]``, ``ndcg[k]`` and ``mrr``."""
+
+    recall: dict[int, float]
+    ndcg: dict[int, float]
+    mrr: float
+    n_relevant: int
+    relevant_ranks: tuple[int, ...] = field(default=())
+
+    def as_row(self) -> dict[str, float]:
+        """Flat ``{"recall@5": ..., "ndcg@5": ..., "mrr": ...}`` for storing and aggregating."""
+        row = {f"recall@{k}": v for k, v in self.recall.items()}
+        row.update({f"ndcg@{k}": v for k, v in self.ndcg.items()})
+        row["mrr"] = self.mrr
+        return row
+
+
+def _dedupe(ranked: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(ranked))
+
+
+def _dcg(flags: Sequence[bool], k: int) -> float:
+    return sum(1.0 / math.log2(rank + 1) for rank, hit in enumerate(flags[:k], start=1) if hit)
+
+
+def _ideal_dcg(n_relevant: int, k: int) -> float:
+    return sum(1.0 / math.log2(rank + 1) for rank in range(1, min(k, n_relevant) + 1))
+
+
+def _rank_metrics(flags: list[bool], n_relevant: int, ks: Sequence[int]):
+    ranks = tuple(rank for rank, hit in enumerate(flags, start=1) if hit)
+    mrr = 1.0 / ranks[0] if ranks else 0.0
+    ndcg = {k: (_dcg(flags, k) / _ideal_dcg(n_relevant, k)) if n_relevant else 0.0 for k in ks}
+    return ranks, mrr, ndcg
+
+
+def score_ranking(
+    ranked_ids: Sequence[str], relevant: Iterable[str], ks: Sequence[int] = DEFAULT_KS
+) -> RetrievalScore:
+    """Metrics of a ranking against a non-empty set of relevant ids."""
+    relevant_set = set(relevant)
+    if not relevant_set:
+        raise ValueError("a query needs at least one relevant id to be scored")
+    flags = [memory_id in relevant_set for memory_id in _dedupe(ranked_ids)]
+    ranks, mrr, ndcg = _rank_metrics(flags, len(relevant_set), ks)
+    recall = {k: sum(flags[:k]) / len(relevant_set) for k in ks}
+    return RetrievalScore(recall, ndcg, mrr, len(relevant_set), ranks)
+
+
+def score_provenance(
+    ranked_ids: Sequence[str],
+    sources: Mapping[str, Iterable[str]],
+    relevant_messages: Iterable[str],
+    ks: Sequence[int] = DEFAULT_KS,
+) -> RetrievalScore:
+    """Metrics when relevance is known by evidence messages.
+
+    ``sources`` maps every memory id of the store searched (at least every retrieved one) to the
+    message ids it was derived from.
+    """
+    evidence = set(relevant_messages)
+    if not evidence:
+        raise ValueError("a query needs at least one relevant message to be scored")
+    covers = {mid: evidence.intersection(srcs) for mid, srcs in sources.items()}
+    ranked = _dedupe(ranked_ids)
+    unknown = [mid for mid in ranked if mid not in covers]
+    if unknown:
+        raise ValueError(f"no provenance given for retrieved memories {unknown[:5]}")
+    n_relevant = sum(1 for covered in covers.values() if covered)
+    flags = [bool(covers[mid]) for mid in ranked]
+    ranks, mrr, ndcg = _rank_metrics(flags, n_relevant, ks)
+    recall = {}
+    for k in ks:
+        covered = set().union(*(covers[mid] for mid in ranked[:k])) if ranked else set()
+        recall[k] = len(covered) / len(evidence)
+    return RetrievalScore(recall, ndcg, mrr, n_relevant, ranks)
+
+
+UNMATCHED_PREFIX = "unmatched:"
+
+
+def map_relevant(relevant: Iterable[str], id_map: Mapping[str, str]) -> list[str]:
+    """Gold ids/refs -> predicted memory ids (``id_map`` from :class:`~harness.scoring.metrics
+    .CaseScore`). A ref whose insert was never matched maps to ``"unmatched:<ref>"``, an id no
+    store holds: it stays relevant but cannot be retrieved."""
+    return [id_map.get(key, UNMATCHED_PREFIX + key) for key in relevant]
+
+
+def retrieval_columns(scores: Iterable[RetrievalScore]) -> dict[str, float]:
+    """Per-case additive columns (metric sums and the query count) for aggregation/bootstrap."""
+    totals: dict[str, float] = {"queries": 0.0}
+    for score in scores:
+        totals["queries"] += 1
+        for key, value in score.as_row().items():
+            totals[key] = totals.get(key, 0.0) + value
+    return totals
+
+
+def retrieval_metrics(ks: Sequence[int] = DEFAULT_KS) -> dict[str, object]:
+    """Formulas (mean over queries) over :func:`retrieval_columns` sums, for stats.bootstrap."""
+    from harness.scoring.metrics import ratio
+
+    names = [f"recall@{k}" for k in ks] + [f"ndcg@{k}" for k in ks] + ["mrr"]
+    return {name: (lambda c, n=name: ratio(c.get(n, 0.0), c["queries"])) for name in names}
