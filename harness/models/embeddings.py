@@ -237,6 +237,8 @@ _shared_lock = threading.Lock()
 def get_embedder(name: str | None = None) -> Embedder:
     """The shared embedder for ``name`` (default ``"minilm"``, or ``HARNESS_EMBEDDING_MODEL``)."""
     name = name or os.environ.get("HARNESS_EMBEDDING_MODEL") or DEFAULT_EMBEDDER
+    if name.lower() in _MINILM_ALIASES:
+        name = DEFAULT_EMBEDDER
     with _shared_lock:
         embedder = _shared.get(name)
         if embedder is None:
@@ -245,7 +247,7 @@ def get_embedder(name: str | None = None) -> Embedder:
 
 
 def _build(name: str) -> Embedder:
-    if name.lower() in _MINILM_ALIASES:
+    if name == DEFAULT_EMBEDDER:
         return MiniLMEmbedder(name)
     if "/" in name:
         return LiteLLMEmbedder(name)

@@ -1,0 +1,326 @@
+"""The persistent memory store: one LanceDB table holding every version of every item.
+
+Writes: each batch is one ``merge_insert`` (one table version) that adds the new version rows and
+clears the ``current`` flag of the rows they supersede. Concurrent writers are grouped: whoever
+holds the write lock commits everything queued so far in one batch (group commit), and a write
+returns only once it is committed, so reads always see it. Every ``compact_every`` commits the
+table is optimised (small files merged, the full-text index brought up to date, old table versions
+removed), which keeps thousands of small writes fast and the version count bounded.
+
+Searches prefilter inside LanceDB on the namespace prefix, liveness and (when given) ``kind``;
+other value filters run afterwards on an over-fetched candidate list, widened until enough pass.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import lancedb
+import numpy as np
+import pyarrow as pa
+from lancedb.index import FTS
+
+from harness.errors import ConfigurationError, StoreError
+from harness.memory.store import _lance_rows as lr
+from harness.memory.store._filters import Condition, kind_pushdown, matches, sql_str
+from harness.memory.store._namespaces import Namespace, from_path, to_path
+from harness.memory.store._rwlock import RWLock
+from harness.memory.store._versions import Pair, PreparedWrite, Row, clock, plan_commit
+from harness.memory.store.base import BaseStore, Item, ItemVersion, _ranked
+from harness.models import _lance_embedding  # noqa: F401  (registers "harness-minilm")
+
+if TYPE_CHECKING:  # pragma: no cover
+    from harness.models.embeddings import Embedder
+
+logger = logging.getLogger(__name__)
+_LIVE = "current = true AND deleted = false"
+
+
+@dataclass
+class _Ticket:
+    writes: list[PreparedWrite]
+    done: bool = False
+    error: BaseException | None = field(default=None)
+
+
+class LanceStore(BaseStore):
+    """Memories in a LanceDB table (``table``, default ``"memories"``) with full history.
+
+    Pass a directory ``path`` or an open ``connection``. ``compact_every`` commits trigger an
+    ``optimize()`` that also deletes table versions older than ``cleanup_older_than`` (default:
+    all but the latest; other processes reading the same table re-check the latest version on
+    every query, see the README).
+    """
+
+    def __init__(
+        self,
+        path: str | Path | None = None,
+        *,
+        connection: Any = None,
+        table: str = "memories",
+        embedder: Embedder | str | None = None,
+        index_fields: Sequence[str] | None = None,
+        compact_every: int = 50,
+        cleanup_older_than: timedelta = timedelta(0),
+    ) -> None:
+        super().__init__(embedder=embedder, index_fields=index_fields)
+        if (path is None) == (connection is None):
+            raise ConfigurationError("LanceStore needs exactly one of path= or connection=")
+        if compact_every < 1:
+            raise ConfigurationError(f"compact_every must be >= 1, got {compact_every}")
+        self.compact_every = compact_every
+        self.cleanup_older_than = cleanup_older_than
+        self._db = connection or lancedb.connect(str(path), read_consistency_interval=timedelta(0))
+        self.table_name = table
+        self._schema = lr.table_schema(self.embedder.dims, self.embedder.name)
+        self.table = self._open_table()
+        self._fts_ready = _has_fts(self.table)
+        self._write_lock = threading.Lock()
+        self._queue_lock = threading.Lock()
+        self._queue: list[_Ticket] = []
+        self._maintenance = RWLock()
+        self._commits_since_optimize = 0
+
+    def _open_table(self) -> Any:
+        if self.table_name not in self._db.list_tables().tables:
+            try:
+                return self._db.create_table(self.table_name, schema=self._schema)
+            except (ValueError, OSError):  # created meanwhile by another store or process
+                pass
+        table = self._db.open_table(self.table_name)
+        _check_compatible(table.schema, self._schema, self.table_name)
+        return table
+
+    # -- writes ------------------------------------------------------------------------------
+
+    async def _acommit(self, writes: list[PreparedWrite]) -> None:
+        await asyncio.to_thread(self._commit, writes)
+
+    def _commit(self, writes: list[PreparedWrite]) -> None:
+        ticket = _Ticket(writes)
+        with self._queue_lock:
+            self._queue.append(ticket)
+        with self._write_lock:
+            if not ticket.done:
+                with self._queue_lock:
+                    batch, self._queue = self._queue, []
+                try:
+                    self._apply([w for t in batch for w in t.writes])
+                except Exception as exc:
+                    for t in batch:
+                        t.error = exc
+                finally:
+                    for t in batch:
+                        t.done = True
+                if ticket.error is None:
+                    self._maybe_optimize()
+        if ticket.error is not None:
+            raise StoreError(f"write to LanceDB table {self.table_name!r} failed: {ticket.error}")
+
+    def _apply(self, writes: list[PreparedWrite]) -> None:
+        current = self._current_rows({w.pair for w in writes})
+        rows = plan_commit(current, writes, clock)
+        if not rows:
+            return
+        data = lr.rows_to_arrow(rows, self._schema)
+        if any(not r.current for r in rows):
+            merge = self.table.merge_insert("row_id")
+            merge.when_matched_update_all().when_not_matched_insert_all().execute(data)
+        else:  # only first versions: a plain append is cheaper than a merge
+            self.table.add(data)
+        self._commits_since_optimize += 1
+        if not self._fts_ready:
+            self.table.create_index("text", config=FTS(), replace=True)
+            self._fts_ready = True
+
+    def _current_rows(self, pairs: set[Pair]) -> dict[Pair, Row]:
+        paths = sorted({to_path(ns) for ns, _ in pairs})
+        keys = sorted({key for _, key in pairs})
+        where = (
+            f"current = true AND ns_path IN ({', '.join(map(sql_str, paths))}) "
+            f"AND key IN ({', '.join(map(sql_str, keys))})"
+        )
+        found = self.table.search().where(where).limit(None).to_arrow()
+        return {r.pair: r for r in lr.rows_from_arrow(found) if r.pair in pairs}
+
+    def _maybe_optimize(self) -> None:
+        if self._commits_since_optimize < self.compact_every:
+            return
+        self.optimize()
+
+    def optimize(self) -> None:
+        """Compact files, update the full-text index and drop old table versions now."""
+        with self._maintenance.exclusive():
+            try:
+                with warnings.catch_warnings():
+                    warnings.filterwarnings("ignore", message=r"optimize\(cleanup_older_than")
+                    self.table.optimize(cleanup_older_than=self.cleanup_older_than)
+                self._commits_since_optimize = 0
+            except Exception:  # the data is safe; the next commit tries again
+                logger.warning("optimizing %r failed", self.table_name, exc_info=True)
+
+    # -- reads -------------------------------------------------------------------------------
+
+    def _read(self, build: Callable[[Any], Any]) -> pa.Table:
+        with self._maintenance.shared():
+            try:
+                return build(self.table).to_arrow()
+            except Exception as exc:
+                raise StoreError(
+                    f"query on LanceDB table {self.table_name!r} failed: {exc}"
+                ) from exc
+
+    async def _aget(self, namespace: Namespace, key: str) -> Item | None:
+        where = f"{_LIVE} AND {_exact(namespace, key)}"
+        found = await asyncio.to_thread(
+            self._read, lambda t: t.search().where(where).select(lr.ITEM_COLUMNS).limit(1)
+        )
+        return next((_item(r) for r in lr.records(found)), None)
+
+    async def _ahistory(self, namespace: Namespace, key: str) -> list[ItemVersion]:
+        where = _exact(namespace, key)
+        found = await asyncio.to_thread(
+            self._read, lambda t: t.search().where(where).select(lr.VERSION_COLUMNS).limit(None)
+        )
+        versions = [
+            ItemVersion(r["namespace"], r["key"], r["version"], r["value"], r["created_at"],
+                        r["updated_at"], r["deleted"])
+            for r in lr.records(found)
+        ]  # fmt: skip
+        return sorted(versions, key=lambda v: v.version)
+
+    async def _anamespaces(self, prefix: Namespace) -> list[Namespace]:
+        where = _where(prefix, [], searchable=False)
+        found = await asyncio.to_thread(
+            self._read, lambda t: t.search().where(where).select(["ns_path"]).limit(None)
+        )
+        return [from_path(path) for path in found.column("ns_path").to_pylist()]
+
+    async def _alist(self, prefix: Namespace, conditions: list[Condition]) -> list[Item]:
+        where = _where(prefix, conditions, searchable=False)
+        found = await asyncio.to_thread(
+            self._read, lambda t: t.search().where(where).select(lr.ITEM_COLUMNS).limit(None)
+        )
+        return [_item(r) for r in lr.records(found) if matches(r["value"], conditions)]
+
+    async def _avector(
+        self, prefix: Namespace, vector: np.ndarray, conditions: list[Condition], k: int
+    ) -> list[Item]:
+        where = _where(prefix, conditions, searchable=True)
+        query = np.asarray(vector, dtype=np.float32)
+
+        def build(n: int) -> Callable[[Any], Any]:
+            return lambda t: (
+                t.search(query, vector_column_name="vector")
+                .distance_type("cosine")
+                .where(where, prefilter=True)
+                .select([*lr.ITEM_COLUMNS, "_distance"])
+                .limit(n)
+            )
+
+        return await asyncio.to_thread(
+            self._top_k, build, conditions, k, lambda r: 1.0 - float(r["_distance"])
+        )
+
+    async def _afts(
+        self, prefix: Namespace, query: str, conditions: list[Condition], k: int
+    ) -> list[Item]:
+        where = _where(prefix, conditions, searchable=True)
+        if not self._fts_ready:
+            return []
+
+        def build(n: int) -> Callable[[Any], Any]:
+            return lambda t: (
+                t.search(query, query_type="fts", fts_columns="text")
+                .where(where, prefilter=True)
+                .select([*lr.ITEM_COLUMNS, "_score"])
+                .limit(n)
+            )
+
+        return await asyncio.to_thread(
+            self._top_k, build, conditions, k, lambda r: float(r["_score"])
+        )
+
+    def _top_k(
+        self,
+        build: Callable[[int], Callable[[Any], Any]],
+        conditions: list[Condition],
+        k: int,
+        score: Callable[[dict[str, Any]], float],
+    ) -> list[Item]:
+        """The best ``k`` items passing ``conditions``, independent of how ties were cut.
+
+        The fetch widens until ``k`` candidates pass the post-filter and the last one fetched
+        scores strictly below the k-th (so no equally good item was left out), or nothing is left.
+        """
+        post = [c for c in conditions if kind_pushdown([c]) is None]
+        fetch = k + 1 if not post else max(4 * k, 40)
+        while True:
+            found = lr.records(self._read(build(fetch)))
+            passing = _ranked(_item(r, score(r)) for r in found if matches(r["value"], post))
+            if len(found) < fetch:
+                return passing[:k]
+            if len(passing) >= k and score(found[-1]) < (passing[k - 1].score or 0.0):
+                return passing[:k]
+            fetch *= 4
+
+    # -- introspection -----------------------------------------------------------------------
+
+    def version_count(self) -> int:
+        """How many table versions LanceDB currently keeps (bounded by compaction)."""
+        return len(self.table.list_versions())
+
+
+def _exact(namespace: Namespace, key: str) -> str:
+    return f"ns_path = {sql_str(to_path(namespace))} AND key = {sql_str(key)}"
+
+
+def _where(prefix: Namespace, conditions: list[Condition], *, searchable: bool) -> str:
+    parts = [_LIVE]
+    if searchable:
+        parts.append("indexed = true")
+    if prefix:
+        parts.append(f"starts_with(ns_path, {sql_str(to_path(prefix))})")
+    pushed = kind_pushdown(conditions)
+    if pushed:
+        parts.append(pushed)
+    return " AND ".join(parts)
+
+
+def _item(record: dict[str, Any], score: float | None = None) -> Item:
+    return Item(
+        record["namespace"],
+        record["key"],
+        record["value"],
+        record["created_at"],
+        record["updated_at"],
+        score,
+    )
+
+
+def _has_fts(table: Any) -> bool:
+    return any(i.index_type == "FTS" and list(i.columns) == ["text"] for i in table.list_indices())
+
+
+def _check_compatible(actual: pa.Schema, expected: pa.Schema, name: str) -> None:
+    meta = actual.metadata or {}
+    found = (meta.get(lr.META_EMBEDDER, b"?").decode(), meta.get(lr.META_DIMS, b"?").decode())
+    wanted = (
+        expected.metadata[lr.META_EMBEDDER].decode(),
+        expected.metadata[lr.META_DIMS].decode(),
+    )
+    if lr.META_SCHEMA not in meta or set(actual.names) != set(expected.names):
+        raise StoreError(f"LanceDB table {name!r} exists but is not a memory-store table")
+    if found != wanted:
+        raise StoreError(
+            f"LanceDB table {name!r} was built with embedder {found[0]!r} ({found[1]} dims); this "
+            f"store uses {wanted[0]!r} ({wanted[1]} dims): use the same embedder or another table"
+        )

@@ -1,0 +1,375 @@
+"""One behavioural contract, checked against InMemoryStore and LanceStore alike."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC
+
+import pytest
+
+from harness.errors import StoreError
+from harness.memory.store import BaseStore, Item
+
+NS = ("memories", "u1")
+
+
+def memory(text: str, kind: str = "Memory", **extra: object) -> dict:
+    """A value shaped the way the store manager writes memories."""
+    return {"kind": kind, "content": {"content": text}, **extra}
+
+
+def keys(items: list[Item]) -> list[str]:
+    return [i.key for i in items]
+
+
+# -- put / get / update / delete / history ---------------------------------------------------
+
+
+def test_put_then_get_returns_the_value_with_utc_timestamps(store: BaseStore):
+    store.put(NS, "k1", memory("User likes tea"))
+    item = store.get(NS, "k1")
+    assert item is not None
+    assert (item.namespace, item.key, item.value) == (NS, "k1", memory("User likes tea"))
+    assert item.created_at == item.updated_at
+    assert item.created_at.utcoffset() == UTC.utcoffset(None)
+    assert item.score is None
+    assert store.get(NS, "missing") is None
+    assert store.get(("memories", "u2"), "k1") is None
+
+
+def test_returned_values_are_copies(store: BaseStore):
+    store.put(NS, "k1", memory("User likes tea"))
+    store.get(NS, "k1").value["content"]["content"] = "changed"
+    assert store.get(NS, "k1").value == memory("User likes tea")
+
+
+def test_update_keeps_created_at_and_the_prior_version(store: BaseStore):
+    store.put(NS, "k1", memory("User likes tea"))
+    first = store.get(NS, "k1")
+    store.put(NS, "k1", memory("User likes coffee"))
+    second = store.get(NS, "k1")
+    assert second.value == memory("User likes coffee")
+    assert second.created_at == first.created_at
+    assert second.updated_at > first.updated_at
+    history = store.history(NS, "k1")
+    assert [(v.version, v.value, v.deleted) for v in history] == [
+        (1, memory("User likes tea"), False),
+        (2, memory("User likes coffee"), False),
+    ]
+    assert history[0].updated_at == first.updated_at
+    assert history[1].updated_at == second.updated_at
+
+
+def test_delete_is_a_tombstone_and_history_survives(store: BaseStore):
+    store.put(NS, "k1", memory("User likes tea"))
+    store.put(NS, "k1", memory("User likes coffee"))
+    store.delete(NS, "k1")
+    assert store.get(NS, "k1") is None
+    assert store.search(NS) == []
+    history = store.history(NS, "k1")
+    assert [(v.version, v.deleted) for v in history] == [(1, False), (2, False), (3, True)]
+    assert history[-1].value == {}
+    assert history[-1].updated_at > history[1].updated_at
+
+
+def test_deleting_a_missing_or_deleted_item_adds_nothing(store: BaseStore):
+    store.delete(NS, "never")
+    assert store.history(NS, "never") == []
+    store.put(NS, "k1", memory("a"))
+    store.delete(NS, "k1")
+    store.delete(NS, "k1")
+    assert [v.deleted for v in store.history(NS, "k1")] == [False, True]
+
+
+def test_put_after_delete_starts_a_new_life_with_continued_versions(store: BaseStore):
+    store.put(NS, "k1", memory("User likes tea"))
+    old = store.get(NS, "k1")
+    store.delete(NS, "k1")
+    store.put(NS, "k1", memory("User likes cocoa"))
+    item = store.get(NS, "k1")
+    assert item.value == memory("User likes cocoa")
+    assert item.created_at > old.created_at
+    assert [v.version for v in store.history(NS, "k1")] == [1, 2, 3]
+
+
+def test_put_many_applies_in_order_including_deletes(store: BaseStore):
+    store.put_many(
+        [
+            (NS, "a", memory("User likes tea")),
+            (NS, "b", memory("User owns a cat")),
+            (NS, "a", memory("User likes green tea")),
+            (NS, "b", None),
+            (("memories", "u2"), "c", memory("User runs"), False),
+        ]
+    )
+    assert store.get(NS, "a").value == memory("User likes green tea")
+    assert [v.value for v in store.history(NS, "a")] == [
+        memory("User likes tea"),
+        memory("User likes green tea"),
+    ]
+    assert store.get(NS, "b") is None
+    assert [v.deleted for v in store.history(NS, "b")] == [False, True]
+    assert store.get(("memories", "u2"), "c") is not None
+    store.put_many([])  # nothing to do is fine
+
+
+# -- namespaces ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def spread(store: BaseStore) -> BaseStore:
+    store.put(("memories", "u1"), "a", memory("User likes tea"))
+    store.put(("memories", "u2", "x"), "b", memory("User likes tea with milk"))
+    store.put(("memoriesX",), "c", memory("User likes tea a lot"))
+    store.put(("other", "u1"), "d", memory("User likes tea sometimes"))
+    return store
+
+
+@pytest.mark.parametrize("mode", ["vector", "fts", "hybrid"])
+def test_prefix_search_matches_whole_labels_only(spread: BaseStore, mode: str):
+    found = spread.search(("memories",), query="tea", mode=mode)
+    assert sorted((i.namespace, i.key) for i in found) == [
+        (("memories", "u1"), "a"),
+        (("memories", "u2", "x"), "b"),
+    ]
+    assert keys(spread.search(("memories", "u2"), query="tea", mode=mode)) == ["b"]
+
+
+def test_listing_without_query_is_most_recent_first(spread: BaseStore):
+    assert keys(spread.search(())) == ["d", "c", "b", "a"]
+    assert keys(spread.search(("memories",), query="  ")) == ["b", "a"]
+    spread.put(("memories", "u1"), "a", memory("User likes black tea"))
+    listed = spread.search(("memories",))
+    assert keys(listed) == ["a", "b"]
+    assert all(i.score is None for i in listed)
+
+
+def test_list_namespaces_prefix_suffix_depth_and_paging(spread: BaseStore):
+    assert spread.list_namespaces() == [
+        ("memories", "u1"),
+        ("memories", "u2", "x"),
+        ("memoriesX",),
+        ("other", "u1"),
+    ]
+    assert spread.list_namespaces(prefix=("memories",)) == [
+        ("memories", "u1"),
+        ("memories", "u2", "x"),
+    ]
+    assert spread.list_namespaces(suffix=("u1",)) == [("memories", "u1"), ("other", "u1")]
+    assert spread.list_namespaces(max_depth=1) == [("memories",), ("memoriesX",), ("other",)]
+    assert spread.list_namespaces(prefix=("memories",), max_depth=2) == [
+        ("memories", "u1"),
+        ("memories", "u2"),
+    ]
+    assert spread.list_namespaces(limit=2, offset=1) == [("memories", "u2", "x"), ("memoriesX",)]
+    spread.delete(("other", "u1"), "d")
+    assert ("other", "u1") not in spread.list_namespaces()
+
+
+# -- filters and paging ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def kinds(store: BaseStore) -> BaseStore:
+    def pref(category: str, value: str, **extra: object) -> dict:
+        return {"kind": "Preference", "content": {"category": category, "value": value}, **extra}
+
+    store.put_many(
+        [
+            (NS, "m1", memory("User likes tea")),
+            (NS, "p1", pref("ui", "dark tea-coloured theme")),
+            (NS, "p2", pref("food", "tea and biscuits")),
+            (NS, "p3", pref("food", "tea", rank=3)),
+        ]
+    )
+    return store
+
+
+@pytest.mark.parametrize("query", [None, "tea"])
+@pytest.mark.parametrize("mode", ["vector", "fts", "hybrid"])
+@pytest.mark.parametrize(
+    ("filter", "expected"),
+    [
+        ({"kind": "Memory"}, {"m1"}),
+        ({"kind": "Preference", "content.category": "food"}, {"p2", "p3"}),
+        ({"content.category": {"$ne": "food"}}, {"m1", "p1"}),
+        ({"content.category": {"$in": ["ui", "food"]}}, {"p1", "p2", "p3"}),
+        ({"kind": {"$in": ["Memory"]}}, {"m1"}),
+        ({"kind": {"$nin": ["Memory"]}}, {"p1", "p2", "p3"}),
+        ({"rank": {"$gte": 3}}, {"p3"}),
+        ({"rank": {"$lt": 3}}, set()),
+        ({"content.category": None}, {"m1"}),
+    ],
+)
+def test_filters(kinds: BaseStore, query: str | None, mode: str, filter: dict, expected: set):
+    assert set(keys(kinds.search(("memories",), query=query, filter=filter, mode=mode))) == expected
+
+
+def test_unknown_filter_operator_is_named(store: BaseStore):
+    with pytest.raises(StoreError, match=r"\$regex"):
+        store.search(NS, filter={"kind": {"$regex": "M.*"}})
+    with pytest.raises(StoreError, match="needs a list"):
+        store.search(NS, filter={"kind": {"$in": "Memory"}})
+
+
+@pytest.mark.parametrize("query", [None, "tea"])
+@pytest.mark.parametrize("mode", ["vector", "fts", "hybrid"])
+def test_limit_and_offset_page_through_one_ranking(store: BaseStore, query, mode):
+    store.put_many([(NS, f"k{i:02d}", memory(f"User drinks tea number {i}")) for i in range(12)])
+    everything = keys(store.search(NS, query=query, mode=mode, limit=12))
+    assert len(everything) == 12
+    pages = [keys(store.search(NS, query=query, mode=mode, limit=5, offset=o)) for o in (0, 5, 10)]
+    assert [len(p) for p in pages] == [5, 5, 2]
+    assert pages[0] + pages[1] + pages[2] == everything
+    assert store.search(NS, query=query, mode=mode, limit=0) == []
+    assert store.search(NS, query=query, mode=mode, offset=20) == []
+
+
+# -- relevance ---------------------------------------------------------------------------------
+
+CORPUS = {
+    "theme": "User prefers dark mode in every editor",
+    "tea": "User drinks green tea every morning",
+    "city": "User lives in Lisbon",
+    "dog": "User has a beagle called Max",
+    "job": "User works as a nurse on night shifts",
+    "lang": "User is learning Japanese",
+    "allergy": "User is allergic to peanuts",
+    "car": "User drives an electric car",
+}
+
+
+@pytest.fixture
+def corpus(store: BaseStore) -> BaseStore:
+    store.put_many([(NS, key, memory(text)) for key, text in CORPUS.items()])
+    return store
+
+
+@pytest.mark.parametrize("mode", ["vector", "fts", "hybrid"])
+@pytest.mark.parametrize(
+    ("query", "best"),
+    [
+        ("Which UI theme does the user like? dark mode", "theme"),
+        ("what does the user drink in the morning, tea?", "tea"),
+        ("Where does the user live? Lisbon", "city"),
+        ("peanuts allergy", "allergy"),
+        ("name of the user's beagle", "dog"),
+    ],
+)
+def test_the_obviously_relevant_item_ranks_first(corpus: BaseStore, mode, query, best):
+    found = corpus.search(("memories",), query=query, mode=mode, limit=3)
+    assert found[0].key == best
+    scores = [i.score for i in found]
+    assert all(s is not None for s in scores)
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_vector_scores_are_cosine_similarities(corpus: BaseStore):
+    found = corpus.search(NS, query=CORPUS["lang"], mode="vector", limit=8)
+    assert found[0].key == "lang"
+    assert found[0].score == pytest.approx(1.0, abs=1e-3)
+    assert all(-1.0 <= i.score <= 1.0 + 1e-6 for i in found)
+    assert len(found) == 8  # vector search ranks every searchable item
+
+
+def test_fts_returns_only_items_sharing_a_term(corpus: BaseStore):
+    assert keys(corpus.search(NS, query="beagle", mode="fts")) == ["dog"]
+    assert corpus.search(NS, query="xylophone", mode="fts") == []
+
+
+def test_hybrid_is_deterministic_and_fuses_both_rankings(corpus: BaseStore):
+    runs = [
+        keys(corpus.search(NS, query="electric car or tea", mode="hybrid", limit=8))
+        for _ in range(3)
+    ]
+    assert runs[0] == runs[1] == runs[2]
+    assert set(runs[0][:2]) == {"car", "tea"}
+    assert len(runs[0]) == 8  # vector-only hits are kept, after the fused ones
+
+
+def test_index_false_items_are_listed_but_never_match_a_query(store: BaseStore):
+    store.put(NS, "secret", memory("User likes tea"), index=False)
+    store.put(NS, "plain", memory("User likes coffee"))
+    assert keys(store.search(NS)) == ["plain", "secret"]
+    for mode in ("vector", "fts", "hybrid"):
+        expected = [] if mode == "fts" else ["plain"]  # "coffee" shares no term with "tea"
+        assert keys(store.search(NS, query="tea", mode=mode)) == expected
+
+
+def test_index_fields_choose_the_searched_text(store: BaseStore):
+    value = {"kind": "Preference", "content": {"category": "beverages", "value": "User likes tea"}}
+    store.put(NS, "p", value, index=["content.category"])
+    assert keys(store.search(NS, query="beverages", mode="fts")) == ["p"]
+    assert store.search(NS, query="tea", mode="fts") == []
+
+
+# -- async twins and concurrency ---------------------------------------------------------------
+
+
+def test_async_twins(store: BaseStore):
+    async def scenario() -> None:
+        await store.aput(NS, "k1", memory("User likes tea"))
+        await store.aput_many([(NS, "k2", memory("User likes dogs"))])
+        assert (await store.aget(NS, "k1")).value == memory("User likes tea")
+        assert keys(await store.asearch(NS, query="tea", mode="fts")) == ["k1"]
+        assert await store.alist_namespaces() == [NS]
+        await store.adelete(NS, "k1")
+        assert await store.aget(NS, "k1") is None
+        assert [v.deleted for v in await store.ahistory(NS, "k1")] == [False, True]
+
+    asyncio.run(scenario())
+
+
+def test_many_tasks_writing_distinct_namespaces(store: BaseStore):
+    async def write(i: int) -> None:
+        await store.aput(("case", f"c{i}"), "m", memory(f"Fact number {i} about the user"))
+        await store.aput(("case", f"c{i}"), "m", memory(f"Corrected fact {i} about the user"))
+
+    async def scenario() -> None:
+        await asyncio.gather(*(write(i) for i in range(50)))
+
+    asyncio.run(scenario())
+    assert len(store.list_namespaces(prefix=("case",))) == 50
+    for i in range(50):
+        assert store.get(("case", f"c{i}"), "m").value == memory(
+            f"Corrected fact {i} about the user"
+        )
+        assert [v.version for v in store.history(("case", f"c{i}"), "m")] == [1, 2]
+
+
+# -- bad input ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("namespace", "message"),
+    [
+        (("memories", ""), "label #1 is empty"),
+        (("memories", "a\x1fb"), "'a\\\\x1fb'"),
+        (("memories", 3), "label #1 is int"),
+        ("memories", "not the string"),
+        ((), "at least one label"),
+    ],
+)
+def test_bad_namespace_labels_are_named(store: BaseStore, namespace, message):
+    with pytest.raises(StoreError, match=message):
+        store.put(namespace, "k", memory("x"))
+
+
+def test_bad_prefix_key_value_and_options(store: BaseStore):
+    with pytest.raises(StoreError, match="label #0 is empty"):
+        store.search(("",))
+    with pytest.raises(StoreError, match="key must be a non-empty string"):
+        store.put(NS, "", memory("x"))
+    with pytest.raises(StoreError, match="value must be a dict"):
+        store.put(NS, "k", ["not", "a", "dict"])
+    with pytest.raises(StoreError, match="not JSON-serialisable"):
+        store.put(NS, "k", {"when": object()})
+    with pytest.raises(StoreError, match="unknown search mode 'semantic'"):
+        store.search(NS, query="x", mode="semantic")
+    with pytest.raises(StoreError, match="limit"):
+        store.search(NS, limit=-1)
+    with pytest.raises(StoreError, match="max_depth"):
+        store.list_namespaces(max_depth=0)
+    with pytest.raises(StoreError, match="use delete"):
+        store.put(NS, "k", None)
+    assert store.get(NS, "k") is None  # nothing half-written
