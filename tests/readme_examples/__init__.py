@@ -1,0 +1,52 @@
+"""Scripted model replies and checks for the README's python examples, one module per section.
+
+Each module defines ``EXAMPLES: dict[str, Example]`` keyed by the name in the README marker
+``<!-- example: NAME -->`` (the line before the code fence). ``tests/test_readme_examples.py``
+finds every module here, runs each marked block with its model strings replaced by a scripted
+model, and applies the checks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from harness.models.scripted import ScriptedModel, scripted_model
+
+
+class Scripted:
+    """The scripted models one README example run uses.
+
+    Every model string in the example's blocks maps to :attr:`model`, unless the example's
+    ``models`` maps that string to a suffix; then it gets a model of its own (``ctx[suffix]``).
+    """
+
+    def __init__(self, name: str):
+        self.name = name
+        self.model: ScriptedModel = scripted_model(name).reset()
+        self._others: dict[str, ScriptedModel] = {}
+
+    def __getitem__(self, suffix: str) -> ScriptedModel:
+        if suffix not in self._others:
+            self._others[suffix] = scripted_model(f"{self.name}-{suffix}").reset()
+        return self._others[suffix]
+
+    def model_string(self, literal: str, models: Mapping[str, str]) -> str:
+        suffix = models.get(literal)
+        return (self.model if suffix is None else self[suffix]).model
+
+
+@dataclass(frozen=True)
+class Example:
+    """How to run one README block.
+
+    ``script`` queues the replies the block needs before it runs; ``check`` asserts on the
+    variables the block left behind (``ns``) and the requests the models saw; ``after`` names
+    blocks that must run first, in the same namespace (an example building on an earlier one).
+    """
+
+    script: Callable[[Scripted], None] = lambda ctx: None
+    check: Callable[[dict[str, Any], Scripted], None] = lambda ns, ctx: None
+    after: tuple[str, ...] = ()
+    models: Mapping[str, str] = field(default_factory=dict)
