@@ -27,6 +27,7 @@ def _planned(name: str, help_text: str) -> typer.models.CommandInfo:
 def register(app: typer.Typer) -> None:
     for name, help_text in _PLANNED.items():
         app.command(name=name)(_planned(name, help_text))
-    from harness.cli import datasets
+    from harness.cli import datasets, matchers
 
     app.add_typer(datasets.app, name="datasets")
+    app.add_typer(matchers.app, name="matchers")

@@ -7,9 +7,12 @@ prediction, ``same`` = label); :func:`calibrate` picks the threshold that maximi
 reads. A test re-calibrates on the shipped pairs, so the stored numbers cannot go stale.
 
 Threshold choice: accuracy only changes at observed similarities, so the candidates are the
-intervals between consecutive distinct scores. Of the maximal-accuracy intervals, the lowest run
-of adjacent ones wins and the threshold is the midpoint of that run (clipped to the observed
-scores at the open ends), which keeps the largest margin on both sides and is deterministic.
+intervals between consecutive distinct scores. The best interval maximises accuracy with key
+terms; ties go to the interval most accurate *without* key terms (the threshold alone must carry
+the decision wherever a gold side has no key terms, e.g. an untouched existing memory in the final
+state); remaining ties to the lowest run of adjacent tied intervals. The threshold is the midpoint
+of that run (clipped to the observed scores at its open ends): the widest margin on both sides,
+and deterministic.
 """
 
 from __future__ import annotations
@@ -143,27 +146,35 @@ def best_threshold(
     *,
     default: float = 0.5,
 ) -> float:
-    """The accuracy-maximising threshold for ``accept = score >= t and gate`` (rule above).
+    """The threshold maximising the accuracy of ``accept = score >= t and gate``.
 
-    ``default`` is returned when no pair passes its gate (every threshold is then equal).
+    Ties on that accuracy go to the threshold most accurate with the gates ignored (key terms
+    cannot help where a gold side has none), then to the lowest run of tied intervals, whose
+    midpoint is returned (see the module docstring). ``default`` is returned for no scores.
     """
-    gates = [True] * len(scores) if gates is None else list(gates)
-    values = sorted({s for s, g in zip(scores, gates, strict=True) if g})
+    values = sorted(set(scores))
     if not values:
         return default
-    # Interval i (0..m) holds the thresholds accepting the gated pairs scoring above
-    # bounds[i]: i = 0 accepts them all, i = m none.
-    bounds = [-math.inf, *values]
+    gates = [True] * len(scores) if gates is None else list(gates)
     triples = list(zip(scores, labels, gates, strict=True))
-    correct = [sum((g and s > bound) == y for s, y, g in triples) for bound in bounds]
-    start = correct.index(max(correct))
+    # Interval i (0..m) holds the thresholds accepting the pairs scoring above bounds[i]:
+    # i = 0 accepts every pair, i = m none.
+    bounds = [-math.inf, *values]
+    ranks = [
+        (
+            sum((g and s > bound) == y for s, y, g in triples),
+            sum((s > bound) == y for s, y, _ in triples),
+        )
+        for bound in bounds
+    ]
+    start = ranks.index(max(ranks))
     end = start
-    while end + 1 < len(correct) and correct[end + 1] == correct[start]:
+    while end + 1 < len(ranks) and ranks[end + 1] == ranks[start]:
         end += 1
+    if start == len(values):  # only "reject everything" is best
+        return math.nextafter(values[-1], math.inf)
     low = values[start - 1] if start > 0 else values[0]
     high = values[end] if end < len(values) else values[-1]
-    if start == len(values):  # only "reject every gated pair" is best
-        return math.nextafter(values[-1], math.inf)
     return (low + high) / 2
 
 
@@ -231,11 +242,19 @@ def calibrate_file(
         for name in matchers
     }
     return CalibrationFile(
-        pairs_file=Path(path).as_posix(),
+        pairs_file=_portable(Path(path)),
         pairs_hash=pair_set.content_hash,
         n_pairs=len(pair_set),
         matchers=results,
     )
+
+
+def _portable(path: Path) -> str:
+    """The pair file relative to the working directory, or its bare name: never a machine path."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return path.name
 
 
 def default_calibration_path() -> Path:

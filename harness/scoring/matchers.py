@@ -137,11 +137,12 @@ class Matcher:
 # --- text matchers ---------------------------------------------------------------------------
 
 _ARTICLES = re.compile(r"\b(a|an|the)\b")
-_PUNCT = str.maketrans("", "", string.punctuation)
+_PUNCT = str.maketrans(string.punctuation, " " * len(string.punctuation))
 
 
 def normalise_answer(text: str) -> str:
-    """SQuAD-style normal form: case-folded, punctuation and articles removed, spaces collapsed."""
+    """SQuAD-style normal form: case-folded, articles dropped, spaces collapsed; punctuation
+    becomes a space (SQuAD deletes it), so "dark-mode" is two tokens, not "darkmode"."""
     text = normalise(text).translate(_PUNCT)
     return " ".join(_ARTICLES.sub(" ", text).split())
 
