@@ -152,13 +152,13 @@ class MemoryManager:
             tuple(turn.id for turn in turns if turn.role == "user"),
         )
         request = build_request(self.system, turns, entries, state.handles)
-        usage = Usage()
+        usage: Usage | None = None
         steps = 0
         repairs_left = self.max_repairs
         while steps < steps_allowed:
             steps += 1
             response = await self._generate(request)
-            usage += response.usage
+            usage = _add(usage, response.usage)
             if not response.tool_calls:
                 break
             while True:
@@ -171,7 +171,7 @@ class MemoryManager:
                     raise self._invalid_output(applied)
                 repairs_left -= 1
                 response = await self._generate(request)
-                usage += response.usage
+                usage = _add(usage, response.usage)
                 if not response.tool_calls:
                     raise self._invalid_output(applied, gave_up=True)
         return _result(entries, state, call.changes, call.rejected, usage, steps)
@@ -286,6 +286,11 @@ def _positive(name: str, value: Any) -> int:
     return value
 
 
+def _add(total: Usage | None, usage: Usage) -> Usage:
+    # Summing from the first call's usage keeps ``cached`` true when every call was a cache hit.
+    return usage if total is None else total + usage
+
+
 def _tool_replies(applied: Applied) -> list[Message]:
     return [
         {"role": "tool", "tool_call_id": call_id, "content": text}
@@ -298,7 +303,7 @@ def _result(
     state: State,
     changes: Sequence[Change],
     rejected: Sequence[RejectedCall],
-    usage: Usage,
+    usage: Usage | None,
     steps: int,
 ) -> ExtractionResult:
     extracted, operations = summarise(entries, state, changes)

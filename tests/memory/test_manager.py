@@ -19,7 +19,15 @@ from harness.memory import (
     create_memory_manager,
 )
 from harness.memory._existing import string_memory_id
-from harness.models import ModelResponse, ToolCall, Usage, record_calls, scripted_model
+from harness.models import (
+    ModelResponse,
+    ResponseCache,
+    ToolCall,
+    Usage,
+    get_model,
+    record_calls,
+    scripted_model,
+)
 
 CONVERSATION = [
     {"role": "user", "content": "I prefer dark mode in all my apps"},
@@ -424,6 +432,21 @@ def test_follow_up_request_is_identical_for_identical_input(scripted):
     manager.invoke({"messages": CONVERSATION})
     first, second = scripted.requests[1], scripted.requests[3]
     assert first.messages[1:] == second.messages[1:]
+
+
+def test_cached_multi_step_run_replays_without_model_calls(scripted, tmp_path):
+    scripted.enqueue_tool_calls([insert("User likes dark mode")])
+    scripted.enqueue_tool_calls(
+        [{"name": "update_memory", "arguments": {"id": "1", "content": "User prefers dark mode"}}]
+    )
+    scripted.enqueue_text("done")
+    model = get_model(scripted.model, cache=ResponseCache(tmp_path))
+    manager = create_memory_manager(model, max_steps=3)
+    first = manager.invoke({"messages": CONVERSATION})
+    replay = manager.invoke({"messages": CONVERSATION})
+    assert len(scripted.requests) == 3  # the replay was served from the cache, step by step
+    assert replay.usage.cached
+    assert [(m.id, m.content) for m in replay] == [(m.id, m.content) for m in first]
 
 
 def test_await_manager(scripted):
