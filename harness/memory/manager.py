@@ -22,7 +22,6 @@ from harness.memory._apply import Applied, Change, State, apply_calls, summarise
 from harness.memory._existing import ID_NAMESPACE, Entry, normalise_existing
 from harness.memory._prompt import (
     DEFAULT_INSTRUCTIONS,
-    Turn,
     build_request,
     fingerprint,
     normalise_messages,
@@ -82,10 +81,8 @@ class ExtractionResult(list[ExtractedMemory]):
 
 @dataclass(frozen=True, slots=True)
 class _Call:
-    """The per-call working set: fixed input and the growing request."""
+    """What one invocation accumulates, kept off the (shared, immutable) manager."""
 
-    turns: tuple[Turn, ...]
-    entries: tuple[Entry, ...]
     seed: str
     message_ids: frozenset[str]
     default_sources: tuple[str, ...]
@@ -145,8 +142,6 @@ class MemoryManager:
         if not turns:
             return _result(entries, state, [], [], Usage(), 0)
         call = _Call(
-            turns,
-            entries,
             fingerprint(turns, entries, self.toolset.schemas),
             frozenset(turn.id for turn in turns),
             tuple(turn.id for turn in turns if turn.role == "user"),
