@@ -1,0 +1,185 @@
+"""Embeddings: the offline MiniLM default, the litellm path, caching, and the LanceDB registry."""
+
+from __future__ import annotations
+
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import numpy as np
+import pytest
+
+from harness.errors import ConfigurationError, ModelError
+from harness.models._litellm import register_provider
+from harness.models.embeddings import (
+    Embedder,
+    LiteLLMEmbedder,
+    MiniLMEmbedder,
+    get_embedder,
+    lancedb_embedding_function,
+)
+
+
+@pytest.fixture(scope="module")
+def minilm() -> Embedder:
+    return get_embedder()
+
+
+def test_default_is_384_dim_unit_vectors(minilm: Embedder):
+    vectors = minilm.embed(["User prefers dark mode", "The capital of France is Paris"])
+    assert (minilm.name, minilm.dims) == ("minilm", 384)
+    assert vectors.shape == (2, 384) and vectors.dtype == np.float32
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    assert minilm.embed([]).shape == (0, 384)
+
+
+def test_paraphrases_are_closer_than_unrelated_facts(minilm: Embedder):
+    a, b, c = minilm.embed(
+        ["User prefers dark mode", "The user likes dark themes", "The capital of France is Paris"]
+    )
+    assert float(a @ b) > 0.6
+    assert float(a @ c) < 0.2
+    assert float(a @ b) - float(a @ c) > 0.5
+
+
+def test_batched_equals_one_at_a_time_in_input_order():
+    texts = [f"note {i}: " + "the user said something " * (i % 7) for i in range(40)]
+    batched = MiniLMEmbedder(batch_size=16, cache_size=0).embed(texts)  # 3 padded batches
+    single = MiniLMEmbedder(cache_size=0)
+    one_by_one = np.stack([single.embed([t])[0] for t in texts])
+    assert np.min(np.sum(batched * one_by_one, axis=1)) > 0.9999
+
+
+def test_long_text_is_truncated_at_256_tokens(minilm: Embedder):
+    long = " ".join(f"word{i}" for i in range(400))
+    a, b = minilm.embed([long, long + " and a different ending about volcanoes"])
+    assert float(a @ b) == pytest.approx(1.0, abs=1e-6)
+
+
+def test_identical_texts_are_computed_once():
+    embedder = MiniLMEmbedder()
+    first = embedder.embed(["tea", "coffee", "tea"])
+    assert embedder.computed == 2
+    np.testing.assert_array_equal(first[0], first[2])
+    again = embedder.embed(["coffee", "tea"])
+    assert embedder.computed == 2 and embedder.hits == 2
+    np.testing.assert_array_equal(again, first[[1, 0]])
+
+
+def test_cache_is_bounded_lru():
+    embedder = MiniLMEmbedder(cache_size=2)
+    embedder.embed(["a", "b"])
+    embedder.embed(["a"])  # refresh "a"; "b" is now the oldest
+    embedder.embed(["c"])  # evicts "b"
+    assert embedder.computed == 3
+    embedder.embed(["a", "c"])
+    assert embedder.computed == 3
+    embedder.embed(["b"])
+    assert embedder.computed == 4
+
+
+def test_async_twin_and_threads_agree(minilm: Embedder):
+    texts = [f"The user mentioned topic number {i}" for i in range(12)]
+    expected = MiniLMEmbedder(cache_size=0).embed(texts)
+    assert np.allclose(asyncio.run(minilm.aembed(texts)), expected, atol=1e-6)
+    fresh = MiniLMEmbedder(cache_size=0)  # first use from four threads at once: loads once
+    with ThreadPoolExecutor(4) as pool:
+        parts = list(pool.map(lambda i: fresh.embed(texts[i::4]), range(4)))
+    for i, part in enumerate(parts):
+        assert np.allclose(part, expected[i::4], atol=1e-6)
+
+
+def test_shared_instances_and_names(monkeypatch: pytest.MonkeyPatch):
+    assert get_embedder() is get_embedder("minilm") is get_embedder("all-MiniLM-L6-v2")
+    monkeypatch.setenv("HARNESS_EMBEDDING_MODEL", "all-minilm-l6-v2")
+    assert get_embedder() is get_embedder("minilm")
+    with pytest.raises(ConfigurationError, match="unknown embedder 'bert'"):
+        get_embedder("bert")
+    assert isinstance(get_embedder("openai/text-embedding-3-small"), LiteLLMEmbedder)
+    assert get_embedder("openai/text-embedding-3-small").dims == 1536
+
+
+def test_bad_input_is_named(minilm: Embedder):
+    with pytest.raises(TypeError, match="not a single string"):
+        minilm.embed("tea")
+    with pytest.raises(TypeError, match="text #1 is int"):
+        minilm.embed(["tea", 3])
+
+
+# -- litellm embedding models (a fake remote provider on litellm's custom-provider path) -------
+
+CALLS: list[list[str]] = []
+
+
+def _fake_embedding_handler(litellm: Any) -> Any:
+    class FakeEmbeddings(litellm.CustomLLM):
+        async def aembedding(self, model: str, input: list, model_response: Any, *a, **kw):
+            CALLS.append(list(input))
+            if model == "broken":
+                raise RuntimeError("provider is down")
+            # Unnormalised 3-dim vectors derived from the text, in reverse index order.
+            data = [
+                {"object": "embedding", "index": i, "embedding": [len(t), 1.0, t.count("a")]}
+                for i, t in enumerate(input)
+            ]
+            model_response.data = list(reversed(data))
+            model_response.model = model
+            return model_response
+
+    return FakeEmbeddings()
+
+
+@pytest.fixture
+def fake_provider() -> list[list[str]]:
+    register_provider("fakeembed", _fake_embedding_handler)
+    CALLS.clear()
+    return CALLS
+
+
+def test_litellm_embedder_batches_normalises_and_caches(fake_provider):
+    embedder = LiteLLMEmbedder("fakeembed/tiny", batch_size=2)
+    vectors = embedder.embed(["aa", "bbb", "a", "aa", "cccc"])
+    assert fake_provider == [["aa", "bbb"], ["a", "cccc"]]  # duplicates computed once, batches of 2
+    expected = np.array([[2, 1, 2], [3, 1, 0], [1, 1, 1], [2, 1, 2], [4, 1, 0]], dtype=np.float32)
+    expected /= np.linalg.norm(expected, axis=1, keepdims=True)
+    assert np.allclose(vectors, expected)
+    assert embedder.dims == 3
+    asyncio.run(embedder.aembed(["bbb"]))
+    assert len(fake_provider) == 2
+
+
+def test_litellm_embedder_learns_unknown_dims_and_wraps_errors(fake_provider):
+    assert LiteLLMEmbedder("fakeembed/tiny").dims == 3
+    with pytest.raises(ModelError, match="provider is down") as err:
+        LiteLLMEmbedder("fakeembed/broken").embed(["x"])
+    assert err.value.model == "fakeembed/broken"
+
+
+# -- LanceDB embedding-function registry -------------------------------------------------------
+
+
+def test_registered_lancedb_function_embeds_on_write_and_search(tmp_path):
+    import lancedb
+    from lancedb.embeddings import get_registry
+    from lancedb.pydantic import LanceModel, Vector
+
+    func = lancedb_embedding_function()
+    assert type(func) is type(get_registry().get("harness-minilm").create())
+    assert func.ndims() == 384
+
+    class Note(LanceModel):
+        text: str = func.SourceField()
+        vector: Vector(func.ndims()) = func.VectorField()  # type: ignore[valid-type]
+
+    table = lancedb.connect(tmp_path).create_table("notes", schema=Note)
+    table.add(
+        [
+            {"text": "User prefers dark mode"},
+            {"text": "User is allergic to peanuts"},
+            {"text": "User lives in Lisbon"},
+        ]
+    )
+    stored = table.to_arrow().column("vector").to_pylist()
+    assert np.allclose(stored[0], get_embedder().embed(["User prefers dark mode"])[0], atol=1e-6)
+    hits = table.search("which city is the user's home?").limit(3).to_list()
+    assert hits[0]["text"] == "User lives in Lisbon"
