@@ -228,13 +228,27 @@ def _close(state: _Session) -> None:
 def _missed_reason(state: _Session, op: GoldOp) -> str:
     prefix = "optional op not produced (not counted)" if op.optional else "not produced"
     if op.op == "insert":
-        return f"{prefix}: no predicted insert states this content"
+        return f"{prefix}: no predicted insert states this content" + _closest(state, op)
     target = state.target(op)
     if target is None:
-        return (
+        reason = (
             f"{prefix}: target {op.target!r} has no predicted memory (its insert was not matched)"
         )
-    return f"{prefix}: no predicted {op.op} of {target!r}"
+    else:
+        reason = f"{prefix}: no predicted {op.op} of {target!r}"
+    return reason + (_closest(state, op) if op.op == "update" else "")
+
+
+def _closest(state: _Session, op: GoldOp) -> str:
+    """The most similar leftover prediction and why it was rejected, for the reason text."""
+    kinds = ("insert",) if op.op == "insert" else ("insert", "update")
+    candidates = [item for kind in kinds for item in state.free(kind)]
+    if not candidates:
+        return ""
+    side = gold_side(op)
+    verdicts = [(state.judge(side, text_of(pop)), pop) for _, pop in candidates]
+    verdict, pop = max(verdicts, key=lambda item: _sim(item[0]))
+    return f"; closest prediction: {pop.op} {pop.id!r} ({verdict.reason()})"
 
 
 def _finish(state: _Session, session: int) -> SessionScore:

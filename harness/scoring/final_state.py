@@ -3,7 +3,9 @@
 Gold and predicted memories are paired one-to-one by content (the same exact assignment as
 inserts), each gold memory judged with the key terms of the op that last wrote it. A gold memory
 whose optional update may or may not have happened accepts either version. Optional gold memories
-never count: matched, they consume their partner; unmatched, they are no miss.
+never count: matched, they consume their partner; unmatched, they are no miss. When a session of
+the case is partially labeled, the gold final state is not exhaustive either, so unmatched
+predicted memories are not counted as false positives.
 """
 
 from __future__ import annotations
@@ -30,7 +32,9 @@ class FinalMemoryOutcome:
     side: Literal["gold", "predicted"]
     id: str
     text: str
-    outcome: Literal["matched", "optional_matched", "optional_unmatched", "missed", "spurious"]
+    outcome: Literal[
+        "matched", "optional_matched", "optional_unmatched", "missed", "spurious", "unlabeled"
+    ]
     partner_id: str | None = None
     similarity: float | None = None
     reason: str = ""
@@ -65,9 +69,13 @@ def _best(memory: GoldMemory, text: str, judge: Judge) -> Judgement:
 
 
 def match_final_state(
-    gold: GoldState, predicted: PredictedMemories, judge: Judge
+    gold: GoldState, predicted: PredictedMemories, judge: Judge, *, partial: bool = False
 ) -> FinalStateScore:
-    """Pair gold and predicted final memories and count TP/FP/FN (pure)."""
+    """Pair gold and predicted final memories and count TP/FP/FN (pure).
+
+    ``partial``: the gold state is not exhaustive (a session of the case is partially labeled),
+    so unmatched predicted memories are ``unlabeled`` rather than false positives.
+    """
     memories = list(gold.memories.values())
     preds = predicted_texts(predicted)
     verdicts = [[_best(memory, text, judge) for _, text in preds] for memory in memories]
@@ -98,7 +106,8 @@ def match_final_state(
     for col, (mid, text) in enumerate(preds):
         row = matched_preds.get(col)
         if row is None:
-            pred_out.append(FinalMemoryOutcome("predicted", mid, text, "spurious"))
+            outcome = "unlabeled" if partial else "spurious"
+            pred_out.append(FinalMemoryOutcome("predicted", mid, text, outcome))
         else:
             pred_out.append(
                 FinalMemoryOutcome(

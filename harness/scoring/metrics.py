@@ -90,7 +90,8 @@ def match_case(
         )
         id_map = score.id_map
         sessions.append(score)
-    final = match_final_state(gold_states(case)[-1], final_state, judge)
+    partial = any(session.partial for session in case.sessions)
+    final = match_final_state(gold_states(case)[-1], final_state, judge, partial=partial)
     counts = dict.fromkeys(COUNT_COLUMNS, 0)
     for score in sessions:
         for key, value in score.counts.items():
