@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pydantic_core import from_json
+
 from harness.errors import DatasetError
 
 HASH_VERSION = "memory-harness-dataset-v1"
@@ -32,7 +34,8 @@ def iter_records(path: Path) -> Iterator[Record]:
     """Yield every non-blank, non-comment line of ``path``, parsed as JSON.
 
     The file is read line by line (never whole), in binary so that a bad byte is reported with its
-    line instead of aborting the read.
+    line instead of aborting the read. Lines are parsed by pydantic-core's JSON parser (about twice
+    as fast as the standard library's); a line it refuses is explained by the standard library.
     """
     try:
         handle = path.open("rb")
@@ -53,9 +56,17 @@ def iter_records(path: Path) -> Iterator[Record]:
             if not stripped or stripped.startswith("//"):
                 continue
             try:
-                yield Record(number, value=json.loads(stripped))
-            except json.JSONDecodeError as error:
-                yield Record(number, error=f"invalid JSON at column {error.colno}: {error.msg}")
+                yield Record(number, value=from_json(stripped))
+            except ValueError:
+                yield _parse_with_stdlib(number, stripped)
+
+
+def _parse_with_stdlib(number: int, text: str) -> Record:
+    """The standard library's verdict on a line the fast parser refused, in its familiar wording."""
+    try:
+        return Record(number, value=json.loads(text))
+    except json.JSONDecodeError as error:
+        return Record(number, error=f"invalid JSON at column {error.colno}: {error.msg}")
 
 
 def canonical_json(value: Any) -> str:
