@@ -33,9 +33,6 @@ _EXPORTS: dict[str, str] = {
     "dataset_stats": "harness.data.stats",
     "pair_stats": "harness.data.stats",
     "check_case": "harness.data.validate",
-    "missing_terms": "harness.data.keyterms",
-    "present_forbidden": "harness.data.keyterms",
-    "term_occurs": "harness.data.keyterms",
 }
 
 __all__ = [
@@ -60,12 +57,9 @@ __all__ = [
     "load_dataset",
     "load_pairs",
     "load_schemas",
-    "missing_terms",
     "pair_stats",
-    "present_forbidden",
     "split_for_id",
     "split_of",
-    "term_occurs",
 ]
 
 
@@ -83,7 +77,6 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover
-    from harness.data.keyterms import missing_terms, present_forbidden, term_occurs
     from harness.data.load import Dataset, load_dataset
     from harness.data.models import (
         Case,

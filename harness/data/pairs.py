@@ -16,10 +16,10 @@ from pydantic import ValidationError
 
 from harness.data._errors import problems_from
 from harness.data._lines import combine_hashes, iter_records, record_hash
-from harness.data.keyterms import missing_terms, present_forbidden
 from harness.data.load import looks_like_pair
 from harness.data.models import MatcherPair
 from harness.errors import DatasetError
+from harness.scoring.keyterms import check_key_terms
 
 
 @dataclass(frozen=True)
@@ -55,20 +55,20 @@ def check_pair(pair: MatcherPair) -> list[tuple[str, str]]:
         options = [item] if isinstance(item, str) else item
         if not options or not all(o.strip() for o in options):
             problems.append((f"require[{index}]", "empty key term"))
-        elif missing_terms([item], pair.a):
+        elif not check_key_terms(pair.a, require=[item]).ok:
             shown = " or ".join(f"'{o}'" for o in options)
             problems.append((f"require[{index}]", f"the gold side 'a' lacks {shown}"))
     for index, term in enumerate(pair.forbid):
         if not term.strip():
             problems.append((f"forbid[{index}]", "empty key term"))
-        elif present_forbidden([term], pair.a):
+        elif not check_key_terms(pair.a, forbid=[term]).ok:
             problems.append((f"forbid[{index}]", f"the gold side 'a' contains '{term}'"))
     return problems
 
 
 def key_terms_accept(pair: MatcherPair) -> bool:
     """Whether ``b`` passes the key terms of ``a``."""
-    return not missing_terms(pair.require, pair.b) and not present_forbidden(pair.forbid, pair.b)
+    return check_key_terms(pair.b, pair.require, pair.forbid).ok
 
 
 def load_pairs(path: str | Path) -> PairSet:

@@ -21,10 +21,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from harness.data.keyterms import missing_terms, present_forbidden
 from harness.data.models import Case, GoldOp
 from harness.data.schemas import SchemaRegistry
 from harness.memory.schemas import memory_text
+from harness.scoring.keyterms import check_key_terms
 
 Problem = tuple[str, str]
 
@@ -209,6 +209,7 @@ def _resolve_target(replay: _Replay, op: GoldOp, number: int, path: str) -> _Mem
 
 
 def _check_key_terms(replay: _Replay, op: GoldOp, path: str) -> None:
+    """The gold content must pass its own key terms (the scorer's rule), or nothing ever could."""
     if not op.require and not op.forbid:
         return
     text = memory_text(op.content)
@@ -216,7 +217,7 @@ def _check_key_terms(replay: _Replay, op: GoldOp, path: str) -> None:
         options = [item] if isinstance(item, str) else item
         if not options or not all(option.strip() for option in options):
             replay.add(f"{path}.require[{index}]", "empty key term")
-        elif missing_terms([item], text):
+        elif not check_key_terms(text, require=[item]).ok:
             shown = " or ".join(f"'{o}'" for o in options)
             replay.add(
                 f"{path}.require[{index}]",
@@ -225,7 +226,7 @@ def _check_key_terms(replay: _Replay, op: GoldOp, path: str) -> None:
     for index, term in enumerate(op.forbid):
         if not term.strip():
             replay.add(f"{path}.forbid[{index}]", "empty key term")
-        elif present_forbidden([term], text):
+        elif not check_key_terms(text, forbid=[term]).ok:
             replay.add(f"{path}.forbid[{index}]", f"the op's own content contains '{term}'")
 
 
