@@ -96,7 +96,7 @@ def _validate_model(model: type[BaseModel], content: Any) -> list[tuple[str, str
         return [("", f"should be an object, got {json_type(content)}")]
     problems: list[tuple[str, str]] = []
     if model.model_config.get("extra") != "forbid":
-        known = {info.alias or name for name, info in model.model_fields.items()}
+        known = [info.alias or name for name, info in model.model_fields.items()]
         for key in content:
             if key not in known:
                 problems.append((key, f"unknown field ({model.__name__} has: {', '.join(known)})"))
@@ -163,7 +163,8 @@ def _check_json_schema(name: str, schema: Any, defined: Mapping[str, Any]) -> st
     try:
         validator_for(schema).check_schema(schema)
     except SchemaError as error:
-        return f"invalid JSON Schema: {error.message}"
+        where = _json_path(error.absolute_path)
+        return f"invalid JSON Schema{f' at {where}' if where else ''}: {error.message}"
     return None
 
 

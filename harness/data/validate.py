@@ -134,8 +134,8 @@ def _apply_insert(replay: _Replay, op: GoldOp, number: int, path: str) -> None:
     ref = op.ref or ""
     first = replay.memories.get(ref)
     if first is not None:
-        what = "ref" if first.is_ref else "id of an existing memory"
-        replay.add(f"{path}.ref", f"'{ref}' is already used as a {what} (at {first.where})")
+        what = "used as a ref" if first.is_ref else "the id of an existing memory"
+        replay.add(f"{path}.ref", f"'{ref}' is already {what} (at {first.where})")
     kind = replay.known_kind(op.kind, f"{path}.kind")
     replay.check_content(kind, op.content, f"{path}.content")
     _check_key_terms(replay, op, path)
