@@ -1,0 +1,125 @@
+"""``harness datasets validate|stats|import``: output and exit codes 0 / 1 / 2."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from harness.cli.datasets import app
+
+HERE = Path(__file__).parent
+runner = CliRunner()
+
+
+def _harness(*args: str) -> subprocess.CompletedProcess[str]:
+    """Run the real entry point, so the HarnessError -> exit 2 wrapper is exercised too."""
+    code = "from harness.cli.main import main; main()"
+    return subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=60
+    )
+
+
+def test_validate_prints_ok_with_count_and_hash(write_jsonl, case_factory) -> None:
+    path = write_jsonl([case_factory("a"), case_factory("b")])
+    result = runner.invoke(app, ["validate", str(path)])
+    assert result.exit_code == 0, result.output
+    from harness.data import load_dataset
+
+    expected_hash = load_dataset(path).content_hash
+    assert result.output == f"OK    {path}: 2 cases, sha256 {expected_hash}\n"
+
+
+def test_validate_lists_every_problem_and_exits_1(write_jsonl, case_factory) -> None:
+    good = write_jsonl([case_factory("a")], name="good.jsonl")
+    bad = HERE / "broken" / "wrong_type.jsonl"
+    result = runner.invoke(app, ["validate", str(good), str(bad)])
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert lines[0].startswith(f"OK    {good}: 1 cases")
+    assert lines[1] == f"FAIL  {bad}: 5 problems; nothing was loaded"
+    assert lines[2] == f"  {bad}:1: tags: should be a list, got a string"
+    assert len(lines) == 2 + 5 + 1
+    assert lines[-1] == "1 of 2 files invalid"
+
+
+def test_validate_a_folder_covers_case_and_pair_files(tmp_path: Path, case_factory) -> None:
+    (tmp_path / "cases.jsonl").write_text(json.dumps(case_factory("a")) + "\n")
+    pair = {"id": "p1", "a": "User likes tea", "b": "User enjoys tea", "same": True}
+    (tmp_path / "pairs.jsonl").write_text(json.dumps(pair) + "\n")
+    result = runner.invoke(app, ["validate", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "cases.jsonl: 1 cases" in result.output
+    assert "pairs.jsonl: 1 pairs" in result.output
+
+
+def test_stats_json_numbers(write_jsonl, case_factory) -> None:
+    nothing = case_factory("quiet", tags=["chit-chat"], existing=[], queries=[])
+    nothing["sessions"][0]["expected"] = []
+    path = write_jsonl([case_factory("a"), case_factory("b"), nothing])
+    result = runner.invoke(app, ["stats", str(path), "--json"])
+    assert result.exit_code == 0, result.output
+    stats = json.loads(result.output)
+    assert stats["cases"] == 3
+    assert stats["sessions"] == 3
+    assert stats["messages"] == 6
+    assert stats["ops"] == {"insert": 2, "update": 2, "delete": 0}
+    assert stats["optional_ops"] == 2
+    assert stats["nothing_to_store_sessions"] == 1
+    assert stats["partial_sessions"] == 0
+    assert stats["queries"] == 2
+    assert stats["cases_with_queries_pct"] == 66.7
+    assert stats["tags"] == {"preference": 2, "update": 2, "chit-chat": 1}
+    assert stats["schemas"] == {"Memory": 3}
+    assert sum(stats["splits"].values()) == 3
+
+
+def test_stats_table(write_jsonl, case_factory) -> None:
+    path = write_jsonl([case_factory("a")])
+    result = runner.invoke(app, ["stats", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "insert 1, update 1, delete 0" in result.output
+    assert "100.0 %" in result.output
+
+
+def test_import_writes_a_valid_file(tmp_path: Path) -> None:
+    out = tmp_path / "lme.jsonl"
+    sample = HERE / "samples" / "longmemeval_sample.json"
+    result = runner.invoke(app, ["import", "longmemeval", str(sample), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert f"wrote 3 cases to {out}, sha256 " in result.output
+    assert "warning: lme-q-91c2e4_abs: no evidence" in result.output
+    assert runner.invoke(app, ["validate", str(out)]).exit_code == 0
+
+
+def test_entry_point_exit_codes(tmp_path: Path) -> None:
+    broken = HERE / "broken" / "duplicate_case_id.jsonl"
+    failed = _harness("datasets", "validate", str(broken))
+    assert failed.returncode == 1
+    assert f"{broken}:4: id: duplicate case id 'same' (first at line 1)" in failed.stdout
+
+    # stats on an invalid file is an error (HarnessError -> exit 2, message on stderr)
+    errored = _harness("datasets", "stats", str(broken))
+    assert errored.returncode == 2
+    assert "duplicate case id 'same'" in errored.stderr
+
+    out = tmp_path / "x.jsonl"
+    out.write_text("keep me\n")
+    sample = HERE / "samples" / "locomo_flat.json"
+    refused = _harness("datasets", "import", "locomo", str(sample), "-o", str(out))
+    assert refused.returncode == 2
+    assert "already exists" in refused.stderr
+    assert out.read_text() == "keep me\n"
+
+    missing = _harness("datasets", "validate", str(tmp_path / "absent.jsonl"))
+    assert missing.returncode == 2
+
+
+def test_bundled_datasets_validate() -> None:
+    bundled = sorted((HERE.parent.parent / "datasets").glob("*.jsonl"))
+    assert bundled, "datasets/*.jsonl should ship with the project"
+    result = runner.invoke(app, ["validate", *map(str, bundled)])
+    assert result.exit_code == 0, result.output
