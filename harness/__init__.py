@@ -6,7 +6,7 @@ Public names are loaded on first use, so importing ``harness`` (and running the 
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 __version__ = "0.1.0"
 
@@ -17,6 +17,7 @@ _EXPORTS: dict[str, str] = {
     "RemoveDoc": "harness.memory.schemas",
     "MemoryOperation": "harness.memory.schemas",
     "HarnessError": "harness.errors",
+    "ReflectionExecutor": "harness.memory.reflection",
 }
 
 __all__ = ["__version__", *_EXPORTS]
@@ -33,9 +34,3 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return sorted(__all__)
-
-
-if TYPE_CHECKING:  # pragma: no cover
-    from harness.errors import HarnessError
-    from harness.memory.manager import create_memory_manager
-    from harness.memory.schemas import ExtractedMemory, Memory, MemoryOperation, RemoveDoc

@@ -18,7 +18,8 @@ _loop: asyncio.AbstractEventLoop | None = None
 _lock = threading.Lock()
 
 
-def _background_loop() -> asyncio.AbstractEventLoop:
+def background_loop() -> asyncio.AbstractEventLoop:
+    """The shared loop, started on first use."""
     global _loop
     with _lock:
         if _loop is None or _loop.is_closed():
@@ -35,7 +36,7 @@ def run_sync(coro: Coroutine[Any, Any, T]) -> T:
     Raises ``RuntimeError`` when called from inside the shared loop itself, where blocking would
     deadlock; async callers must await the async twin instead.
     """
-    loop = _background_loop()
+    loop = background_loop()
     try:
         running = asyncio.get_running_loop()
     except RuntimeError:

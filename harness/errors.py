@@ -29,7 +29,7 @@ class InvalidModelOutputError(ModelError):
 
 
 class DatasetError(HarnessError):
-    """A dataset file is malformed; ``problems`` lists every bad line as ``file:line: field: reason``."""
+    """A dataset file is malformed; ``problems`` has one ``file:line: field: reason`` per fault."""
 
     def __init__(self, message: str, problems: list[str] | None = None):
         super().__init__(message)

@@ -81,3 +81,28 @@ class ExtractedMemory(_ExtractedMemoryFields):
 
     def __repr__(self) -> str:
         return f"ExtractedMemory(id={self.id!r}, content={self.content!r})"
+
+
+def memory_text(content: str | BaseModel | dict[str, Any] | None) -> str:
+    """The one text form of a memory's content, used for embedding, matching and display.
+
+    A plain string or a ``{"content": str}`` object is the string itself; a structured memory
+    becomes ``field: value`` pairs joined by ``; `` in field order.
+    """
+    if content is None:
+        return ""
+    if isinstance(content, BaseModel):
+        content = content.model_dump(mode="json")
+    if isinstance(content, str):
+        return content
+    if set(content) == {"content"} and isinstance(content["content"], str):
+        return content["content"]
+    return "; ".join(f"{key}: {_scalar_text(value)}" for key, value in content.items())
+
+
+def _scalar_text(value: Any) -> str:
+    if isinstance(value, list):
+        return ", ".join(_scalar_text(item) for item in value)
+    if isinstance(value, dict):
+        return memory_text(value)
+    return "" if value is None else str(value)
