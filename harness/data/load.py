@@ -108,16 +108,19 @@ class Dataset:
         ]
         if limit is not None:
             chosen = chosen[: max(limit, 0)]
-        selection = {**self.selection}
-        for key, value in (("split", split), ("tags", keep), ("exclude_tags", drop),
-                           ("ids", wanted_ids), ("limit", limit)):  # fmt: skip
-            if value:
-                selection[key] = sorted(value) if isinstance(value, set) else value
+        filters = {"split": split, "tags": keep, "exclude_tags": drop, "ids": wanted_ids}
+        selection = {**self.selection, **{k: _plain(v) for k, v in filters.items() if v}}
+        if limit is not None:
+            selection["limit"] = limit
         hashes = {case.id: self.case_hashes[case.id] for case in chosen}
         content_hash = combine_hashes(self.header_value, list(hashes.values()))
         return replace(
             self, cases=chosen, case_hashes=hashes, content_hash=content_hash, selection=selection
         )
+
+
+def _plain(value: Any) -> Any:
+    return sorted(value) if isinstance(value, set) else value
 
 
 @dataclass
