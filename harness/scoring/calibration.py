@@ -304,3 +304,50 @@ def calibrated_threshold(name: str, *, key_terms: bool = True) -> float | None:
     if entry is None:
         return None
     return entry.threshold if key_terms else entry.without_key_terms.threshold
+
+
+HARD_NEGATIVE_TAGS = (
+    "changed-value",
+    "negation",
+    "different-time",
+    "different-person",
+    "possibility",
+    "different-attribute",
+)
+
+
+def markdown_tables(data: CalibrationFile, *, tags: Sequence[str] = HARD_NEGATIVE_TAGS) -> str:
+    """The calibration as the Markdown tables the README shows (a test keeps them in sync)."""
+
+    def pct(value: float | None) -> str:
+        return "-" if value is None else f"{100 * value:.1f} %"
+
+    def cut(value: float) -> str:
+        return "none accepted" if value > 1.0 else f"{value:.3f}"
+
+    lines = [
+        "| matcher | threshold | accuracy | precision | recall | similarity alone: threshold, accuracy |",  # noqa: E501
+        "|---|---|---|---|---|---|",
+    ]
+    for name, entry in data.matchers.items():
+        report, alone = entry.with_key_terms, entry.without_key_terms
+        label = f"`{name}`" + (" (default)" if name == "embedding" else "")
+        fixed = "" if entry.calibrated else " (fixed)"
+        lines.append(
+            f"| {label} | {cut(entry.threshold)}{fixed} | {pct(report.accuracy)} | "
+            f"{pct(report.precision)} | {pct(report.recall)} | "
+            f"{cut(alone.threshold)}, {pct(alone.accuracy)} |"
+        )
+    embedding = data.matchers.get("embedding")
+    if embedding is not None:
+        lines += ["", "| hard negatives (`embedding`) | pairs | with key terms | cosine alone |"]
+        lines.append("|---|---|---|---|")
+        for tag in tags:
+            with_terms = embedding.with_key_terms.per_tag.get(tag)
+            alone = embedding.without_key_terms.per_tag.get(tag)
+            if with_terms is None or alone is None:
+                continue
+            lines.append(
+                f"| {tag} | {with_terms.n} | {pct(with_terms.accuracy)} | {pct(alone.accuracy)} |"
+            )
+    return "\n".join(lines)

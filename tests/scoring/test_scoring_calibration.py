@@ -15,6 +15,7 @@ from harness.scoring.calibration import (
     calibrate_file,
     evaluate,
     load_calibration,
+    markdown_tables,
 )
 from harness.scoring.matchers import get_matcher
 
@@ -122,3 +123,11 @@ def test_stored_calibration_is_current():
     # The design's warning holds: cosine alone is weak on hard negatives; key terms lift it.
     assert embedding.without_key_terms.accuracy < 0.62
     assert embedding.with_key_terms.accuracy > embedding.without_key_terms.accuracy + 0.1
+
+
+def test_readme_shows_the_stored_calibration():
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    assert markdown_tables(load_calibration()) in readme, (
+        "README '## Scoring' tables differ from calibration.json: paste "
+        "harness.scoring.calibration.markdown_tables(load_calibration())"
+    )
