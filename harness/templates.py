@@ -1,0 +1,195 @@
+"""Instruction templates: Jinja2 files in ``prompts/`` rendered into a manager's instructions.
+
+Templates run in a sandbox with strict undefined variables, so a typo in a variable name fails
+loudly with the template name and line instead of silently rendering an empty string. Every
+template carries a content hash that runs record, so an edited template is never mistaken for the
+original.
+
+Variables available to every template (see ``prompts/README.md``):
+
+``enable_inserts``, ``enable_updates``, ``enable_deletes``
+    Which operations the manager may perform (booleans).
+``schemas``
+    One entry per memory schema: ``name``, ``description`` and ``fields`` (each with ``name``,
+    ``type`` and ``description``).
+``today``
+    The date to resolve relative dates against (ISO string), or None when not pinned.
+``user_name``
+    The user's name when known, else None.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from harness.errors import ConfigurationError
+
+TEMPLATE_SUFFIX = ".j2"
+DEFAULT_TEMPLATE = "default"
+
+
+class FieldInfo(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    type: str
+    description: str = ""
+
+
+class SchemaInfo(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    description: str = ""
+    fields: tuple[FieldInfo, ...] = ()
+
+    @classmethod
+    def from_model(cls, model: type[BaseModel]) -> SchemaInfo:
+        fields = tuple(
+            FieldInfo(
+                name=name,
+                type=_type_name(info.annotation),
+                description=info.description or "",
+            )
+            for name, info in model.model_fields.items()
+        )
+        return cls(name=model.__name__, description=(model.__doc__ or "").strip(), fields=fields)
+
+
+class TemplateVariables(BaseModel):
+    """Everything a template may refer to; unknown names fail at render time."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    enable_inserts: bool = True
+    enable_updates: bool = True
+    enable_deletes: bool = False
+    schemas: tuple[SchemaInfo, ...] = Field(default_factory=tuple)
+    today: str | None = None
+    user_name: str | None = None
+
+    @classmethod
+    def for_schemas(cls, schemas: Sequence[type[BaseModel]], **values: Any) -> TemplateVariables:
+        return cls(schemas=tuple(SchemaInfo.from_model(s) for s in schemas), **values)
+
+
+@dataclass(frozen=True)
+class InstructionTemplate:
+    """A loaded template: its name, where it came from, its source and the source's hash."""
+
+    name: str
+    source: str
+    path: Path | None = None
+
+    @property
+    def content_hash(self) -> str:
+        return hashlib.sha256(self.source.encode("utf-8")).hexdigest()
+
+    def render(self, variables: TemplateVariables | None = None) -> str:
+        """The instructions text; errors name the template and line."""
+        from jinja2 import TemplateError, UndefinedError
+
+        values = (variables or TemplateVariables()).model_dump()
+        template = _compile(self.name, self.source)
+        try:
+            text = template.render(**values)
+        except UndefinedError as error:
+            line = _template_line(self.name, sys.exc_info()[2])
+            raise ConfigurationError(
+                f"template {self.name!r}{_at(line)}: {error.message} "
+                f"(available variables: {', '.join(sorted(values))})"
+            ) from error
+        except TemplateError as error:
+            line = _template_line(self.name, sys.exc_info()[2])
+            raise ConfigurationError(f"template {self.name!r}{_at(line)}: {error}") from error
+        return text.strip() + "\n"
+
+
+def prompts_dir() -> Path:
+    """Where named templates live: ``$HARNESS_PROMPTS_DIR``, ``./prompts``, or the project's own."""
+    configured = os.environ.get("HARNESS_PROMPTS_DIR")
+    if configured:
+        return Path(configured)
+    local = Path.cwd() / "prompts"
+    if local.is_dir():
+        return local
+    return Path(__file__).resolve().parent.parent / "prompts"
+
+
+def list_templates() -> list[str]:
+    directory = prompts_dir()
+    return (
+        sorted(p.stem for p in directory.glob(f"*{TEMPLATE_SUFFIX}")) if directory.is_dir() else []
+    )
+
+
+def load_template(name_or_path: str | os.PathLike[str] = DEFAULT_TEMPLATE) -> InstructionTemplate:
+    """Load a template by name (``concise``) or by path; syntax errors are reported at once."""
+    path = _resolve(str(name_or_path))
+    try:
+        source = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise ConfigurationError(f"template {str(path)!r} is not UTF-8 text: {error}") from error
+    name = path.stem if path.parent == prompts_dir() else str(path)
+    template = InstructionTemplate(name=name, source=source, path=path)
+    _compile(template.name, template.source)
+    return template
+
+
+def _resolve(name_or_path: str) -> Path:
+    candidate = Path(name_or_path)
+    if candidate.suffix and candidate.is_file():
+        return candidate
+    named = prompts_dir() / f"{name_or_path}{TEMPLATE_SUFFIX}"
+    if named.is_file():
+        return named
+    if candidate.is_file():
+        return candidate
+    known = ", ".join(list_templates()) or "(none)"
+    raise ConfigurationError(
+        f"unknown template {name_or_path!r}: not a file and not one of the templates in "
+        f"{prompts_dir()} ({known})"
+    )
+
+
+def _compile(name: str, source: str) -> Any:
+    from jinja2 import StrictUndefined, TemplateSyntaxError
+    from jinja2.sandbox import SandboxedEnvironment
+
+    environment = SandboxedEnvironment(
+        undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True
+    )
+    try:
+        return environment.from_string(source, globals={"__template_name__": name})
+    except TemplateSyntaxError as error:
+        raise ConfigurationError(
+            f"template {name!r}{_at(error.lineno)}: syntax error: {error.message}"
+        ) from error
+
+
+def _template_line(name: str, tb: Any) -> int | None:
+    """The template line of the innermost frame that belongs to the rendered template."""
+    line = None
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == "<template>":
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
+
+
+def _at(line: int | None) -> str:
+    return f" line {line}" if line else ""
+
+
+def _type_name(annotation: Any) -> str:
+    if isinstance(annotation, type):
+        return annotation.__name__
+    return str(annotation).replace("typing.", "")
