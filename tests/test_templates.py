@@ -61,9 +61,7 @@ def test_schema_descriptions_are_listed_when_several_schemas():
 
 def test_undefined_variable_names_template_and_line():
     template = InstructionTemplate("mine", "Line one\n{{ user_nme }}\n")
-    with pytest.raises(
-        ConfigurationError, match=r"template 'mine' line 2: 'user_nme' is undefined"
-    ):
+    with pytest.raises(ConfigurationError, match=r"'mine' line 2: 'user_nme' is undefined"):
         template.render()
 
 
