@@ -1,0 +1,67 @@
+"""The curated public surface: every exported name imports, and the CLI path stays light."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import pkgutil
+import subprocess
+import sys
+
+import pytest
+
+import harness
+
+HEAVY = ("litellm", "lancedb", "pandas", "duckdb", "numpy", "onnxruntime", "pyarrow")
+
+
+def _packages() -> list[str]:
+    names = ["harness"]
+    for info in pkgutil.walk_packages(harness.__path__, prefix="harness."):
+        if info.ispkg:
+            names.append(info.name)
+    return names
+
+
+@pytest.mark.parametrize("package", _packages())
+def test_every_name_in_all_imports(package):
+    module = importlib.import_module(package)
+    exported = getattr(module, "__all__", None)
+    if exported is None:
+        pytest.skip(f"{package} exports nothing")
+    for name in exported:
+        assert getattr(module, name) is not None, f"{package}.{name}"
+
+
+def test_top_level_exports_the_core_api():
+    for name in ("create_memory_manager", "Memory", "ExtractedMemory", "RemoveDoc"):
+        assert name in harness.__all__
+
+
+def _modules_loaded_by(code: str) -> set[str]:
+    out = subprocess.run(
+        [sys.executable, "-c", f"{code}\nimport sys, json; print(json.dumps(sorted(sys.modules)))"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return set(json.loads(out.strip().splitlines()[-1]))
+
+
+def test_importing_harness_loads_no_heavy_library():
+    loaded = _modules_loaded_by("import harness, harness.models, harness.memory, harness.data")
+    assert not [name for name in HEAVY if name in loaded]
+
+
+def test_cli_help_loads_no_heavy_library():
+    code = (
+        "import sys\n"
+        "from harness.cli.main import app, _register\n"
+        "_register()\n"
+        "from typer.testing import CliRunner\n"
+        "result = CliRunner().invoke(app, ['--help'])\n"
+        "assert result.exit_code == 0, result.output\n"
+        "assert 'run' in result.output\n"
+    )
+    loaded = _modules_loaded_by(code)
+    assert not [name for name in HEAVY if name in loaded]
