@@ -48,6 +48,16 @@ class FinalStateScore:
     gold: list[FinalMemoryOutcome]
     predicted: list[FinalMemoryOutcome]
 
+    @property
+    def mapping(self) -> dict[str, str]:
+        """Gold memory key -> the predicted memory that states it (matched memories only).
+
+        This is the relevance map for end-to-end retrieval: a query's relevant gold memory is
+        found when the predicted memory holding the same fact is retrieved, whatever id the
+        system gave it (a duplicate insert included).
+        """
+        return {item.id: item.partner_id for item in self.gold if item.partner_id is not None}
+
 
 def predicted_texts(memories: PredictedMemories) -> list[tuple[str, str]]:
     items = memories.items() if isinstance(memories, Mapping) else memories

@@ -12,6 +12,7 @@ distinct text of a session once, and the LLM judge asks its questions concurrent
 from __future__ import annotations
 
 import copy
+import logging
 import re
 import string
 from collections import Counter
@@ -21,6 +22,8 @@ from typing import Any, ClassVar
 
 from harness._async import run_sync
 from harness.scoring.keyterms import KeyTermCheck, check_key_terms, normalise
+
+logger = logging.getLogger(__name__)
 
 PairItem = tuple["GoldSide", str]
 """One question for a matcher: the gold side and the predicted text."""
@@ -199,21 +202,21 @@ def get_matcher(
 
     ``threshold=None`` takes the calibrated threshold from ``calibration.json`` (the one found
     without key terms when ``key_terms=False``), falling back to the matcher's built-in default
-    when it was never calibrated. ``embedder`` is for
-    ``embedding`` (default: the project's MiniLM embedder), ``model`` for ``llm`` (a model string
-    or chat-model object).
+    when it was never calibrated. ``embedder`` is for ``embedding`` (default: the project's
+    MiniLM embedder; another one gets a warning, as the threshold was measured with MiniLM),
+    ``model`` for ``llm`` (a model string or chat-model object).
     """
     from harness.errors import ConfigurationError
+    from harness.scoring.calibration import calibrated_threshold
 
     if name == "default":
         name = "embedding"
     if name not in MATCHER_NAMES:
         known = ", ".join(("default", *MATCHER_NAMES))
         raise ConfigurationError(f"unknown matcher {name!r}; choose one of: {known}")
-    if threshold is None:
-        from harness.scoring.calibration import calibrated_threshold
-
-        threshold = calibrated_threshold(name, key_terms=key_terms)
+    stored = calibrated_threshold(name, key_terms=key_terms)
+    given = threshold
+    threshold = stored if threshold is None else threshold
     if name == "exact":
         return ExactMatcher(threshold=threshold, key_terms=key_terms)
     if name == "token_f1":
@@ -221,7 +224,27 @@ def get_matcher(
     if name == "embedding":
         from harness.scoring._embedding import EmbeddingMatcher
 
-        return EmbeddingMatcher(embedder=embedder, threshold=threshold, key_terms=key_terms)
+        matcher = EmbeddingMatcher(embedder=embedder, threshold=threshold, key_terms=key_terms)
+        if given is None and stored is not None:
+            _warn_if_other_embedder(matcher)
+        return matcher
     from harness.scoring._judge import LLMJudgeMatcher
 
     return LLMJudgeMatcher(model=model, threshold=threshold, key_terms=key_terms)
+
+
+def _warn_if_other_embedder(matcher: Any) -> None:
+    """A calibrated cosine threshold belongs to the embedder it was measured with."""
+    from harness.scoring.calibration import load_calibration
+
+    data = load_calibration()
+    entry = data.matchers.get("embedding") if data is not None else None
+    name = getattr(matcher.embedder, "name", None)
+    if entry is not None and entry.embedder is not None and name != entry.embedder:
+        logger.warning(
+            "the embedding threshold %.3f was calibrated with %r, not %r; run "
+            "'harness matchers calibrate' for this embedder",
+            matcher.threshold,
+            entry.embedder,
+            name,
+        )

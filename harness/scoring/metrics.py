@@ -49,13 +49,24 @@ COUNT_COLUMNS: tuple[str, ...] = (
 
 @dataclass
 class CaseScore:
-    """One case scored: its sessions, final state, gold->predicted id map, and summed counts."""
+    """One case scored: its sessions, final state, id maps and summed counts.
+
+    ``id_map`` maps gold keys to predicted ids as the op matching established them (existing
+    ids to themselves, matched insert refs to the predicted insert); ``final_map`` maps gold
+    final memories to the predicted memories matched with them by content, which is what
+    end-to-end retrieval should treat as relevant (see :func:`~harness.scoring.retrieval
+    .map_relevant`).
+    """
 
     case_id: str
     sessions: list[SessionScore]
     final: FinalStateScore
     id_map: dict[str, str]
     counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def final_map(self) -> dict[str, str]:
+        return self.final.mapping
 
 
 def _case_pairs(case: Case, predicted: Sequence[Sequence[MemoryOperation]], final) -> list:

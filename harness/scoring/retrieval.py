@@ -109,9 +109,12 @@ UNMATCHED_PREFIX = "unmatched:"
 
 
 def map_relevant(relevant: Iterable[str], id_map: Mapping[str, str]) -> list[str]:
-    """Gold ids/refs -> predicted memory ids (``id_map`` from :class:`~harness.scoring.metrics
-    .CaseScore`). A ref whose insert was never matched maps to ``"unmatched:<ref>"``, an id no
-    store holds: it stays relevant but cannot be retrieved."""
+    """Gold ids/refs -> predicted memory ids.
+
+    For end-to-end retrieval pass ``CaseScore.final_map`` (gold final memory -> the predicted
+    memory holding the same fact); for retrieval over the gold state, relevant keys are the
+    store ids already. A key without a partner maps to ``"unmatched:<key>"``, an id no store
+    holds: it stays relevant but cannot be retrieved."""
     return [id_map.get(key, UNMATCHED_PREFIX + key) for key in relevant]
 
 

@@ -84,6 +84,17 @@ def test_embedding_matcher_on_real_minilm(minilm):
     assert minilm.computed - computed_before == 4
 
 
+def test_a_calibrated_threshold_warns_for_another_embedder(caplog):
+    other = MiniLMEmbedder("minilm-variant")
+    with caplog.at_level("WARNING", logger="harness.scoring.matchers"):
+        get_matcher("embedding", embedder=other)
+    assert "calibrated with 'minilm', not 'minilm-variant'" in caplog.text
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="harness.scoring.matchers"):
+        get_matcher("embedding", embedder=other, threshold=0.8)  # explicit: no warning
+    assert caplog.text == ""
+
+
 def test_embedding_matcher_cosine_is_symmetric_and_bounded(minilm):
     matcher = get_matcher("embedding", embedder=minilm, threshold=0.5)
     forward, backward = matcher.similarities([("a cat", "a dog"), ("a dog", "a cat")])
