@@ -91,49 +91,47 @@ def match_final_state(
     verdicts = [[_best(memory, text, judge) for _, text in preds] for memory in memories]
     sims = [[v.similarity if v.accepted else None for v in row] for row in verdicts]
     pairs = match_accepted(sims, [not memory.optional for memory in memories]) if preds else {}
-    matched_preds = {col: row for row, col in pairs.items()}
-    gold_out = []
-    for row, memory in enumerate(memories):
-        col = pairs.get(row)
-        if col is None:
-            outcome = "optional_unmatched" if memory.optional else "missed"
-            gold_out.append(FinalMemoryOutcome("gold", memory.key, memory.text, outcome))
-            continue
-        verdict = verdicts[row][col]
-        outcome = "optional_matched" if memory.optional else "matched"
-        gold_out.append(
-            FinalMemoryOutcome(
-                "gold",
-                memory.key,
-                memory.text,
-                outcome,
-                preds[col][0],
-                verdict.similarity,
-                verdict.reason(),
-            )
-        )
-    pred_out = []
-    for col, (mid, text) in enumerate(preds):
-        row = matched_preds.get(col)
-        if row is None:
-            outcome = "unlabeled" if partial else "spurious"
-            pred_out.append(FinalMemoryOutcome("predicted", mid, text, outcome))
-        else:
-            pred_out.append(
-                FinalMemoryOutcome(
-                    "predicted",
-                    mid,
-                    text,
-                    gold_out[row].outcome,
-                    memories[row].key,
-                    gold_out[row].similarity,
-                    gold_out[row].reason,
-                )
-            )
+    gold_out = [
+        _gold_outcome(m, pairs.get(row), preds, verdicts[row]) for row, m in enumerate(memories)
+    ]
+    partners = {col: gold_out[row] for row, col in pairs.items()}
+    pred_out = [
+        _predicted_outcome(mid, text, partners.get(col), partial)
+        for col, (mid, text) in enumerate(preds)
+    ]
     return FinalStateScore(
         tp=sum(item.outcome == "matched" for item in gold_out),
         fp=sum(item.outcome == "spurious" for item in pred_out),
         fn=sum(item.outcome == "missed" for item in gold_out),
         gold=gold_out,
         predicted=pred_out,
+    )
+
+
+def _gold_outcome(
+    memory: GoldMemory, col: int | None, preds: list[tuple[str, str]], row: list[Judgement]
+) -> FinalMemoryOutcome:
+    if col is None:
+        outcome = "optional_unmatched" if memory.optional else "missed"
+        return FinalMemoryOutcome("gold", memory.key, memory.text, outcome)
+    outcome = "optional_matched" if memory.optional else "matched"
+    verdict = row[col]
+    return FinalMemoryOutcome(
+        "gold",
+        memory.key,
+        memory.text,
+        outcome,
+        preds[col][0],
+        verdict.similarity,
+        verdict.reason(),
+    )
+
+
+def _predicted_outcome(
+    mid: str, text: str, partner: FinalMemoryOutcome | None, partial: bool
+) -> FinalMemoryOutcome:
+    if partner is None:
+        return FinalMemoryOutcome("predicted", mid, text, "unlabeled" if partial else "spurious")
+    return FinalMemoryOutcome(
+        "predicted", mid, text, partner.outcome, partner.id, partner.similarity, partner.reason
     )
