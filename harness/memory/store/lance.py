@@ -31,9 +31,10 @@ from lancedb.index import FTS
 from harness.errors import ConfigurationError, StoreError
 from harness.memory.store import _lance_rows as lr
 from harness.memory.store._filters import Condition, kind_pushdown, matches, sql_str
+from harness.memory.store._lance_heads import Heads
 from harness.memory.store._namespaces import Namespace, from_path, to_path
 from harness.memory.store._rwlock import RWLock
-from harness.memory.store._versions import Pair, PreparedWrite, Row, clock, plan_commit
+from harness.memory.store._versions import PreparedWrite, clock, plan_commit
 from harness.memory.store.base import BaseStore, Item, ItemVersion, _ranked
 from harness.models import _lance_embedding  # noqa: F401  (registers "harness-minilm")
 
@@ -78,7 +79,9 @@ class LanceStore(BaseStore):
             raise ConfigurationError(f"compact_every must be >= 1, got {compact_every}")
         self.compact_every = compact_every
         self.cleanup_older_than = cleanup_older_than
-        self._db = connection or lancedb.connect(str(path), read_consistency_interval=timedelta(0))
+        if connection is None:
+            connection = lancedb.connect(str(path), read_consistency_interval=timedelta(0))
+        self._db = connection
         self.table_name = table
         self._schema = lr.table_schema(self.embedder.dims, self.embedder.name)
         self.table = self._open_table()
@@ -88,6 +91,7 @@ class LanceStore(BaseStore):
         self._queue: list[_Ticket] = []
         self._maintenance = RWLock()
         self._commits_since_optimize = 0
+        self._heads = Heads()
 
     def _open_table(self) -> Any:
         if self.table_name not in self._db.list_tables().tables:
@@ -126,30 +130,23 @@ class LanceStore(BaseStore):
             raise StoreError(f"write to LanceDB table {self.table_name!r} failed: {ticket.error}")
 
     def _apply(self, writes: list[PreparedWrite]) -> None:
-        current = self._current_rows({w.pair for w in writes})
+        current = self._heads.lookup(self.table, {w.pair for w in writes})
         rows = plan_commit(current, writes, clock)
         if not rows:
             return
         data = lr.rows_to_arrow(rows, self._schema)
         if any(not r.current for r in rows):
             merge = self.table.merge_insert("row_id")
-            merge.when_matched_update_all().when_not_matched_insert_all().execute(data)
+            result = merge.when_matched_update_all().when_not_matched_insert_all().execute(data)
         else:  # only first versions: a plain append is cheaper than a merge
-            self.table.add(data)
+            result = self.table.add(data)
+        self._heads.committed(rows, result.version)
         self._commits_since_optimize += 1
         if not self._fts_ready:
-            self.table.create_index("text", config=FTS(), replace=True)
+            if not _has_fts(self.table):
+                self.table.create_index("text", config=FTS(), replace=True)
+                self._heads.moved(self.table)
             self._fts_ready = True
-
-    def _current_rows(self, pairs: set[Pair]) -> dict[Pair, Row]:
-        paths = sorted({to_path(ns) for ns, _ in pairs})
-        keys = sorted({key for _, key in pairs})
-        where = (
-            f"current = true AND ns_path IN ({', '.join(map(sql_str, paths))}) "
-            f"AND key IN ({', '.join(map(sql_str, keys))})"
-        )
-        found = self.table.search().where(where).limit(None).to_arrow()
-        return {r.pair: r for r in lr.rows_from_arrow(found) if r.pair in pairs}
 
     def _maybe_optimize(self) -> None:
         if self._commits_since_optimize < self.compact_every:
@@ -163,6 +160,7 @@ class LanceStore(BaseStore):
                 with warnings.catch_warnings():
                     warnings.filterwarnings("ignore", message=r"optimize\(cleanup_older_than")
                     self.table.optimize(cleanup_older_than=self.cleanup_older_than)
+                self._heads.moved(self.table)
                 self._commits_since_optimize = 0
             except Exception:  # the data is safe; the next commit tries again
                 logger.warning("optimizing %r failed", self.table_name, exc_info=True)
@@ -234,8 +232,10 @@ class LanceStore(BaseStore):
         self, prefix: Namespace, query: str, conditions: list[Condition], k: int
     ) -> list[Item]:
         where = _where(prefix, conditions, searchable=True)
-        if not self._fts_ready:
-            return []
+        if not self._fts_ready:  # another store may have indexed the table since we opened it
+            self._fts_ready = await asyncio.to_thread(_has_fts, self.table)
+            if not self._fts_ready:
+                return []
 
         def build(n: int) -> Callable[[Any], Any]:
             return lambda t: (

@@ -1,0 +1,136 @@
+"""LanceStore specifics: persistence, compaction, concurrency, and table compatibility."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+import textwrap
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import lancedb
+import pyarrow as pa
+import pytest
+
+from harness.errors import ConfigurationError, StoreError
+from harness.memory.store import LanceStore
+from harness.models.embeddings import LiteLLMEmbedder
+
+NS = ("memories", "u1")
+
+
+def memory(text: str) -> dict:
+    return {"kind": "Memory", "content": {"content": text}}
+
+
+def test_writes_persist_across_processes(tmp_path: Path):
+    script = textwrap.dedent(
+        f"""
+        from harness.memory.store import LanceStore
+        store = LanceStore({str(tmp_path)!r})
+        ns = ("memories", "u1")
+        store.put(ns, "tea", {{"kind": "Memory", "content": {{"content": "User likes tea"}}}})
+        store.put(ns, "tea", {{"kind": "Memory", "content": {{"content": "User likes green tea"}}}})
+        store.put(ns, "gone", {{"kind": "Memory", "content": {{"content": "User owns a boat"}}}})
+        store.delete(ns, "gone")
+        """
+    )
+    subprocess.run([sys.executable, "-c", script], check=True, timeout=120)
+    store = LanceStore(tmp_path)
+    assert store.get(NS, "tea").value == memory("User likes green tea")
+    assert [v.value for v in store.history(NS, "tea")] == [
+        memory("User likes tea"),
+        memory("User likes green tea"),
+    ]
+    assert store.get(NS, "gone") is None
+    assert [v.deleted for v in store.history(NS, "gone")] == [False, True]
+    assert [i.key for i in store.search(NS, query="green tea", mode="fts")] == ["tea"]
+    assert [i.key for i in store.search(NS, query="a hot drink", mode="vector")] == ["tea"]
+
+
+def test_a_second_store_on_the_same_table_reads_the_first_ones_writes(tmp_path: Path):
+    writer, reader = LanceStore(tmp_path), LanceStore(tmp_path)
+    writer.put(NS, "k", memory("User likes tea"))
+    assert reader.get(NS, "k").value == memory("User likes tea")
+    writer.put(NS, "k", memory("User likes coffee"))
+    assert reader.get(NS, "k").value == memory("User likes coffee")
+    assert [i.key for i in reader.search(NS, query="coffee", mode="fts")] == ["k"]
+
+
+@pytest.mark.slow
+def test_2000_single_writes_keep_the_version_count_bounded(tmp_path: Path):
+    store = LanceStore(tmp_path)
+    for i in range(2000):
+        store.put(("bench", f"u{i % 20}"), f"k{i}", memory(f"User fact number {i}"), index=False)
+        if i % 10 == 9:
+            assert store.version_count() < 300, f"after {i + 1} writes"
+    store.put(("bench", "u7"), "tea", memory("User drinks oolong tea every afternoon"))
+    assert store.version_count() < 300
+    assert [i.key for i in store.search(("bench",), query="oolong tea", mode="hybrid")][:1] == [
+        "tea"
+    ]
+    assert len(store.search(("bench",), limit=5000)) == 2001
+
+
+def test_compaction_keeps_history_and_search_correct(tmp_path: Path):
+    store = LanceStore(tmp_path, compact_every=2)
+    for i in range(6):
+        store.put(NS, "k", memory(f"User likes tea, take {i}"))
+        store.put(NS, f"other{i}", memory(f"User visited city number {i}"))
+    assert store.version_count() <= 4
+    assert [v.version for v in store.history(NS, "k")] == [1, 2, 3, 4, 5, 6]
+    assert store.get(NS, "k").value == memory("User likes tea, take 5")
+    assert [i.key for i in store.search(NS, query="tea", mode="fts")] == ["k"]
+    store.put(NS, "new", memory("User adopted a parrot"))  # after the index was optimised
+    assert [i.key for i in store.search(NS, query="parrot", mode="fts")] == ["new"]
+
+
+def test_concurrent_writes_to_one_key_lose_no_version(tmp_path: Path):
+    store = LanceStore(tmp_path)
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda i: store.put(NS, "k", memory(f"value {i}")), range(24)))
+    history = store.history(NS, "k")
+    assert [v.version for v in history] == list(range(1, 25))
+    assert sorted(v.value["content"]["content"] for v in history) == sorted(
+        f"value {i}" for i in range(24)
+    )
+    assert store.get(NS, "k").value == history[-1].value
+
+
+def test_fifty_tasks_then_all_readable_from_a_fresh_store(tmp_path: Path):
+    store = LanceStore(tmp_path)
+
+    async def scenario() -> None:
+        await asyncio.gather(
+            *(store.aput(("case", f"c{i}"), "m", memory(f"fact {i}")) for i in range(50))
+        )
+
+    asyncio.run(scenario())
+    fresh = LanceStore(tmp_path)
+    assert len(fresh.list_namespaces(prefix=("case",))) == 50
+    assert all(fresh.get(("case", f"c{i}"), "m").value == memory(f"fact {i}") for i in range(50))
+
+
+def test_connection_and_table_name(tmp_path: Path):
+    db = lancedb.connect(tmp_path)
+    a = LanceStore(connection=db, table="a")
+    b = LanceStore(connection=db, table="b")
+    a.put(NS, "k", memory("only in a"))
+    assert b.get(NS, "k") is None
+    assert set(db.list_tables().tables) == {"a", "b"}
+    with pytest.raises(ConfigurationError, match="exactly one of path= or connection="):
+        LanceStore()
+    with pytest.raises(ConfigurationError, match="exactly one"):
+        LanceStore(tmp_path, connection=db)
+
+
+def test_incompatible_tables_are_refused(tmp_path: Path):
+    LanceStore(tmp_path).put(NS, "k", memory("x"))
+    other = LiteLLMEmbedder("fakeembed/none", dims=8)
+    with pytest.raises(StoreError, match=r"built with embedder 'minilm' \(384 dims\)"):
+        LanceStore(tmp_path, embedder=other)
+    db = lancedb.connect(tmp_path)
+    db.create_table("foreign", schema=pa.schema([("x", pa.int64())]))
+    with pytest.raises(StoreError, match="not a memory-store table"):
+        LanceStore(tmp_path, table="foreign")
