@@ -213,6 +213,9 @@ def _check_key_terms(replay: _Replay, op: GoldOp, path: str) -> None:
     if not op.require and not op.forbid:
         return
     text = memory_text(op.content)
+    filled = all(_filled(item) for item in op.require) and all(t.strip() for t in op.forbid)
+    if filled and check_key_terms(text, op.require, op.forbid).ok:
+        return
     for index, item in enumerate(op.require):
         options = [item] if isinstance(item, str) else item
         if not options or not all(option.strip() for option in options):
@@ -228,6 +231,11 @@ def _check_key_terms(replay: _Replay, op: GoldOp, path: str) -> None:
             replay.add(f"{path}.forbid[{index}]", "empty key term")
         elif not check_key_terms(text, forbid=[term]).ok:
             replay.add(f"{path}.forbid[{index}]", f"the op's own content contains '{term}'")
+
+
+def _filled(item: str | list[str]) -> bool:
+    options = [item] if isinstance(item, str) else item
+    return bool(options) and all(option.strip() for option in options)
 
 
 def _check_queries(replay: _Replay) -> None:

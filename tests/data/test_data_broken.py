@@ -91,6 +91,10 @@ EXPECTED: dict[str, list[str]] = {
         "1: sessions[0].expected[0].require[0]: the op's own content lacks 'black' or 'night', "
         "so even a perfect prediction would fail",
         "1: sessions[0].expected[0].forbid[0]: the op's own content contains 'dark'",
+        "2: sessions[0].expected[0].require[1]: empty key term",
+        "2: sessions[0].expected[0].require[2]: empty key term",
+        "2: sessions[0].expected[0].require[3]: empty key term",
+        "2: sessions[0].expected[0].forbid[0]: empty key term",
     ],
     "header_not_first.jsonl": [
         "2: header: a header line must be the first line of the file",
