@@ -180,7 +180,8 @@ def _explain_updates(state: _Session) -> None:
             reason = f"a new memory was inserted instead of updating {target!r}: {best[1].reason()}"
             state.link(g, best[0], "duplicate_instead_of_update", reason, best[1])
             continue
-        best = state.best(g, state.free("update"))
+        # With an unknown target (its insert was never matched) "another memory" is undefined.
+        best = state.best(g, state.free("update")) if target is not None else None
         if best is not None:
             pid = state._pred(best[0])[1].id
             reason = f"{pid!r} was updated instead of {target!r}: {best[1].reason()}"

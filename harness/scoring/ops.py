@@ -11,7 +11,8 @@ Order of play (every match is one-to-one; a prediction, once used, is consumed):
    (the right memory was updated with content the matcher rejects), ``delete_instead_of_update``
    (its target was deleted), ``duplicate_instead_of_update`` (an unmatched predicted insert states
    the gold update's content), ``wrong_target_update`` (another memory was updated with that
-   content), else ``missed``; other unmatched required gold ops are ``missed``;
+   content; only when the gold target maps to a known memory), else ``missed``; other unmatched
+   required gold ops are ``missed``;
 4. predictions left over are ``spurious``; in a ``partial`` session (labels not exhaustive) they
    are ``unlabeled`` and not counted.
 

@@ -182,3 +182,25 @@ def test_wrong_number_of_sessions_is_an_error(fixture_cases, f1_matcher):
     case, pred, final = fixture_cases[0]
     with pytest.raises(ValueError, match="2 sessions"):
         score_case(case, pred[:1], final, f1_matcher)
+
+
+def test_empty_denominators_are_none_not_one():
+    metrics = aggregate([], n_resamples=100)
+    assert metrics.n_cases == 0 and metrics.intervals == {}
+    assert set(metrics.values.values()) == {None}
+
+
+def test_a_session_scored_on_its_own(fixture_cases, f1_matcher):
+    from harness.scoring import score_session
+
+    case, pred, _ = fixture_cases[0]
+    # Session 2 alone, without the id map of session 1: g1 has no predicted memory yet.
+    session = score_session(case.sessions[1].expected, pred[1], {"m2": "m2", "m3": "m3"},
+                            f1_matcher, session=1)  # fmt: skip
+    gold = {item.id: item for item in session.gold}
+    assert gold["g1"].outcome == "missed"
+    assert "target 'g1' has no predicted memory" in gold["g1"].reason
+    assert "closest prediction: update 'a1' (similarity 1.000" in gold["g1"].reason
+    # The update of a1 is then a prediction no gold op explains (not a wrong-target update:
+    # with g1 unmapped there is no "other" memory to speak of).
+    assert (session.predicted[0].id, session.predicted[0].outcome) == ("a1", "spurious")
