@@ -59,9 +59,8 @@ def _print_report(report: dict[str, Any], path: Path) -> None:
 
     console = Console(width=120)
     terms = "with key terms" if report["key_terms"] else "without key terms"
-    summary = Table(
-        title=f"{report['matcher']} on {path} ({terms})", show_header=False, title_justify="left"
-    )
+    console.print(f"[bold]{report['matcher']}[/bold] on {path} ({terms})")
+    summary = Table(show_header=False)
     summary.add_column(style="bold")
     summary.add_column()
     rows = [
