@@ -1,0 +1,398 @@
+"""The text rules of the heuristic baseline, as pure functions over strings.
+
+Reading a user message: split it into sentences (:func:`split_sentences`); a sentence that asks
+to forget something becomes a :class:`ForgetRequest` (:func:`forget_request`); any other sentence
+becomes a statement when :func:`is_statement` accepts it, rewritten by :func:`to_third_person`.
+Everything here is deliberately simple and visible: the baseline is the floor a model must beat.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+__all__ = [
+    "ForgetRequest",
+    "Statement",
+    "contains_secret",
+    "forget_request",
+    "is_question",
+    "is_small_talk",
+    "is_statement",
+    "read_message",
+    "split_sentences",
+    "strip_fillers",
+    "to_third_person",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """A durable first-person fact, already in third person, and the message it came from."""
+
+    text: str
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class ForgetRequest:
+    """An explicit request to forget: ``target`` is what to forget (None: everything).
+
+    ``uses_previous``: the target is the sentence before the request ("... my home address. Can
+    you remove it?"), which is then not stored as a statement.
+    """
+
+    target: str | None
+    source: str
+    uses_previous: bool = False
+
+
+# --- sentences -----------------------------------------------------------------------------------
+
+_SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|\n+|\s+(?:--|—|–)\s+")
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences of ``text``: split after ``.``, ``!``, ``?``, ``;``, at newlines and dashes."""
+    text = text.replace("\u2019", "'").replace("\u2018", "'")
+    return [part.strip() for part in _SENTENCE_END.split(text) if part and part.strip()]
+
+
+_FILLER = re.compile(
+    r"^(?:oh|ok|okay|so|well|and|but|also|actually|honestly|btw|by the way|anyway|fyi|plus|"
+    r"personally|yeah|yes|no|um|uh|hmm|hey|hi|hello|ah|alright|right|just so you know|"
+    r"for the record|for context|(?:please )?(?:remember|note|keep in mind))"
+    r"(?: that)?\s*[,:]?\s+",
+    re.IGNORECASE,
+)
+
+
+def strip_fillers(sentence: str) -> str:
+    """``sentence`` without leading discourse words ("oh and btw, I ..." -> "I ...")."""
+    previous = None
+    while previous != sentence:
+        previous = sentence
+        sentence = _FILLER.sub("", sentence, count=1)
+    return sentence
+
+
+# --- what is skipped -----------------------------------------------------------------------------
+
+_QUESTION_START = re.compile(
+    r"^(?:what|who|whom|whose|which|when|where|why|how|can|could|would|will|should|shall|do|does|"
+    r"did|is|are|am|was|were|have|has|any|may|might|is there|are there)\b",
+    re.IGNORECASE,
+)
+_REQUEST_START = re.compile(
+    r"^(?:please|pls|give|tell|show|help|make|write|list|suggest|recommend|find|explain|let's|"
+    r"let me)\b",
+    re.IGNORECASE,
+)
+
+
+def is_question(sentence: str) -> bool:
+    """A question or a request to the assistant (it asks for something; it states nothing)."""
+    core = strip_fillers(sentence).strip()
+    return (
+        core.endswith("?") or bool(_QUESTION_START.match(core)) or bool(_REQUEST_START.match(core))
+    )
+
+
+_SMALL_TALK = re.compile(
+    r"\b(?:thanks|thank you|thank u|thx|ty|cheers|appreciate it|hi|hello|hey|bye|goodbye|"
+    r"good (?:morning|night|evening|afternoon)|see you|you're the best|you rock)\b",
+    re.IGNORECASE,
+)
+
+
+def is_small_talk(sentence: str) -> bool:
+    """Greetings, thanks and goodbyes (a sentence that only says hello is not a fact)."""
+    core = strip_fillers(sentence)
+    return bool(_SMALL_TALK.search(core)) and not _FIRST_PERSON.search(_SMALL_TALK.sub("", core))
+
+
+_SECRET_WORDS = re.compile(
+    r"\b(?:password|passwords|passcode|passphrase|pin|pin code|card number|credit card number|"
+    r"cvv|cvc|security code|api key|api keys|secret key|access token|auth token|private key|"
+    r"security question|security answer|ssn|social security|account number|routing number|"
+    r"iban|login|username|seed phrase|recovery code|2fa code|otp)\b",
+    re.IGNORECASE,
+)
+_DIGIT_RUN = re.compile(r"\d(?:[ -]?\d)+")
+_YEAR = re.compile(r"(?:19|20)\d\d")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def contains_secret(sentence: str) -> bool:
+    """True when the sentence names a secret or holds a run of 4+ digits that is not a date.
+
+    Digits joined by spaces or dashes count as one run ("4111 1111 ...", "555-123-4567"); a
+    4-digit year (19xx/20xx) and an ISO date (2026-05-02) are allowed.
+    """
+    if _SECRET_WORDS.search(sentence):
+        return True
+    for match in _DIGIT_RUN.finditer(sentence):
+        run = match.group()
+        digits = re.sub(r"\D", "", run)
+        if len(digits) < 4 or _YEAR.fullmatch(run) or _ISO_DATE.fullmatch(run):
+            continue
+        return True
+    return False
+
+
+# --- what is kept --------------------------------------------------------------------------------
+
+_FIRST_PERSON = re.compile(
+    r"\b(?:i|i'm|i've|i'd|i'll|my|me|mine|myself|we|we're|we've|our|us|ours)\b", re.IGNORECASE
+)
+_DURABLE_CUE = re.compile(
+    r"\b(?:like|likes|love|loves|prefer|prefers|enjoy|enjoys|hate|hates|dislike|dislikes|"
+    r"can't stand|don't like|favou?rite|fan of|into|am|i'm|we're|was|were|been|"
+    r"work|works|working|worked|live|lives|living|lived|moved|born|grew up|"
+    r"have|has|had|i've|we've|got|own|owns|married|divorced|engaged|dating|allergic|"
+    r"intolerant|vegetarian|vegan|study|studying|studied|graduated|retired|speak|speaks|"
+    r"use|uses|using|play|plays|playing|train|training|learning|learn|started|quit|stopped|"
+    r"switched|sold|bought|avoid|avoids|need|needs|want to|plan to|planning|going to|"
+    r"always|never|usually|name is|call me|is|are|'s)\b",
+    re.IGNORECASE,
+)
+
+
+def is_statement(sentence: str) -> bool:
+    """A first-person sentence with a durable-fact cue, not a question, greeting or secret."""
+    core = strip_fillers(sentence)
+    return (
+        bool(_FIRST_PERSON.search(core))
+        and bool(_DURABLE_CUE.search(core))
+        and not is_question(core)
+        and not is_small_talk(core)
+        and not contains_secret(core)
+    )
+
+
+# --- forget requests -----------------------------------------------------------------------------
+
+_FORGET = re.compile(
+    r"\b(?:forget|stop remembering|don't remember|do not remember|don't keep|do not keep|"
+    r"wipe|erase|(?:delete|remove|drop|clear) (?=(?:it|that|this|them|everything|all|what|the|"
+    r"my|any)\b))\s*(?P<target>.*)$",
+    re.IGNORECASE,
+)
+_TARGET_LEAD = re.compile(
+    r"^(?:(?:all|everything|anything|the stuff|stuff|what you know|what you have|"
+    r"you know|you have|on file|of it|the|about|that|what|i said|i told you|i mentioned)\b"
+    r"\s*,?\s*)+",
+    re.IGNORECASE,
+)
+_TARGET_TAIL = re.compile(
+    r"\s*(?:,.*|\b(?:please|now|anymore|any more|from (?:your )?memory|on file|"
+    r"for me|too|as well|ok|okay)\b.*)$",
+    re.IGNORECASE,
+)
+_EVERYTHING = re.compile(
+    r"^(?:(?:all|everything|anything)(?: (?:you know|you have))?(?: about)? ?(?:me|myself)?|me|"
+    r"myself|my (?:data|info|information|memories|details))$",
+    re.IGNORECASE,
+)
+_PRONOUN = re.compile(
+    r"^(?:(?:it|that|this|them|those|these|all of it|all that)|"
+    r"(?:(?:that|this|the|those|these) )?(?:goal|stuff|thing|things|part|info|plan|plans|one))?$",
+    re.IGNORECASE,
+)
+_VAGUE_NOUN = re.compile(r"\s+(?:stuff|things|thing|info|information|details)$", re.IGNORECASE)
+_PREFIX_TAIL = re.compile(
+    r"[\s,;:]*\b(?:(?:so|and|but|now|please|you can|you could|can you|could you|would you)\s*)+$",
+    re.IGNORECASE,
+)
+
+
+def forget_request(sentence: str, previous: str | None, source: str) -> ForgetRequest | None:
+    """The forget request in ``sentence``, if it makes one (questions included: "can you forget..").
+
+    The target is what follows the verb, minus lead words ("everything about", "that I said") and
+    trailing politeness. "me" / "everything" means every memory. A pronoun ("forget about it",
+    "drop that goal") points back: at the start of the sentence when it says something ("Not doing
+    the 10K anymore, forget about it"), else at the ``previous`` sentence.
+    """
+    sentence = sentence.replace("\u2019", "'")
+    match = _FORGET.search(sentence)
+    if match is None:
+        return None
+    raw = match.group("target").strip().rstrip(".!?")
+    target = _TARGET_TAIL.sub("", _TARGET_LEAD.sub("", raw)).strip()
+    if _EVERYTHING.match(target) or (not target and re.search(r"\beverything\b", raw, re.I)):
+        return ForgetRequest(None, source)
+    if not _PRONOUN.match(target):
+        target = _VAGUE_NOUN.sub("", target)
+        return ForgetRequest(to_third_person(target), source)
+    prefix = _PREFIX_TAIL.sub("", sentence[: match.start()]).strip(" ,;:")
+    if len(strip_fillers(prefix).split()) >= 2:
+        return ForgetRequest(to_third_person(prefix), source)
+    if previous:
+        return ForgetRequest(to_third_person(previous), source, uses_previous=True)
+    return None
+
+
+# --- third person --------------------------------------------------------------------------------
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+_MODALS = _words(
+    "can can't cannot could couldn't will won't would wouldn't should shouldn't might must may "
+    "shall did didn't was wasn't used 'd"
+)
+_ADVERBS = _words(
+    "really also just usually always never still actually mostly often sometimes only now "
+    "absolutely totally definitely generally finally recently already currently honestly "
+    "seriously literally even rarely no longer kinda mainly strongly particularly especially "
+    "personally truly slightly genuinely typically normally"
+)
+_IRREGULAR_PAST = _words(
+    "was were had got went made took saw bought sold left found came became began broke brought "
+    "built chose did drove ate fell felt flew forgot gave grew heard held kept knew lost met paid "
+    "put quit ran read said sent shut sang sat slept spent stood swam taught told thought threw "
+    "understood woke won wore wrote"
+)
+_SPECIAL_VERBS = {
+    "am": "is",
+    "have": "has",
+    "do": "does",
+    "don't": "doesn't",
+    "haven't": "hasn't",
+    "aren't": "isn't",
+    "am not": "is not",
+    "go": "goes",
+}
+_PRONOUNS_START = {
+    "i": "User",
+    "i'm": "User is",
+    "i've": "User has",
+    "i'd": "User would",
+    "i'll": "User will",
+    "my": "User's",
+    "me": "User",
+    "mine": "User's",
+    "myself": "User",
+    "we": "User and their family",
+    "we're": "User and their family are",
+    "we've": "User and their family have",
+    "our": "User's",
+    "us": "User and their family",
+}
+_PRONOUNS_MID = {
+    "i": "the user",
+    "i'm": "the user is",
+    "i've": "the user has",
+    "i'd": "the user would",
+    "i'll": "the user will",
+    "my": "their",
+    "me": "the user",
+    "mine": "the user's",
+    "myself": "themselves",
+    "we": "they",
+    "we're": "they are",
+    "we've": "they have",
+    "our": "their",
+    "ours": "theirs",
+    "us": "them",
+    "ourselves": "themselves",
+}
+_WORD = re.compile(r"^(?P<lead>[^A-Za-z']*)(?P<core>[A-Za-z']+)(?P<trail>[^A-Za-z']*)$")
+
+
+def conjugate(verb: str) -> str:
+    """The third-person singular of a present-tense verb; past forms and modals are unchanged."""
+    low = verb.lower()
+    if low in _SPECIAL_VERBS:
+        return _match_case(_SPECIAL_VERBS[low], verb)
+    if low in _MODALS or low in _IRREGULAR_PAST or low.endswith("ed") or low.endswith("n't"):
+        return verb
+    if re.search(r"(?:s|sh|ch|x|z|o)$", low):
+        return verb + "es"
+    if re.search(r"[^aeiou]y$", low):
+        return verb[:-1] + "ies"
+    return verb + "s"
+
+
+def _match_case(word: str, like: str) -> str:
+    return word.upper() if like.isupper() and len(like) > 1 else word
+
+
+def to_third_person(sentence: str) -> str:
+    """Rewrite a first-person sentence about the user as a third-person memory.
+
+    "I prefer dark mode" -> "User prefers dark mode"; "my sister Maya lives in Lisbon" ->
+    "User's sister Maya lives in Lisbon"; mid-sentence "I"/"me"/"my" become "the user"/"their".
+    After a first-person subject the next verb (past adverbs) takes the third-person form.
+    """
+    text = strip_fillers(sentence.replace("\u2019", "'").strip()).rstrip(" .!;,")
+    out: list[str] = []
+    pending = False  # the next verb belongs to a singular first-person subject
+    for word in text.split():
+        match = _WORD.match(word)
+        if match is None:
+            out.append(word)
+            continue
+        lead, core, trail = match.group("lead", "core", "trail")
+        low = core.lower()
+        after_and = bool(out) and out[-1].lower() in ("and", "or")
+        table = _PRONOUNS_MID if out else _PRONOUNS_START
+        if low in table:
+            out.append(lead + table[low] + trail)
+            pending = low == "i" and not after_and
+            continue
+        if pending and low in _ADVERBS:
+            out.append(word)
+            continue
+        if pending:
+            core = conjugate(core)
+            pending = False
+        out.append(lead + core + trail)
+    result = " ".join(out)
+    return result[:1].upper() + result[1:]
+
+
+def read_message(text: str, source: str) -> tuple[list[Statement], list[ForgetRequest]]:
+    """The statements and forget requests of one user message (in order, duplicates dropped)."""
+    sentences = split_sentences(text)
+    forgets: list[ForgetRequest] = []
+    kept: list[str | None] = list(sentences)
+    for i, sentence in enumerate(sentences):
+        request = forget_request(sentence, sentences[i - 1] if i else None, source)
+        if request is None:
+            continue
+        forgets.append(request)
+        kept[i] = None
+        if request.uses_previous:
+            kept[i - 1] = None
+    statements: list[Statement] = []
+    for sentence in kept:
+        if sentence is None or not is_statement(sentence):
+            continue
+        statement = to_third_person(sentence)
+        if statement.lower() not in _texts(statements):
+            statements.append(Statement(statement, source))
+    return statements, forgets
+
+
+def read_turns(
+    turns: Sequence[tuple[str, str, str]],
+) -> tuple[list[Statement], list[ForgetRequest]]:
+    """Statements and forget requests of ``(id, role, text)`` turns; only user turns count."""
+    statements: list[Statement] = []
+    forgets: list[ForgetRequest] = []
+    for id_, role, text in turns:
+        if role != "user":
+            continue
+        found, requests = read_message(text, id_)
+        statements.extend(s for s in found if s.text.lower() not in _texts(statements))
+        forgets.extend(requests)
+    return statements, forgets
+
+
+def _texts(statements: Sequence[Statement]) -> set[str]:
+    return {statement.text.lower() for statement in statements}
