@@ -1,1 +1,68 @@
+"""Results: the DuckDB record of every run, and what is built from it.
 
+Names load on first use, so importing :mod:`harness.reports` does not import DuckDB.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+_EXPORTS: dict[str, str] = {
+    "DB_ENV": "harness.reports.db",
+    "ResultsStore": "harness.reports.db",
+    "default_db_path": "harness.reports.db",
+    "open_results": "harness.reports.db",
+    "LATEST_VERSION": "harness.reports._migrations",
+    "MIGRATIONS": "harness.reports._migrations",
+    "CallRow": "harness.reports._records",
+    "CaseRecord": "harness.reports._records",
+    "FinalRow": "harness.reports._records",
+    "MetricRow": "harness.reports._records",
+    "OpRow": "harness.reports._records",
+    "QueryRow": "harness.reports._records",
+    "RunRecord": "harness.reports._records",
+}
+
+__all__ = [
+    "DB_ENV",
+    "LATEST_VERSION",
+    "MIGRATIONS",
+    "CallRow",
+    "CaseRecord",
+    "FinalRow",
+    "MetricRow",
+    "OpRow",
+    "QueryRow",
+    "ResultsStore",
+    "RunRecord",
+    "default_db_path",
+    "open_results",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'harness.reports' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
+
+if TYPE_CHECKING:  # pragma: no cover
+    from harness.reports._migrations import LATEST_VERSION, MIGRATIONS
+    from harness.reports._records import (
+        CallRow,
+        CaseRecord,
+        FinalRow,
+        MetricRow,
+        OpRow,
+        QueryRow,
+        RunRecord,
+    )
+    from harness.reports.db import DB_ENV, ResultsStore, default_db_path, open_results

@@ -1,0 +1,123 @@
+"""What a run is: every option that can change its results, as one strict, persisted model.
+
+The whole :class:`RunConfig` is stored with the run (``runs.parameters``), and ``--resume``
+rebuilds the run from it, so a field added here is recorded automatically. Options that cannot
+change results (the results database, progress display, ``--json``) are not part of it, except
+``concurrency``, kept for the record and the only field ``--resume`` may change.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from harness.errors import ConfigurationError
+
+DEFAULT_DATASET = "datasets/core.jsonl"
+DEFAULT_MODEL = "baseline/heuristic"
+DEFAULT_PROMPT = "default"
+
+SearchModeName = Literal["vector", "fts", "hybrid"]
+StateMode = Literal["predicted", "gold"]
+CacheModeName = Literal["read-write", "read-only", "off"]
+SplitName = Literal["train", "dev", "test"]
+
+ENV_VARS: dict[str, str] = {
+    "dataset": "HARNESS_DATASET",
+    "model": "HARNESS_MODEL",
+    "prompt": "HARNESS_PROMPT",
+    "concurrency": "HARNESS_CONCURRENCY",
+    "cache": "HARNESS_CACHE",
+    "matcher": "HARNESS_MATCHER",
+    "judge_model": "HARNESS_JUDGE_MODEL",
+}
+"""Environment variables that set an option's default (the CLI documents them)."""
+
+
+class RunConfig(BaseModel):
+    """Everything that defines a run; unknown fields are refused, so a typo fails loudly.
+
+    Dataset selection (``split``, ``tags``, ``case_ids``, ``limit``) is applied in that order to
+    the file's cases. ``state="gold"`` resets each case's store to the gold state before every
+    session, so each session is scored on its own. ``search_modes`` are the retrieval modes each
+    query is run in, end to end and over the gold final state, returning ``top_k`` memories.
+    ``retrieval_mode``/``query_limit`` are how the store manager finds the memories it shows the
+    extractor. ``n_resamples``/``seed`` drive the bootstrap intervals.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    dataset: str = DEFAULT_DATASET
+    model: str = DEFAULT_MODEL
+    prompt: str = DEFAULT_PROMPT
+    name: str | None = None
+
+    split: SplitName | None = None
+    tags: list[str] = Field(default_factory=list)
+    case_ids: list[str] = Field(default_factory=list)
+    limit: int | None = Field(default=None, ge=0)
+
+    repeats: int = Field(default=1, ge=1)
+    concurrency: int = Field(default=8, ge=1)
+    state: StateMode = "predicted"
+    cache: CacheModeName = "read-write"
+
+    enable_inserts: bool = True
+    enable_updates: bool = True
+    enable_deletes: bool = True
+    max_steps: int = Field(default=1, ge=1)
+    max_repairs: int = Field(default=1, ge=0)
+    temperature: float | None = 0.0
+    today: str | None = None
+    retrieval_mode: SearchModeName = "vector"
+    query_limit: int = Field(default=5, ge=1)
+
+    matcher: str = "default"
+    matcher_threshold: float | None = None
+    judge_model: str | None = None
+    search_modes: list[SearchModeName] = Field(default_factory=lambda: ["vector", "fts", "hybrid"])
+    top_k: int = Field(default=10, ge=1)
+    embedder: str | None = None
+
+    n_resamples: int = Field(default=1000, ge=0)
+    seed: int = 0
+
+    @field_validator("search_modes")
+    @classmethod
+    def _modes(cls, value: list[str]) -> list[str]:
+        if not value:
+            raise ValueError("at least one search mode is needed")
+        return list(dict.fromkeys(value))
+
+    @field_validator("model", "dataset", "prompt")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be empty")
+        return value.strip()
+
+
+def resolve_dataset_path(dataset: str) -> Path:
+    """The dataset file: as given (relative to the working directory), else the bundled one.
+
+    A missing default ``datasets/core.jsonl`` falls back to the project's own copy, so the first
+    ``harness run`` works from any directory.
+    """
+    path = Path(dataset).expanduser()
+    if path.is_file():
+        return path.resolve()
+    if not path.is_absolute():
+        bundled = Path(__file__).resolve().parents[2] / path
+        if bundled.is_file():
+            return bundled
+    raise ConfigurationError(f"dataset file {dataset} does not exist")
+
+
+def env_default(field: str) -> str | None:
+    """The environment variable's value for an option, if set and not blank."""
+    name = ENV_VARS.get(field)
+    value = os.environ.get(name, "").strip() if name else ""
+    return value or None
