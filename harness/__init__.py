@@ -12,6 +12,9 @@ __version__ = "0.1.0"
 
 _EXPORTS: dict[str, str] = {
     "create_memory_manager": "harness.memory.manager",
+    "create_memory_store_manager": "harness.memory.store_manager",
+    "MemoryStoreManager": "harness.memory.store_manager",
+    "MemoryPhase": "harness.memory.store_manager",
     "Memory": "harness.memory.schemas",
     "ExtractedMemory": "harness.memory.schemas",
     "RemoveDoc": "harness.memory.schemas",
