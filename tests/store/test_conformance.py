@@ -373,3 +373,25 @@ def test_bad_prefix_key_value_and_options(store: BaseStore):
     with pytest.raises(StoreError, match="use delete"):
         store.put(NS, "k", None)
     assert store.get(NS, "k") is None  # nothing half-written
+
+
+@pytest.mark.parametrize("mode", ["vector", "fts", "hybrid"])
+def test_an_empty_store_finds_nothing(store: BaseStore, mode: str):
+    assert store.search(("memories",), query="tea", mode=mode) == []
+    assert store.search(()) == []
+    assert store.list_namespaces() == []
+    assert store.history(NS, "k") == []
+
+
+@pytest.mark.parametrize("mode", ["vector", "fts", "hybrid"])
+def test_a_selective_filter_still_fills_the_page(store: BaseStore, mode: str):
+    # 120 close matches of another kind rank above the 5 wanted ones: the search must dig deeper.
+    store.put_many(
+        [(NS, f"n{i}", memory(f"User drinks tea, cup {i}", kind="Noise")) for i in range(120)]
+    )
+    store.put_many(
+        [(NS, f"w{i}", memory(f"Tea {i}? the user never mentioned it")) for i in range(5)]
+    )
+    found = store.search(NS, query="User drinks tea", filter={"content.content": {"$nin": []},
+                         "kind": {"$ne": "Noise"}}, mode=mode, limit=5)  # fmt: skip
+    assert sorted(keys(found)) == [f"w{i}" for i in range(5)]

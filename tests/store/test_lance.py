@@ -134,3 +134,20 @@ def test_incompatible_tables_are_refused(tmp_path: Path):
     db.create_table("foreign", schema=pa.schema([("x", pa.int64())]))
     with pytest.raises(StoreError, match="not a memory-store table"):
         LanceStore(tmp_path, table="foreign")
+
+
+def test_two_writers_on_one_table_keep_a_single_version_chain(tmp_path: Path):
+    a, b = LanceStore(tmp_path), LanceStore(tmp_path)
+    a.put(NS, "k", memory("one"))  # a caches what it wrote
+    b.put(NS, "k", memory("two"))  # b commits behind a's back
+    a.put(NS, "k", memory("three"))  # a must notice and re-read before writing
+    b.delete(NS, "k")
+    a.put(NS, "k", memory("five"))
+    for store in (a, b):
+        history = store.history(NS, "k")
+        assert [(v.version, v.deleted) for v in history] == [
+            (1, False), (2, False), (3, False), (4, True), (5, False),
+        ]  # fmt: skip
+        assert store.get(NS, "k").value == memory("five")
+        assert len(store.search(NS)) == 1
+    assert a._heads.loads >= 2

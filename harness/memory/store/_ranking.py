@@ -18,10 +18,10 @@ STOP_WORDS = frozenset(_STOP_TEXT.split())
 
 
 def tokens(text: str) -> list[str]:
-    """Lower-cased word tokens without stop words, with a light plural/possessive stem."""
+    """Lower-cased word tokens without stop words or single letters, lightly stemmed (plurals)."""
     out = []
     for word in _WORD.findall(text.lower()):
-        if word in STOP_WORDS:
+        if word in STOP_WORDS or (len(word) == 1 and word.isalpha()):  # "user's" -> user, s
             continue
         out.append(_stem(word))
     return out
