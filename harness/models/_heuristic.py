@@ -17,10 +17,12 @@ __all__ = [
     "Statement",
     "contains_secret",
     "forget_request",
+    "has_first_person",
     "is_question",
     "is_small_talk",
     "is_statement",
     "read_message",
+    "split_clauses",
     "split_sentences",
     "strip_fillers",
     "to_third_person",
@@ -50,30 +52,51 @@ class ForgetRequest:
 
 # --- sentences -----------------------------------------------------------------------------------
 
-_SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|\n+|\s+(?:--|—|–)\s+")
+_SENTENCE_END = re.compile(
+    r"(?<=[.!?;])(?<!\b[A-Z]\.)(?<!\b(?:Dr|Mr|Ms|St)\.)(?<!\bMrs\.)\s+|\n+|\s+(?:--|—|–)\s+"
+)
+_QUOTED = re.compile(r'"[^"]*"|\u201c[^\u201d]*\u201d')
+
+
+_CLAUSE_BREAK = re.compile(
+    r"\s*,\s*(?:and\s+|but\s+|so\s+)?(?=(?:i|i'm|i've|i'd|my)\b)|\s+(?:but|so)\s+(?=(?:i|i'm|i've|my)\b)",
+    re.IGNORECASE,
+)
 
 
 def split_sentences(text: str) -> list[str]:
-    """Sentences of ``text``: split after ``.``, ``!``, ``?``, ``;``, at newlines and dashes."""
-    text = text.replace("\u2019", "'").replace("\u2018", "'")
+    """Sentences of ``text``: split after ``.``, ``!``, ``?``, ``;`` (not after initials such as
+    "K." or "Dr."), at newlines and at dashes. Double-quoted spans are dropped: they are someone
+    else's words (a draft to edit, a quote), not the user's statements."""
+    text = _QUOTED.sub(" ", text.replace("\u2019", "'").replace("\u2018", "'"))
     return [part.strip() for part in _SENTENCE_END.split(text) if part and part.strip()]
+
+
+def split_clauses(sentence: str) -> list[str]:
+    """Clauses of a sentence that start a new first-person statement: "I'm 34, I have type 1
+    diabetes, and I want ..." gives three. "My wife and I live ..." stays whole (no comma)."""
+    return [part.strip() for part in _CLAUSE_BREAK.split(sentence) if part and part.strip()]
 
 
 _FILLER = re.compile(
     r"^(?:oh|ok|okay|so|well|and|but|also|actually|honestly|btw|by the way|anyway|fyi|plus|"
-    r"personally|yeah|yes|no|um|uh|hmm|hey|hi|hello|ah|alright|right|just so you know|"
+    r"personally|yeah|yes|no|um|uh|hmm|hey|hi|hello|ah|alright|right|lol|haha|just so you know|"
     r"for the record|for context|(?:please )?(?:remember|note|keep in mind))"
     r"(?: that)?\s*[,:]?\s+",
     re.IGNORECASE,
 )
 
 
+_LABEL = re.compile(r"^[^:]{1,40}:\s+(?=.*\b(?:i|i'm|i've|my|we)\b)", re.IGNORECASE)
+
+
 def strip_fillers(sentence: str) -> str:
-    """``sentence`` without leading discourse words ("oh and btw, I ..." -> "I ...")."""
+    """``sentence`` without leading discourse words ("oh and btw, I ..." -> "I ...") and short
+    labels before a colon ("quick fix: I'm a designer" -> "I'm a designer")."""
     previous = None
     while previous != sentence:
         previous = sentence
-        sentence = _FILLER.sub("", sentence, count=1)
+        sentence = _LABEL.sub("", _FILLER.sub("", sentence, count=1), count=1)
     return sentence
 
 
@@ -109,28 +132,30 @@ _SMALL_TALK = re.compile(
 def is_small_talk(sentence: str) -> bool:
     """Greetings, thanks and goodbyes (a sentence that only says hello is not a fact)."""
     core = strip_fillers(sentence)
-    return bool(_SMALL_TALK.search(core)) and not _FIRST_PERSON.search(_SMALL_TALK.sub("", core))
+    return bool(_SMALL_TALK.search(core)) and not has_first_person(_SMALL_TALK.sub("", core))
 
 
 _SECRET_WORDS = re.compile(
     r"\b(?:password|passwords|passcode|passphrase|pin|pin code|card number|credit card number|"
     r"cvv|cvc|security code|api key|api keys|secret key|access token|auth token|private key|"
     r"security question|security answer|ssn|social security|account number|routing number|"
-    r"iban|login|username|seed phrase|recovery code|2fa code|otp)\b",
+    r"iban|seed phrase|recovery codes?|2fa codes?|otp)\b",
     re.IGNORECASE,
 )
+_TOKEN = re.compile(r"(?=\S*\d)(?=\S*[a-z])(?=\S*[A-Z])[\w\-]{8,}")
 _DIGIT_RUN = re.compile(r"\d(?:[ -]?\d)+")
 _YEAR = re.compile(r"(?:19|20)\d\d")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def contains_secret(sentence: str) -> bool:
-    """True when the sentence names a secret or holds a run of 4+ digits that is not a date.
+    """True when the sentence names a secret, holds a run of 4+ digits that is not a date, or a
+    key-like token (8+ characters mixing digits, lower and upper case: "Xq9vvT2m").
 
     Digits joined by spaces or dashes count as one run ("4111 1111 ...", "555-123-4567"); a
     4-digit year (19xx/20xx) and an ISO date (2026-05-02) are allowed.
     """
-    if _SECRET_WORDS.search(sentence):
+    if _SECRET_WORDS.search(sentence) or _TOKEN.search(sentence):
         return True
     for match in _DIGIT_RUN.finditer(sentence):
         run = match.group()
@@ -146,6 +171,13 @@ def contains_secret(sentence: str) -> bool:
 _FIRST_PERSON = re.compile(
     r"\b(?:i|i'm|i've|i'd|i'll|my|me|mine|myself|we|we're|we've|our|us|ours)\b", re.IGNORECASE
 )
+
+
+def has_first_person(text: str) -> bool:
+    """A first-person pronoun occurs ("US", the country, is not "us")."""
+    return any(match.group() != "US" for match in _FIRST_PERSON.finditer(text))
+
+
 _DURABLE_CUE = re.compile(
     r"\b(?:like|likes|love|loves|prefer|prefers|enjoy|enjoys|hate|hates|dislike|dislikes|"
     r"can't stand|don't like|favou?rite|fan of|into|am|i'm|we're|was|were|been|"
@@ -159,12 +191,21 @@ _DURABLE_CUE = re.compile(
 )
 
 
+_TRANSIENT = re.compile(
+    r"\b(?:today|tonight|this (?:morning|afternoon|evening)|right now|at the moment|atm|"
+    r"\d{1,2} ?(?:am|pm))\b",
+    re.IGNORECASE,
+)
+
+
 def is_statement(sentence: str) -> bool:
-    """A first-person sentence with a durable-fact cue, not a question, greeting or secret."""
+    """A first-person sentence with a durable-fact cue; not a question, greeting or secret, and
+    not about this moment only ("today", "tonight", "right now", "at 2am")."""
     core = strip_fillers(sentence)
     return (
-        bool(_FIRST_PERSON.search(core))
+        has_first_person(core)
         and bool(_DURABLE_CUE.search(core))
+        and not _TRANSIENT.search(core)
         and not is_question(core)
         and not is_small_talk(core)
         and not contains_secret(core)
@@ -175,9 +216,12 @@ def is_statement(sentence: str) -> bool:
 
 _FORGET = re.compile(
     r"\b(?:forget|stop remembering|don't remember|do not remember|don't keep|do not keep|"
-    r"wipe|erase|(?:delete|remove|drop|clear) (?=(?:it|that|this|them|everything|all|what|the|"
-    r"my|any)\b))\s*(?P<target>.*)$",
+    r"wipe|erase|(?:delete|remove|drop|clear)(?= (?:it|that|this|them|everything|all|what|the|"
+    r"my|any)\b))\b(?! to\b)\s*(?P<target>.*)$",
     re.IGNORECASE,
+)
+_NOT_A_REQUEST = re.compile(
+    r"\b(?:i|i'll|i'd|i always|don't|do not|never|not|might|may|sometimes)\s+$", re.IGNORECASE
 )
 _TARGET_LEAD = re.compile(
     r"^(?:(?:all|everything|anything|the stuff|stuff|what you know|what you have|"
@@ -196,7 +240,7 @@ _EVERYTHING = re.compile(
     re.IGNORECASE,
 )
 _PRONOUN = re.compile(
-    r"^(?:(?:it|that|this|them|those|these|all of it|all that)|"
+    r"^(?:(?:it|that|this|them|him|her|those|these|all of it|all that)|"
     r"(?:(?:that|this|the|those|these) )?(?:goal|stuff|thing|things|part|info|plan|plans|one))?$",
     re.IGNORECASE,
 )
@@ -217,8 +261,8 @@ def forget_request(sentence: str, previous: str | None, source: str) -> ForgetRe
     """
     sentence = sentence.replace("\u2019", "'")
     match = _FORGET.search(sentence)
-    if match is None:
-        return None
+    if match is None or _NOT_A_REQUEST.search(sentence[: match.start()]):
+        return None  # "don't forget to ...", "I forget where ...", "forgetting"
     raw = match.group("target").strip().rstrip(".!?")
     target = _TARGET_TAIL.sub("", _TARGET_LEAD.sub("", raw)).strip()
     if _EVERYTHING.match(target) or (not target and re.search(r"\beverything\b", raw, re.I)):
@@ -255,8 +299,14 @@ _IRREGULAR_PAST = _words(
     "was were had got went made took saw bought sold left found came became began broke brought "
     "built chose did drove ate fell felt flew forgot gave grew heard held kept knew lost met paid "
     "put quit ran read said sent shut sang sat slept spent stood swam taught told thought threw "
-    "understood woke won wore wrote"
+    "understood woke won wore wrote meant caught fought sought dealt lent learnt rode spoke stole "
+    "hid led fed fled drank forgave lay laid hung stuck struck dug spun shone bit lit"
 )
+_COMMON_VERBS = _words(
+    "like love prefer enjoy hate work live play use have own speak study teach run drive cook eat "
+    "drink need want go take make do know read write watch listen travel commute visit train"
+)
+"""Verbs that, after "and" in a sentence about the user, continue the user's predicate."""
 _SPECIAL_VERBS = {
     "am": "is",
     "have": "has",
@@ -301,6 +351,7 @@ _PRONOUNS_MID = {
     "us": "them",
     "ourselves": "themselves",
 }
+_TRAILING_FILLER = re.compile(r"[\s,]+(?:btw|lol|haha|tbh|though)$", re.IGNORECASE)
 _WORD = re.compile(r"^(?P<lead>[^A-Za-z']*)(?P<core>[A-Za-z']+)(?P<trail>[^A-Za-z']*)$")
 
 
@@ -309,7 +360,8 @@ def conjugate(verb: str) -> str:
     low = verb.lower()
     if low in _SPECIAL_VERBS:
         return _match_case(_SPECIAL_VERBS[low], verb)
-    if low in _MODALS or low in _IRREGULAR_PAST or low.endswith("ed") or low.endswith("n't"):
+    past = low.endswith("ed") and not low.endswith("eed")
+    if low in _MODALS or low in _IRREGULAR_PAST or past or low.endswith("n't"):
         return verb
     if re.search(r"(?:s|sh|ch|x|z|o)$", low):
         return verb + "es"
@@ -327,31 +379,39 @@ def to_third_person(sentence: str) -> str:
 
     "I prefer dark mode" -> "User prefers dark mode"; "my sister Maya lives in Lisbon" ->
     "User's sister Maya lives in Lisbon"; mid-sentence "I"/"me"/"my" become "the user"/"their".
-    After a first-person subject the next verb (past adverbs) takes the third-person form.
+    The verb after "I" (past adverbs) takes the third-person form, and so does a common verb
+    joined by "and" ("I live in Oslo and work ..." -> "... and works ..."). "My wife and I live"
+    keeps "live": "and I" among the first words is a plural subject.
     """
     text = strip_fillers(sentence.replace("\u2019", "'").strip()).rstrip(" .!;,")
+    text = _TRAILING_FILLER.sub("", text)
     out: list[str] = []
     pending = False  # the next verb belongs to a singular first-person subject
+    user_clause = False  # the current clause's subject is the user alone
     for word in text.split():
         match = _WORD.match(word)
-        if match is None:
+        if match is None or (match.group("core") == "US"):
             out.append(word)
             continue
         lead, core, trail = match.group("lead", "core", "trail")
         low = core.lower()
-        after_and = bool(out) and out[-1].lower() in ("and", "or")
+        joined = bool(out) and out[-1].lower() in ("and", "or", "but")
         table = _PRONOUNS_MID if out else _PRONOUNS_START
         if low in table:
             out.append(lead + table[low] + trail)
-            pending = low == "i" and not after_and
+            plural = joined and len(out) <= 5
+            pending = low == "i" and not plural
+            user_clause = low in ("i'm", "i've") or (user_clause and not plural)
             continue
         if pending and low in _ADVERBS:
             out.append(word)
             continue
-        if pending:
+        if pending or (user_clause and joined and low in _COMMON_VERBS):
             core = conjugate(core)
-            pending = False
+            pending, user_clause = False, True
         out.append(lead + core + trail)
+        if trail[:1] in (";", ":"):
+            user_clause = False
     result = " ".join(out)
     return result[:1].upper() + result[1:]
 
@@ -370,10 +430,11 @@ def read_message(text: str, source: str) -> tuple[list[Statement], list[ForgetRe
         if request.uses_previous:
             kept[i - 1] = None
     statements: list[Statement] = []
-    for sentence in kept:
-        if sentence is None or not is_statement(sentence):
+    clauses = [clause for sentence in kept if sentence for clause in split_clauses(sentence)]
+    for clause in clauses:
+        if not is_statement(clause):
             continue
-        statement = to_third_person(sentence)
+        statement = to_third_person(clause)
         if statement.lower() not in _texts(statements):
             statements.append(Statement(statement, source))
     return statements, forgets

@@ -24,10 +24,10 @@ __all__ = [
     "statement_value",
 ]
 
-UPDATE_THRESHOLD = 0.6
+UPDATE_THRESHOLD = 0.55
 """Cosine at or above which a statement updates an existing memory of the same kind."""
 
-FORGET_THRESHOLD = 0.35
+FORGET_THRESHOLD = 0.45
 """Cosine at or above which a forget request deletes a memory (every such memory)."""
 
 
