@@ -10,6 +10,11 @@ from typing import TYPE_CHECKING, Any
 
 _EXPORTS: dict[str, str] = {
     "get_model": "harness.models.gateway",
+    "BASELINE_NAMES": "harness.models.baselines",
+    "GoldContext": "harness.models.baselines",
+    "get_baseline": "harness.models.baselines",
+    "is_baseline": "harness.models.baselines",
+    "oracle_context": "harness.models.baselines",
     "LiteLLMModel": "harness.models.gateway",
     "compute_cost": "harness.models.gateway",
     "ChatModel": "harness.models.protocol",
@@ -32,9 +37,11 @@ _EXPORTS: dict[str, str] = {
 }
 
 __all__ = [
+    "BASELINE_NAMES",
     "CallRecord",
     "ChatModel",
     "GenerateConfig",
+    "GoldContext",
     "LiteLLMModel",
     "Message",
     "ModelResponse",
@@ -48,7 +55,10 @@ __all__ = [
     "cache_key",
     "call_purpose",
     "compute_cost",
+    "get_baseline",
     "get_model",
+    "is_baseline",
+    "oracle_context",
     "record_calls",
     "repeat_index",
     "scripted_model",
@@ -69,6 +79,13 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover
+    from harness.models.baselines import (
+        BASELINE_NAMES,
+        GoldContext,
+        get_baseline,
+        is_baseline,
+        oracle_context,
+    )
     from harness.models.cache import ResponseCache, cache_key, repeat_index
     from harness.models.gateway import LiteLLMModel, compute_cost, get_model
     from harness.models.protocol import ChatModel
