@@ -105,7 +105,9 @@ def output_matches(expected: str, actual: str) -> bool:
 
 def execute(block: Block, source: str, namespace: dict[str, Any]) -> str:
     padded = "\n" * (block.line - 1) + source  # tracebacks point at README lines
-    code = compile(padded, str(README), "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
+    code = compile(
+        padded, str(README), "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT, dont_inherit=True
+    )  # README code must not inherit this module's `from __future__ import annotations`
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
         maybe = eval(code, namespace)
