@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from harness.errors import ConfigurationError
+from harness.memory._existing import format_validation_error
 from harness.memory._retrieval import Retrieval
 from harness.memory.manager import ExtractionResult, MemoryManager, create_memory_manager
 from harness.models.protocol import ChatModel
+
+M = TypeVar("M", bound=BaseModel)
 
 
 @runtime_checkable
@@ -41,6 +44,16 @@ class MemoryPhase(BaseModel):
     enable_deletes: bool = False
 
 
+def checked(model: type[M], value: Any) -> M:
+    """``model.model_validate(value)``, failing as a ConfigurationError that names the fields."""
+    try:
+        return model.model_validate(value)
+    except ValidationError as exc:
+        raise ConfigurationError(
+            f"invalid {model.__name__}: {format_validation_error(exc)}"
+        ) from exc
+
+
 def is_extractor(model: Any) -> bool:
     """True for an object to delegate to as it is (not a model string or chat model)."""
     return not isinstance(model, str | ChatModel) and isinstance(model, Extractor)
@@ -56,7 +69,7 @@ def resolve_retrieval(
     """
     if given is None:
         return Retrieval(source="query_model" if query_model is not None else "conversation")
-    retrieval = Retrieval.model_validate({"source": given} if isinstance(given, str) else given)
+    retrieval = checked(Retrieval, {"source": given} if isinstance(given, str) else given)
     if query_model is not None and retrieval.source != "query_model":
         raise ConfigurationError(
             f"query_model is set but the retrieval source is {retrieval.source!r}; "

@@ -33,6 +33,7 @@ from harness.memory._store_call import (
 from harness.memory._store_options import (
     Extractor,
     MemoryPhase,
+    checked,
     is_extractor,
     phase_extractor,
     resolve_query_model,
@@ -108,7 +109,7 @@ class MemoryStoreManager:
         self.query_limit = query_limit
         self.retrieval = resolve_retrieval(retrieval, query_model)
         self.query_model = resolve_query_model(query_model, self.retrieval, extractor)
-        self.phases = tuple(MemoryPhase.model_validate(p) for p in phases or ())
+        self.phases = tuple(checked(MemoryPhase, p) for p in phases or ())
         self._phase_extractors = tuple(phase_extractor(extractor, p) for p in self.phases)
 
     def __repr__(self) -> str:
