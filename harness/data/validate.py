@@ -36,6 +36,7 @@ class _Memory:
     session: int
     deleted_at: str | None = None
     is_ref: bool = False
+    optional: bool = False
 
 
 @dataclass
@@ -141,7 +142,9 @@ def _apply_insert(replay: _Replay, op: GoldOp, number: int, path: str) -> None:
     _check_key_terms(replay, op, path)
     if first is None:
         name = kind or op.kind or replay.case.schema_
-        replay.memories[ref] = _Memory(name, f"{path}.ref", session=number, is_ref=True)
+        replay.memories[ref] = _Memory(
+            name, f"{path}.ref", session=number, is_ref=True, optional=op.optional
+        )
 
 
 def _apply_change(
@@ -197,6 +200,13 @@ def _resolve_target(replay: _Replay, op: GoldOp, number: int, path: str) -> _Mem
             else f"no insert defines ref '{ref}'"
         )
         replay.add(f"{path}.ref", reason)
+        return None
+    if memory.optional:
+        replay.add(
+            f"{path}.ref",
+            f"ref '{ref}' is an optional insert (at {memory.where}); a later op cannot depend on "
+            "a memory that need not exist",
+        )
         return None
     if memory.session == number:
         replay.add(
@@ -255,6 +265,9 @@ def _check_queries(replay: _Replay) -> None:
             elif memory.deleted_at is not None:
                 reason = f"'{target}' is deleted (at {memory.deleted_at}) before the queries run"
                 replay.add(where, reason)
+            elif memory.optional:
+                reason = f"'{target}' is an optional insert (at {memory.where}); a query cannot "
+                replay.add(where, reason + "depend on a memory that need not exist")
         for index, message_id in enumerate(query.relevant_messages):
             if message_id not in replay.messages:
                 replay.add(

@@ -46,6 +46,13 @@ EXPECTED: dict[str, list[str]] = {
         "1: sessions[1].expected[0].id: memory 'm1' was already deleted "
         "(at sessions[0].expected[0])",
     ],
+    "depends_on_optional.jsonl": [
+        "1: queries[0].relevant[0]: 'g1' is an optional insert (at sessions[0].expected[0].ref); "
+        "a query cannot depend on a memory that need not exist",
+        "2: sessions[1].expected[0].ref: ref 'g1' is an optional insert "
+        "(at sessions[0].expected[0].ref); a later op cannot depend on a memory that need not "
+        "exist",
+    ],
     "ref_before_defined.jsonl": [
         "1: sessions[0].expected[0].ref: ref 'g1' is used before its insert "
         "(at sessions[1].expected[0].ref)",
