@@ -131,8 +131,9 @@ _SMALL_TALK = re.compile(
 
 def is_small_talk(sentence: str) -> bool:
     """Greetings, thanks and goodbyes (a sentence that only says hello is not a fact)."""
-    core = strip_fillers(sentence)
-    return bool(_SMALL_TALK.search(core)) and not has_first_person(_SMALL_TALK.sub("", core))
+    return bool(_SMALL_TALK.search(sentence)) and not has_first_person(
+        _SMALL_TALK.sub("", sentence)
+    )
 
 
 _SECRET_WORDS = re.compile(
