@@ -8,7 +8,6 @@ import typer
 from harness.errors import NotBuiltYetError
 
 _PLANNED = {
-    "run": "Replay a dataset through a memory manager and record results in DuckDB.",
     "compare": "Compare runs side by side with paired confidence intervals.",
     "report": "Render a self-contained HTML report from the results database.",
     "gate": "Fail a CI job when memory quality regresses.",
@@ -25,6 +24,9 @@ def _planned(name: str, help_text: str) -> typer.models.CommandInfo:
 
 
 def register(app: typer.Typer) -> None:
+    from harness.cli import run
+
+    app.command(name="run")(run.run)
     for name, help_text in _PLANNED.items():
         app.command(name=name)(_planned(name, help_text))
     from harness.cli import datasets, matchers

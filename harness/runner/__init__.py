@@ -1,1 +1,57 @@
+"""The replay runner: a dataset through a memory system, every result recorded in DuckDB.
 
+Names load on first use, so importing :mod:`harness.runner` stays cheap for the CLI.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+_EXPORTS: dict[str, str] = {
+    "RunConfig": "harness.runner.config",
+    "RunResult": "harness.runner.engine",
+    "arun": "harness.runner.engine",
+    "resume_run": "harness.runner.engine",
+    "run_dataset": "harness.runner.engine",
+    "HEADLINE": "harness.runner.summary",
+    "metric_formulas": "harness.runner.summary",
+    "per_case_rows": "harness.runner.summary",
+    "summarise": "harness.runner.summary",
+    "Progress": "harness.runner.progress",
+    "make_progress": "harness.runner.progress",
+}
+
+__all__ = [
+    "HEADLINE",
+    "Progress",
+    "RunConfig",
+    "RunResult",
+    "arun",
+    "make_progress",
+    "metric_formulas",
+    "per_case_rows",
+    "resume_run",
+    "run_dataset",
+    "summarise",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'harness.runner' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
+
+if TYPE_CHECKING:  # pragma: no cover
+    from harness.runner.config import RunConfig
+    from harness.runner.engine import RunResult, arun, resume_run, run_dataset
+    from harness.runner.progress import Progress, make_progress
+    from harness.runner.summary import HEADLINE, metric_formulas, per_case_rows, summarise

@@ -1,0 +1,254 @@
+"""Replaying one case x repeat: seed the store, run each session through the store manager,
+score the ops and the final state, run the retrieval queries, and build the case record.
+
+Failure policy: a :class:`~harness.errors.HarnessError` (a model call that failed after its
+retries, output still invalid after repair, a store or configuration fault met by this case) is
+an expected failure: the case is recorded with status ``error``, its error class and message.
+Any other exception is a bug: it is recorded the same way (error type prefixed ``bug:``) and
+logged with its traceback, and the run goes on; the CLI exits non-zero when a run met a bug.
+Cancellation (Ctrl-C) is never caught.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from harness.data.models import Case
+from harness.errors import HarnessError
+from harness.memory.schemas import MemoryOperation
+from harness.memory.store.base import BaseStore, Item
+from harness.models.cache import repeat_index
+from harness.models.types import CallRecord
+from harness.models.usage import record_calls
+from harness.reports._migrations import utc_now
+from harness.reports._records import CaseRecord
+from harness.runner._extractors import Extractors, Timings, case_schemas, current_timings
+from harness.runner._queries import RowKey, SearchSpace, run_queries, space_sources
+from harness.runner._rows import call_rows, call_totals, final_rows, op_rows
+from harness.runner._score import GoldValue, applied_states, score
+from harness.runner.config import RunConfig
+
+logger = logging.getLogger(__name__)
+
+_LIST_LIMIT = 100_000
+
+
+@dataclass
+class CaseEnv:
+    """What every case of a run shares."""
+
+    run_id: str
+    config: RunConfig
+    store: BaseStore
+    extractors: Extractors
+    matcher: Any
+    registry: Any
+    case_hashes: dict[str, str]
+    split_of: Any
+
+
+@dataclass
+class Replay:
+    """What a replay produced; ``session_of_call[i]``: the session model call ``i`` served."""
+
+    predicted: list[list[MemoryOperation]]
+    final_items: list[Item]
+    session_of_call: list[int | None]
+    current: int | None = None
+
+    def attribute(self, calls: Sequence[CallRecord], session: int | None) -> None:
+        """Assign the calls made since the last attribution to ``session``."""
+        self.session_of_call += [session] * (len(calls) - len(self.session_of_call))
+
+
+def namespaces(run_id: str, case_id: str, repeat: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The namespace the system writes, and the one holding the gold final state."""
+    return ("run", run_id, case_id, f"r{repeat}"), ("gold", run_id, case_id, f"r{repeat}")
+
+
+async def _put_state(
+    store: BaseStore, namespace: tuple[str, ...], state: dict[str, GoldValue], *, fresh: bool
+) -> None:
+    """Make ``namespace`` hold exactly ``state`` (deleting anything else unless ``fresh``)."""
+    present = [] if fresh else await store.asearch(namespace, limit=_LIST_LIMIT)
+    writes: list[Any] = [
+        (namespace, item.key, None)
+        for item in present
+        if item.namespace == namespace and item.key not in state
+    ]
+    writes += [(namespace, key, value.value()) for key, value in state.items()]
+    if writes:
+        await store.aput_many(writes)
+
+
+async def _replay(
+    env: CaseEnv, case: Case, repeat: int, calls: list[CallRecord], replay: Replay
+) -> None:
+    timings = current_timings.get()
+    assert timings is not None
+    run_ns, _ = namespaces(env.run_id, case.id, repeat)
+    states = applied_states(case)
+    manager = env.extractors.store_manager(case_schemas(case, env.registry))
+    configurable = {"run_id": env.run_id, "case_id": case.id, "repeat": f"r{repeat}"}
+    oracle = env.config.model == "baseline/oracle"
+    for s, session in enumerate(case.sessions):
+        replay.current = s
+        started = time.perf_counter()
+        if s == 0 or env.config.state == "gold":
+            await _put_state(env.store, run_ns, states[s], fresh=s == 0)
+        timings.store_s += time.perf_counter() - started
+        messages = [m.model_dump(exclude_none=True) for m in session.messages]
+        started = time.perf_counter()
+        with _oracle(case, s, env.registry) if oracle else contextlib.nullcontext():
+            result = await manager.ainvoke({"messages": messages}, {"configurable": configurable})
+        timings.extract_s += time.perf_counter() - started
+        replay.predicted.append(list(result.net_operations))
+        replay.attribute(calls, s)
+    replay.current = None
+    started = time.perf_counter()
+    items = await env.store.asearch(run_ns, limit=_LIST_LIMIT)
+    replay.final_items = [item for item in items if item.namespace == run_ns]
+    timings.store_s += time.perf_counter() - started
+
+
+def _oracle(case: Case, session: int, registry: Any) -> Any:
+    from harness.models.baselines import oracle_context
+
+    return oracle_context(case, session, schemas=registry.models())
+
+
+async def _evaluate(env: CaseEnv, case: Case, repeat: int, replay: Replay) -> dict[str, Any]:
+    timings = current_timings.get()
+    assert timings is not None
+    key = RowKey(env.run_id, case.id, repeat)
+    final = {item.key: item.value.get("content") for item in replay.final_items}
+    started = time.perf_counter()
+    scored = await score(case, replay.predicted, final, env.matcher, state_mode=env.config.state)
+    timings.scoring_s += time.perf_counter() - started
+    rows: dict[str, Any] = {
+        "counts": dict(scored.counts),
+        "ops": op_rows(key, case, replay.predicted, scored),
+        "final_state": final_rows(key, scored),
+        "queries": [],
+        "retrieval": {},
+    }
+    if case.queries:
+        started = time.perf_counter()
+        rows["queries"], rows["retrieval"] = await _retrieval(env, case, repeat, replay, scored)
+        timings.retrieval_s += time.perf_counter() - started
+    return rows
+
+
+async def _retrieval(env: CaseEnv, case: Case, repeat: int, replay: Replay, scored: Any):
+    run_ns, gold_ns = namespaces(env.run_id, case.id, repeat)
+    gold_final = applied_states(case)[-1]
+    timings = current_timings.get()
+    started = time.perf_counter()
+    await _put_state(env.store, gold_ns, gold_final, fresh=True)
+    if timings is not None:
+        timings.store_s += time.perf_counter() - started
+    final_map = scored.final_map
+    spaces = [
+        SearchSpace(
+            "end_to_end",
+            run_ns,
+            space_sources(replay.final_items),
+            {predicted: gold for gold, predicted in final_map.items()},
+            final_map,
+        ),
+        SearchSpace(
+            "gold",
+            gold_ns,
+            {k: list(v.source) for k, v in gold_final.items()},
+            {k: k for k in gold_final},
+            None,
+        ),
+    ]
+    key = RowKey(env.run_id, case.id, repeat)
+    return await run_queries(
+        env.store,
+        case,
+        spaces,
+        modes=env.config.search_modes,
+        top_k=env.config.top_k,
+        key=key,
+    )
+
+
+async def run_case(env: CaseEnv, case: Case, repeat: int) -> CaseRecord:
+    """Replay, score and record one case x repeat; failures become an ``error`` record."""
+    timings = Timings()
+    token = current_timings.set(timings)
+    started = time.perf_counter()
+    error: BaseException | None = None
+    rows: dict[str, Any] = {}
+    calls: list[CallRecord] = []
+    replay = Replay([], [], [])
+    try:
+        with record_calls() as calls, repeat_index(repeat):
+            try:
+                await _replay(env, case, repeat, calls, replay)
+                replay.attribute(calls, None)
+                rows = await _evaluate(env, case, repeat, replay)
+            except HarnessError as exc:
+                error = exc
+            except Exception as exc:
+                logger.exception("case %r repeat %d: unexpected error", case.id, repeat)
+                error = exc
+    finally:
+        current_timings.reset(token)
+    replay.attribute(calls, replay.current)
+    return _record(env, case, repeat, rows, calls, replay.session_of_call, timings, started, error)
+
+
+def _error_type(error: BaseException) -> str:
+    name = type(error).__name__
+    return name if isinstance(error, HarnessError) else f"bug:{name}"
+
+
+def _record(
+    env: CaseEnv,
+    case: Case,
+    repeat: int,
+    rows: dict[str, Any],
+    calls: Sequence[CallRecord],
+    sessions: Sequence[int | None],
+    timings: Timings,
+    started: float,
+    error: BaseException | None,
+) -> CaseRecord:
+    key = RowKey(env.run_id, case.id, repeat)
+    totals = call_totals(calls)
+    ok = error is None
+    return CaseRecord(
+        run_id=env.run_id,
+        case_id=case.id,
+        repeat=repeat,
+        split=env.split_of(case),
+        tags=list(case.tags),
+        case_hash=env.case_hashes.get(case.id, ""),
+        status="ok" if ok else "error",
+        error_type=None if ok else _error_type(error),  # type: ignore[arg-type]
+        error=None if ok else (str(error) or type(error).__name__),
+        n_sessions=len(case.sessions),
+        latency_s=time.perf_counter() - started,
+        input_tokens=totals.input_tokens,
+        output_tokens=totals.output_tokens,
+        cost_usd=totals.cost_usd,
+        n_calls=totals.n_calls,
+        retries=totals.retries,
+        cached_calls=totals.cached_calls,
+        counts=rows.get("counts") if ok else None,
+        retrieval=rows.get("retrieval") if ok else None,
+        timings=timings.as_dict(time.perf_counter() - started) | {"model_s": totals.model_s},
+        finished_at=utc_now(),
+        ops=rows.get("ops", []) if ok else [],
+        final_state=rows.get("final_state", []) if ok else [],
+        queries=rows.get("queries", []) if ok else [],
+        calls=call_rows(key, calls, sessions),
+    )

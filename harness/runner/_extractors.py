@@ -1,0 +1,193 @@
+"""The system under test: one store manager per set of memory schemas, around an extractor.
+
+The extractor is a baseline (``baseline/...``) or an LLM memory manager built from the model
+string, the rendered instruction template and the run's manager options; every LLM call goes
+through the project's response cache in the run's cache mode. Each extractor is wrapped so the
+time spent inside it (the model path) is measured apart from store work.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Mapping
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel
+
+from harness.memory.schemas import Memory
+from harness.memory.store.base import BaseStore
+from harness.runner.config import RunConfig
+
+NAMESPACE = ("run", "{run_id}", "{case_id}", "{repeat}")
+"""Where a case x repeat keeps its memories (``{repeat}`` is ``r0``, ``r1``, ...)."""
+
+
+@dataclass
+class Timings:
+    """Seconds spent per phase of one case x repeat."""
+
+    extract_s: float = 0.0  # store manager calls, all inside
+    model_path_s: float = 0.0  # inside the extractor (model calls, prompt building, parsing)
+    store_s: float = 0.0  # seeding, gold resets, listing the final state, gold namespace
+    scoring_s: float = 0.0
+    retrieval_s: float = 0.0
+
+    def as_dict(self, total: float) -> dict[str, float]:
+        return {
+            "total_s": total,
+            "extract_s": self.extract_s,
+            "model_path_s": self.model_path_s,
+            "store_s": self.store_s + max(self.extract_s - self.model_path_s, 0.0),
+            "scoring_s": self.scoring_s,
+            "retrieval_s": self.retrieval_s,
+        }
+
+
+current_timings: ContextVar[Timings | None] = ContextVar("harness_case_timings", default=None)
+
+
+class TimedExtractor:
+    """Delegates to ``inner`` and adds the time spent there to the case's :class:`Timings`."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.schemas = getattr(inner, "schemas", None)
+
+    def __repr__(self) -> str:
+        return repr(self.inner)
+
+    async def ainvoke(self, input: Mapping[str, Any]) -> Any:
+        started = time.perf_counter()
+        try:
+            return await self.inner.ainvoke(input)
+        finally:
+            timings = current_timings.get()
+            if timings is not None:
+                timings.model_path_s += time.perf_counter() - started
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class Extractors:
+    """Builds (once per schema set) the store manager that replays cases."""
+
+    def __init__(self, config: RunConfig, template: Any, store: BaseStore) -> None:
+        from harness.models.baselines import is_baseline
+
+        self.config = config
+        self.template = template
+        self.store = store
+        self.baseline = is_baseline(config.model)
+        self._chat_model: Any = None
+        self._managers: dict[tuple[str, ...], Any] = {}
+        self.check()
+
+    def check(self) -> None:
+        """Fail now (ConfigurationError naming the model) rather than on the first case."""
+        if self.baseline:
+            self._extractor((Memory,))
+        else:
+            self.chat_model()
+
+    def chat_model(self) -> Any:
+        if self._chat_model is None:
+            from harness.models import ResponseCache, get_model
+
+            cache = ResponseCache(mode=self.config.cache)
+            self._chat_model = get_model(self.config.model, cache=cache)
+        return self._chat_model
+
+    def instructions(self, schemas: tuple[type[BaseModel], ...]) -> str:
+        from harness.templates import TemplateVariables
+
+        variables = TemplateVariables.for_schemas(
+            schemas,
+            enable_inserts=self.config.enable_inserts,
+            enable_updates=self.config.enable_updates,
+            enable_deletes=self.config.enable_deletes,
+            today=self.config.today,
+        )
+        return self.template.render(variables)
+
+    def _extractor(self, schemas: tuple[type[BaseModel], ...]) -> Any:
+        config = self.config
+        if self.baseline:
+            from harness.models.baselines import get_baseline
+
+            options: dict[str, Any] = {"schemas": schemas}
+            if config.model == "baseline/heuristic":
+                options.update(
+                    enable_inserts=config.enable_inserts,
+                    enable_updates=config.enable_updates,
+                    enable_deletes=config.enable_deletes,
+                    embedder=config.embedder,
+                )
+            return get_baseline(config.model, **options)
+        from harness.memory.manager import create_memory_manager
+        from harness.models.types import GenerateConfig
+
+        return create_memory_manager(
+            self.chat_model(),
+            schemas=schemas,
+            instructions=self.instructions(schemas),
+            enable_inserts=config.enable_inserts,
+            enable_updates=config.enable_updates,
+            enable_deletes=config.enable_deletes,
+            max_steps=config.max_steps,
+            max_repairs=config.max_repairs,
+            config=GenerateConfig(temperature=config.temperature),
+        )
+
+    def store_manager(self, schemas: tuple[type[BaseModel], ...]) -> Any:
+        key = tuple(schema.__name__ for schema in schemas)
+        manager = self._managers.get(key)
+        if manager is None:
+            from harness.memory.store_manager import MemoryStoreManager, Retrieval
+
+            manager = MemoryStoreManager(
+                TimedExtractor(self._extractor(schemas)),
+                store=self.store,
+                namespace=NAMESPACE,
+                schemas=schemas,
+                enable_inserts=self.config.enable_inserts,
+                enable_deletes=self.config.enable_deletes,
+                query_limit=self.config.query_limit,
+                retrieval=Retrieval(source="conversation", mode=self.config.retrieval_mode),
+            )
+            self._managers[key] = manager
+        return manager
+
+    def describe(self) -> dict[str, Any]:
+        """What identifies the system under test, for the run record."""
+        config = self.config
+        return {
+            "extractor": config.model,
+            "kind": "baseline" if self.baseline else "llm",
+            "manager": {
+                "enable_inserts": config.enable_inserts,
+                "enable_updates": config.enable_updates,
+                "enable_deletes": config.enable_deletes,
+                "max_steps": config.max_steps,
+                "max_repairs": config.max_repairs,
+                "temperature": config.temperature,
+            },
+            "store_manager": {
+                "namespace": list(NAMESPACE),
+                "query_limit": config.query_limit,
+                "retrieval": {"source": "conversation", "mode": config.retrieval_mode},
+            },
+            "cache": config.cache,
+        }
+
+
+def case_schemas(case: Any, registry: Any) -> tuple[type[BaseModel], ...]:
+    """The case's schema first, then every other kind its memories and ops name."""
+    kinds = [case.schema_]
+    kinds += [m.kind for m in case.existing if m.kind]
+    kinds += [op.kind for s in case.sessions for op in s.expected if op.kind]
+    return tuple(registry.model(kind) for kind in dict.fromkeys(kinds))

@@ -1,0 +1,72 @@
+"""The one writer every case task hands its record to.
+
+Group commit: a task queues its record and, if no write is in progress, writes everything queued
+so far in one transaction on a worker thread; tasks whose records went out in someone else's
+batch just wait for it. A case is only reported done once its rows are committed. If a batch
+fails, its records are retried one by one, so one bad record cannot take others down with it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+
+from harness.reports._records import CaseRecord
+from harness.reports.db import ResultsStore
+
+
+@dataclass
+class WriterStats:
+    batches: int = 0
+    records: int = 0
+    seconds: float = 0.0
+
+
+@dataclass
+class CaseWriter:
+    results: ResultsStore
+    stats: WriterStats = field(default_factory=WriterStats)
+    _pending: list[tuple[CaseRecord, asyncio.Future[None]]] = field(default_factory=list)
+    _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    async def write(self, record: CaseRecord) -> None:
+        """Return once ``record`` and its rows are committed (raise if they cannot be)."""
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._pending.append((record, done))
+        async with self._lock:
+            if not done.done():
+                batch, self._pending = self._pending, []
+                await self._commit(batch)
+        await done
+
+    async def _commit(self, batch: list[tuple[CaseRecord, asyncio.Future[None]]]) -> None:
+        started = time.perf_counter()
+        try:
+            await self._write([record for record, _ in batch])
+            for _, done in batch:
+                done.set_result(None)
+        except Exception as exc:
+            if len(batch) == 1:
+                batch[0][1].set_exception(exc)
+            else:
+                await self._one_by_one(batch)
+        finally:
+            for _, done in batch:
+                if not done.done():  # cancelled mid-write: nobody may wait for ever
+                    done.cancel()
+            self.stats.batches += 1
+            self.stats.records += len(batch)
+            self.stats.seconds += time.perf_counter() - started
+
+    async def _one_by_one(self, batch: list[tuple[CaseRecord, asyncio.Future[None]]]) -> None:
+        for record, done in batch:
+            try:
+                await self._write([record])
+            except Exception as exc:
+                done.set_exception(exc)
+            else:
+                done.set_result(None)
+
+    async def _write(self, records: list[CaseRecord]) -> None:
+        await asyncio.to_thread(self.results.write_cases, records)

@@ -1,0 +1,364 @@
+"""The replay engine: a dataset through the system under test, recorded in the results database.
+
+:func:`arun` prepares everything that can fail on bad input before it records anything (dataset,
+template, model, matcher: each error names what is wrong), creates the run row (status
+``running``), then replays every (case, repeat) pair not yet recorded, concurrently up to
+``config.concurrency``, each in its own store namespace of one LanceDB store that lives in a
+temporary folder for the duration of the call. Each finished pair is committed on its own (see
+:mod:`harness.runner._writer`), so a crash, Ctrl-C or SIGKILL loses at most the pairs in flight,
+and ``resume`` replays only what is missing. At the end the aggregates are computed from the
+database rows and stored, and the run is marked ``finished``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import shutil
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from harness._async import run_sync
+from harness.errors import ConfigurationError
+from harness.reports._migrations import utc_now
+from harness.reports._records import MetricRow, RunRecord
+from harness.reports.db import ResultsStore, open_results
+from harness.runner import _environment as environment
+from harness.runner._case import CaseEnv, run_case
+from harness.runner._extractors import Extractors, text_hash
+from harness.runner._writer import CaseWriter, WriterStats
+from harness.runner.config import RunConfig, resolve_dataset_path
+from harness.runner.progress import NoProgress, Progress
+from harness.runner.summary import metrics_json, summarise
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class RunResult:
+    """How a call of :func:`arun` ended (the database holds everything else)."""
+
+    run_id: str
+    status: str
+    metrics: dict[str, MetricRow]
+    recorded: int  # case x repeat pairs recorded by this call
+    errors: int  # of those, how many ended in an error
+    bugs: int  # of those errors, how many were unexpected exceptions
+    wall_s: float
+    writer: WriterStats = field(default_factory=WriterStats)
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class _Prepared:
+    config: RunConfig
+    dataset: Any
+    template: Any
+    matcher: Any
+
+
+def new_run_id() -> str:
+    """Sortable and unique: ``20250101-120000-1a2b3c``."""
+    return f"{utc_now():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}"
+
+
+def prepare(config: RunConfig) -> _Prepared:
+    """Load and check the dataset, template and matcher (ConfigurationError/DatasetError)."""
+    from harness.data import load_dataset
+    from harness.scoring import get_matcher
+    from harness.templates import load_template
+
+    dataset = load_dataset(resolve_dataset_path(config.dataset)).select(
+        split=config.split,
+        tags=config.tags or None,
+        ids=config.case_ids or None,
+        limit=config.limit,
+    )
+    template = load_template(config.prompt)
+    matcher = get_matcher(
+        config.matcher, threshold=config.matcher_threshold, model=config.judge_model
+    )
+    return _Prepared(config, dataset, template, matcher)
+
+
+def _run_record(run_id: str, prepared: _Prepared, extractors: Extractors) -> RunRecord:
+    """The run row; ``instructions_hash`` is that of the instructions for plain memories."""
+    from harness.memory.schemas import Memory
+
+    config, dataset, template = prepared.config, prepared.dataset, prepared.template
+    instructions = extractors.instructions((Memory,))
+    matcher = prepared.matcher
+    return RunRecord(
+        run_id=run_id,
+        name=config.name,
+        status="running",
+        dataset_path=str(dataset.path),
+        dataset_name=dataset.name,
+        dataset_hash=dataset.content_hash,
+        dataset_source_hash=dataset.source_hash,
+        selection=dataset.selection,
+        n_cases=len(dataset),
+        repeats=config.repeats,
+        model=config.model,
+        template_name=template.name,
+        template_hash=template.content_hash,
+        template_text=template.source,
+        instructions_hash=text_hash(instructions),
+        matcher=matcher.name,
+        matcher_threshold=matcher.threshold,
+        state_mode=config.state,
+        parameters=config.model_dump(mode="json"),
+        components=_components(prepared, extractors),
+        harness_version=environment.harness_version(),
+        git_revision=environment.git_revision(),
+        python_version=environment.python_version(),
+        package_versions=environment.package_versions(),
+        schema_version=0,
+        started_at=utc_now(),
+    )
+
+
+def _components(prepared: _Prepared, extractors: Extractors) -> dict[str, Any]:
+    config = prepared.config
+    return {
+        **extractors.describe(),
+        "matcher": prepared.matcher.description,
+        "retrieval": {"modes": list(config.search_modes), "top_k": config.top_k},
+        "embedder": config.embedder or "default",
+        "bootstrap": {"n_resamples": config.n_resamples, "seed": config.seed},
+    }
+
+
+def _check_resumable(run: RunRecord, prepared: _Prepared, where: str) -> None:
+    dataset, template = prepared.dataset, prepared.template
+    if dataset.content_hash != run.dataset_hash:
+        raise ConfigurationError(
+            f"cannot resume run {run.run_id} ({where}): the dataset {run.dataset_path} changed "
+            f"since the run started (recorded hash {run.dataset_hash}, now "
+            f"{dataset.content_hash}); start a new run instead"
+        )
+    if template.content_hash != run.template_hash:
+        raise ConfigurationError(
+            f"cannot resume run {run.run_id} ({where}): the template {run.template_name} changed "
+            f"(recorded hash {run.template_hash}, now {template.content_hash})"
+        )
+
+
+def _open(db: str | Path | ResultsStore | None) -> tuple[ResultsStore, bool]:
+    if isinstance(db, ResultsStore):
+        return db, False
+    return open_results(db), True
+
+
+async def arun(
+    config: RunConfig | None = None,
+    *,
+    db: str | Path | ResultsStore | None = None,
+    resume: str | None = None,
+    run_id: str | None = None,
+    concurrency: int | None = None,
+    progress: Progress | None = None,
+) -> RunResult:
+    """Run ``config`` (or finish run ``resume``) and return how it ended.
+
+    ``db`` is a path (default ``$HARNESS_DB`` or ``reports/harness.duckdb``) or an open
+    :class:`ResultsStore`. ``run_id`` names a new run (default: :func:`new_run_id`). On resume
+    the configuration comes from the database; only ``concurrency`` may be changed.
+    """
+    results, owned = _open(db)
+    try:
+        return await _arun(results, config, resume, run_id, concurrency, progress or NoProgress())
+    finally:
+        if owned:
+            results.close()
+
+
+async def _arun(
+    results: ResultsStore,
+    config: RunConfig | None,
+    resume: str | None,
+    run_id: str | None,
+    concurrency: int | None,
+    progress: Progress,
+) -> RunResult:
+    run: RunRecord | None = None
+    if resume is not None:
+        if config is not None:
+            raise ConfigurationError("give a configuration or a run to resume, not both")
+        run = results.find_run(resume)
+        config = RunConfig.model_validate(run.parameters)
+    config = config or RunConfig()
+    if concurrency is not None:
+        config = config.model_copy(update={"concurrency": concurrency})
+    prepared = await asyncio.to_thread(prepare, config)
+    if run is not None:
+        _check_resumable(run, prepared, results.where)
+    if run is not None:
+        run_id = run.run_id
+    elif run_id is None:
+        run_id = new_run_id()
+    elif results.get_run(run_id) is not None:
+        raise ConfigurationError(f"{results.where}: a run with id {run_id!r} exists already")
+    folder = Path(tempfile.mkdtemp(prefix=f"harness-run-{run_id}-"))
+    try:
+        return await _execute(results, prepared, run, run_id, folder, progress)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+async def _execute(
+    results: ResultsStore,
+    prepared: _Prepared,
+    run: RunRecord | None,
+    run_id: str,
+    folder: Path,
+    progress: Progress,
+) -> RunResult:
+    from harness.memory.store import LanceStore
+
+    config = prepared.config
+    store = LanceStore(folder / "lance", embedder=config.embedder)
+    extractors = await asyncio.to_thread(Extractors, config, prepared.template, store)
+    if run is None:
+        run = _run_record(run_id, prepared, extractors)
+        run.schema_version = results.schema_version
+        results.create_run(run)
+    else:
+        results.set_status(run_id, "running")
+    env = CaseEnv(
+        run_id=run_id,
+        config=config,
+        store=store,
+        extractors=extractors,
+        matcher=prepared.matcher,
+        registry=prepared.dataset.schemas,
+        case_hashes=prepared.dataset.case_hashes,
+        split_of=prepared.dataset.split_of,
+    )
+    done = results.completed(run_id)
+    todo = [
+        (case, r)
+        for case in prepared.dataset
+        for r in range(config.repeats)
+        if (case.id, r) not in done
+    ]
+    total = len(prepared.dataset) * config.repeats
+    return await _replay_all(results, env, todo, total, len(done), progress)
+
+
+async def _replay_all(
+    results: ResultsStore,
+    env: CaseEnv,
+    todo: list,
+    total: int,
+    already: int,
+    progress: Progress,
+) -> RunResult:
+    started = time.perf_counter()
+    writer = CaseWriter(results)
+    semaphore = asyncio.Semaphore(env.config.concurrency)
+    outcome = _Tally()
+
+    async def one(case: Any, repeat: int) -> None:
+        async with semaphore:
+            record = await run_case(env, case, repeat)
+            await writer.write(record)
+        outcome.add(record)
+        progress.case_done(
+            error=record.status != "ok",
+            input_tokens=record.input_tokens,
+            output_tokens=record.output_tokens,
+            cost=record.cost_usd,
+        )
+
+    progress.start(env.run_id, total, already)
+    try:
+        tasks = [asyncio.ensure_future(one(case, repeat)) for case, repeat in todo]
+        try:
+            await asyncio.gather(*tasks)
+        except BaseException:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            raise
+    except asyncio.CancelledError:
+        results.set_status(env.run_id, "interrupted")
+        raise
+    except Exception as exc:
+        results.set_status(env.run_id, "failed", error=f"{type(exc).__name__}: {exc}")
+        raise
+    finally:
+        progress.close()
+    metrics = await asyncio.to_thread(_finish, results, env)
+    return RunResult(
+        run_id=env.run_id,
+        status="finished",
+        metrics=metrics,
+        recorded=outcome.recorded,
+        errors=outcome.errors,
+        bugs=outcome.bugs,
+        wall_s=time.perf_counter() - started,
+        writer=writer.stats,
+        timings=outcome.timings,
+    )
+
+
+@dataclass
+class _Tally:
+    recorded: int = 0
+    errors: int = 0
+    bugs: int = 0
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def add(self, record: Any) -> None:
+        self.recorded += 1
+        if record.status != "ok":
+            self.errors += 1
+            self.bugs += int((record.error_type or "").startswith("bug:"))
+        for name, seconds in record.timings.items():
+            self.timings[name] = self.timings.get(name, 0.0) + seconds
+
+
+def _finish(results: ResultsStore, env: CaseEnv) -> dict[str, MetricRow]:
+    config = env.config
+    records = results.case_results(env.run_id)
+    rows = summarise(
+        records,
+        run_id=env.run_id,
+        modes=config.search_modes,
+        n_resamples=config.n_resamples,
+        seed=config.seed,
+    )
+    errors = sum(1 for r in records if r.status != "ok")
+    summary = {
+        "case_repeats": len(records),
+        "errors": errors,
+        "metrics": metrics_json(rows),
+    }
+    results.finish_run(env.run_id, rows, summary)
+    return {row.metric: row for row in rows}
+
+
+def run_dataset(
+    config: RunConfig | None = None,
+    *,
+    db: str | Path | ResultsStore | None = None,
+    progress: Progress | None = None,
+) -> str:
+    """Run ``config`` and return the run id (sync twin of :func:`arun`)."""
+    return run_sync(arun(config, db=db, progress=progress)).run_id
+
+
+def resume_run(
+    run_id: str,
+    *,
+    db: str | Path | ResultsStore | None = None,
+    concurrency: int | None = None,
+    progress: Progress | None = None,
+) -> str:
+    """Finish run ``run_id`` (id or name): replay only the missing case x repeat pairs."""
+    return run_sync(arun(db=db, resume=run_id, concurrency=concurrency, progress=progress)).run_id
