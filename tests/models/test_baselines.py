@@ -13,7 +13,7 @@ from pydantic import BaseModel
 from harness.data import Case, load_dataset, load_schemas
 from harness.errors import ConfigurationError
 from harness.memory.manager import ExtractionResult
-from harness.memory.schemas import ExtractedMemory, Memory, RemoveDoc
+from harness.memory.schemas import ExtractedMemory, Memory, RemoveDoc, memory_text
 from harness.models import get_baseline as exported_get_baseline
 from harness.models.baselines import (
     BASELINE_NAMES,
@@ -356,3 +356,21 @@ def test_noop_scores_zero_recall_on_the_bundled_data():
     assert metrics.values["micro_recall"] == 0.0
     assert metrics.values["micro_precision"] is None  # nothing predicted
     assert metrics.values["nothing_to_store_fpr"] == 0.0
+
+
+def test_heuristic_lies_between_noop_and_oracle_and_stores_no_secret():
+    from harness.models._heuristic import contains_secret
+
+    metrics = score_bundled("baseline/heuristic", "token_f1")
+    assert 0.2 < metrics.values["micro_f1"] < 0.9
+    assert metrics.values["delete_precision"] > 0.5  # forget requests are explicit
+    for path in BUNDLED:
+        models = load_schemas(path).models()
+        for case in load_dataset(path):
+            if "secret" not in case.tags:
+                continue
+            baseline = get_baseline("baseline/heuristic", schemas=[models[case.schema_]])
+            predicted, _ = replay_case(baseline, case, models)
+            written = [op for ops in predicted for op in ops if op.op in ("insert", "update")]
+            texts = [memory_text(op.after) for op in written]
+            assert not [text for text in texts if contains_secret(text)], case.id
