@@ -1,0 +1,387 @@
+"""Runs side by side: headline metrics with intervals, per-tag breakdowns, paired differences.
+
+Runs are labelled ``A``, ``B``, ``C``... in the order given. Metrics are recomputed from each
+run's per-case rows, on the cases every run shares (same id and same content); when the runs'
+case sets differ, the comparison says what was left out. For each pair of runs on shared cases,
+the difference B - A comes with a paired bootstrap interval and a paired permutation p-value
+(:mod:`harness.reports._paired`), so an improvement can be told from noise::
+
+    with open_results("reports/harness.duckdb", read_only=True) as store:
+        comparison = compare_runs(store, ["baseline-run", "candidate-run"])
+    for pair in comparison.pairs:
+        for diff in pair.diffs:
+            print(pair.a, pair.b, diff.metric, diff.diff, diff.verdict)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from harness.errors import ConfigurationError
+from harness.reports._casedata import (
+    CaseData,
+    RunInfo,
+    load_case_data,
+    overlap,
+    resolve_runs,
+)
+from harness.reports._metricinfo import COMPARE_METRICS, check_metrics, formulas
+from harness.reports._paired import PairedDiff, adjust_holm, paired_differences
+
+__all__ = [
+    "CompareOptions",
+    "Comparison",
+    "MetricCell",
+    "PairComparison",
+    "RunColumn",
+    "TagRow",
+    "TagTable",
+    "build_comparison",
+    "compare_runs",
+]
+
+
+class CompareOptions(BaseModel):
+    """How to compare: which metrics, which pairs, how many resamples, which significance level.
+
+    ``reference`` (a run id or name) compares every other run against that one only; otherwise
+    every pair is compared. ``adjust="holm"`` controls the family-wise error over all the paired
+    tests shown (Holm-Bonferroni).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    metrics: list[str] = Field(default_factory=lambda: list(COMPARE_METRICS))
+    by_tag: bool = False
+    tag_metrics: list[str] = Field(default_factory=lambda: ["micro_f1"])
+    tags: list[str] = Field(default_factory=list)
+    reference: str | None = None
+    n_resamples: int = Field(default=1000, ge=1)
+    n_permutations: int = Field(default=2000, ge=1)
+    seed: int = 0
+    confidence: float = Field(default=0.95, gt=0.0, lt=1.0)
+    alpha: float = Field(default=0.05, gt=0.0, lt=1.0)
+    adjust: Literal["none", "holm"] = "none"
+
+    @field_validator("metrics", "tag_metrics")
+    @classmethod
+    def _known(cls, value: list[str]) -> list[str]:
+        if not value:
+            raise ValueError("name at least one metric")
+        return check_metrics(value, option="metric")
+
+
+@dataclass(frozen=True)
+class MetricCell:
+    """A metric with its bootstrap interval; ``n`` = cases on which it is defined."""
+
+    value: float | None
+    low: float | None
+    high: float | None
+    n: int
+
+
+@dataclass
+class RunColumn:
+    key: str
+    run: RunInfo
+    n_cases: int
+    metrics: dict[str, MetricCell]
+    usage: dict[str, float | None]
+
+
+@dataclass
+class PairComparison:
+    """B - A for every compared metric, on ``n_cases`` shared cases."""
+
+    a: str
+    b: str
+    n_cases: int
+    diffs: list[PairedDiff]
+    note: str | None = None
+
+
+@dataclass
+class TagRow:
+    tag: str
+    n_cases: int
+    cells: dict[str, MetricCell]
+
+
+@dataclass
+class TagTable:
+    metric: str
+    rows: list[TagRow]
+
+
+@dataclass
+class Comparison:
+    """Everything ``harness compare`` shows; :meth:`as_dict` is its ``--json`` form."""
+
+    runs: list[RunColumn]
+    metrics: list[str]
+    scope: Literal["all", "common", "own"]
+    n_cases: int
+    notes: list[str]
+    pairs: list[PairComparison]
+    tags: list[TagTable] = field(default_factory=list)
+    confidence: float = 0.95
+    alpha: float = 0.05
+    adjust: str = "none"
+
+    def run(self, key: str) -> RunColumn:
+        return next(column for column in self.runs if column.key == key)
+
+    def significant(self) -> list[tuple[PairComparison, PairedDiff]]:
+        return [(pair, d) for pair in self.pairs for d in pair.diffs if d.significant]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "scope": self.scope,
+            "n_cases": self.n_cases,
+            "confidence": self.confidence,
+            "alpha": self.alpha,
+            "adjust": self.adjust,
+            "notes": self.notes,
+            "metrics": self.metrics,
+            "runs": [
+                {
+                    "key": c.key,
+                    **c.run.as_dict(),
+                    "n_cases_compared": c.n_cases,
+                    "metrics": {m: asdict(cell) for m, cell in c.metrics.items()},
+                    "usage": c.usage,
+                }
+                for c in self.runs
+            ],
+            "pairs": [
+                {
+                    "a": p.a,
+                    "b": p.b,
+                    "run_a": self.run(p.a).run.run_id,
+                    "run_b": self.run(p.b).run.run_id,
+                    "n_cases": p.n_cases,
+                    "note": p.note,
+                    "diffs": [d.as_dict() for d in p.diffs],
+                }
+                for p in self.pairs
+            ],
+            "tags": [
+                {
+                    "metric": t.metric,
+                    "rows": [
+                        {
+                            "tag": r.tag,
+                            "n_cases": r.n_cases,
+                            "cells": {k: asdict(v) for k, v in r.cells.items()},
+                        }
+                        for r in t.rows
+                    ],
+                }
+                for t in self.tags
+            ],
+        }
+
+
+def run_keys(n: int) -> list[str]:
+    """``A``..``Z``, then ``AA``, ``AB``..."""
+    letters = [chr(ord("A") + i) for i in range(26)]
+    keys = list(letters)
+    for first in letters:
+        keys.extend(first + second for second in letters)
+        if len(keys) >= n:
+            break
+    return keys[:n]
+
+
+def metric_cells(
+    rows: dict[str, dict[str, float]], metrics: Sequence[str], options: CompareOptions
+) -> dict[str, MetricCell]:
+    """Point estimates and case-bootstrap intervals of ``metrics`` over ``rows`` (pure)."""
+    import numpy as np
+
+    from harness.scoring.stats import bootstrap, count_matrix
+
+    chosen = {name: formulas()[name] for name in metrics}
+    ordered = [rows[case_id] for case_id in sorted(rows)]
+    estimates = bootstrap(
+        ordered,
+        chosen,
+        n_resamples=options.n_resamples,
+        seed=options.seed,
+        confidence=options.confidence,
+    )
+    names, matrix = count_matrix(ordered)
+    columns = {name: matrix[:, i] for i, name in enumerate(names)}
+    cells = {}
+    for name, formula in chosen.items():
+        defined = (
+            int(np.sum(~np.isnan(np.asarray(formula(columns), dtype=float)))) if ordered else 0
+        )
+        estimate = estimates[name]
+        cells[name] = MetricCell(estimate.value, estimate.low, estimate.high, defined)
+    return cells
+
+
+def _usage(data: CaseData) -> dict[str, float | None]:
+    sums = {"input_tokens": 0.0, "output_tokens": 0.0, "cost_usd": 0.0, "latency_s": 0.0}
+    for usage in data.usage.values():
+        for key in sums:
+            sums[key] += usage.get(key, 0.0)
+    repeats = sum(row.get("case_repeats", 0.0) for row in data.rows.values())
+    errors = sum(row.get("case_errors", 0.0) for row in data.rows.values())
+    return {
+        "input_tokens": sums["input_tokens"],
+        "output_tokens": sums["output_tokens"],
+        "cost_usd": sums["cost_usd"],
+        "mean_case_latency_s": sums["latency_s"] / repeats if repeats else None,
+        "case_repeats": repeats,
+        "errors": errors,
+    }
+
+
+def _scope(datas: Sequence[CaseData], notes: list[str]) -> tuple[str, list[CaseData]]:
+    shared = overlap(datas)
+    labels = {d.run.run_id: key for d, key in zip(datas, run_keys(len(datas)), strict=True)}
+    if len(datas) == 1:
+        return "all", list(datas)
+    if shared.case_ids:
+        if not shared.partial:
+            return "all", list(datas)
+        notes.append(shared.describe(labels))
+        return "common", [d.subset(shared.case_ids) for d in datas]
+    notes.append(
+        "the runs share no cases: each run's metrics are over its own cases, and only runs "
+        "that share cases are compared pairwise"
+    )
+    return "own", list(datas)
+
+
+def _pair(
+    keys: tuple[str, str], a: CaseData, b: CaseData, scope: str, options: CompareOptions
+) -> PairComparison | None:
+    note = None
+    if scope == "own":
+        shared = overlap([a, b])
+        if not shared.case_ids:
+            return None
+        if shared.partial:
+            note = shared.describe({a.run.run_id: keys[0], b.run.run_id: keys[1]})
+        a, b = a.subset(shared.case_ids), b.subset(shared.case_ids)
+    diffs = paired_differences(
+        a.rows,
+        b.rows,
+        options.metrics,
+        n_resamples=options.n_resamples,
+        n_permutations=options.n_permutations,
+        seed=options.seed,
+        confidence=options.confidence,
+        alpha=options.alpha,
+    )
+    return PairComparison(keys[0], keys[1], len(a.rows), list(diffs.values()), note)
+
+
+def _pairs_wanted(n: int, reference: int | None) -> list[tuple[int, int]]:
+    if reference is not None:
+        return [(reference, j) for j in range(n) if j != reference]
+    return [(i, j) for i in range(n) for j in range(i + 1, n)]
+
+
+def _tag_tables(
+    datas: Sequence[CaseData], keys: Sequence[str], options: CompareOptions
+) -> list[TagTable]:
+    all_tags = sorted({t for d in datas for tags in d.tags.values() for t in tags})
+    if options.tags:
+        all_tags = [t for t in all_tags if t in set(options.tags)]
+    tables = []
+    for metric in options.tag_metrics:
+        rows = []
+        for tag in all_tags:
+            cells, n_cases = {}, 0
+            for key, data in zip(keys, datas, strict=True):
+                ids = [c for c, tags in data.tags.items() if tag in tags and c in data.rows]
+                n_cases = max(n_cases, len(ids))
+                subset = {c: data.rows[c] for c in ids}
+                cells[key] = metric_cells(subset, [metric], options)[metric]
+            rows.append(TagRow(tag, n_cases, cells))
+        tables.append(TagTable(metric, rows))
+    return tables
+
+
+def build_comparison(
+    datas: Sequence[CaseData],
+    options: CompareOptions | None = None,
+    *,
+    reference: int | None = None,
+) -> Comparison:
+    """Compare runs given as per-case rows (pure; ``reference`` is an index into ``datas``)."""
+    options = options or CompareOptions()
+    if not datas:
+        raise ConfigurationError("no runs to compare")
+    notes: list[str] = []
+    keys = run_keys(len(datas))
+    scope, used = _scope(datas, notes)
+    columns = [
+        RunColumn(
+            key, d.run, len(d.rows), metric_cells(d.rows, options.metrics, options), _usage(d)
+        )
+        for key, d in zip(keys, used, strict=True)
+    ]
+    pairs: list[PairComparison] = []
+    for i, j in _pairs_wanted(len(used), reference):
+        pair = _pair((keys[i], keys[j]), used[i], used[j], scope, options)
+        if pair is None:
+            notes.append(f"{keys[i]} and {keys[j]} share no cases: not compared")
+        else:
+            pairs.append(pair)
+    if options.adjust == "holm" and pairs:
+        flat = adjust_holm([d for p in pairs for d in p.diffs], options.alpha)
+        start = 0
+        for pair in pairs:
+            pair.diffs, start = flat[start : start + len(pair.diffs)], start + len(pair.diffs)
+    n_cases = len(used[0].rows) if scope != "own" else 0
+    tags = _tag_tables(used, keys, options) if options.by_tag else []
+    return Comparison(
+        runs=columns,
+        metrics=list(options.metrics),
+        scope=scope,  # type: ignore[arg-type]
+        n_cases=n_cases,
+        notes=notes,
+        pairs=pairs,
+        tags=tags,
+        confidence=options.confidence,
+        alpha=options.alpha,
+        adjust=options.adjust,
+    )
+
+
+def compare_runs(
+    store: Any,
+    refs: Sequence[str] = (),
+    options: CompareOptions | None = None,
+    *,
+    latest: bool = False,
+    dataset: str | None = None,
+    model: str | None = None,
+    prompt: str | None = None,
+) -> Comparison:
+    """Compare runs of the results database ``store`` chosen by id or name and/or ``latest``."""
+    options = options or CompareOptions()
+    runs = resolve_runs(store, refs, latest=latest, dataset=dataset, model=model, prompt=prompt)
+    reference = None
+    if options.reference is not None:
+        ref_run = store.find_run(options.reference)
+        ids = [run.run_id for run in runs]
+        if ref_run.run_id not in ids:
+            runs.insert(0, ref_run)
+            ids.insert(0, ref_run.run_id)
+        reference = ids.index(ref_run.run_id)
+    empty = [run.run_id for run in runs if not store.completed(run.run_id)]
+    if empty:
+        raise ConfigurationError(f"{store.where}: run {empty[0]} has no recorded cases yet")
+    datas = [load_case_data(store, run) for run in runs]
+    return build_comparison(datas, options, reference=reference)

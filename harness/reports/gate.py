@@ -1,0 +1,530 @@
+"""The CI gate: fail a job when memory quality is below a floor or regressed against a baseline.
+
+Three kinds of check, each passing, failing or skipped (a metric undefined on the cases):
+
+- **floor** ``metric >= value`` and **ceiling** ``metric <= value`` on the candidate run;
+- **regression** against a baseline (a stored run, or a baseline file exported with
+  :func:`export_baseline`), on the cases both share: the check fails only when the metric got
+  worse by more than its tolerance *and*, unless ``require_significance`` is off, the drop is
+  statistically credible. Rule ``p`` (default): the paired permutation p-value is below
+  ``alpha``. Rule ``ci``: the whole paired bootstrap interval lies beyond the tolerance (stricter:
+  it asks that the drop is credibly *larger than the tolerance*, not merely non-zero).
+
+"Worse" follows the metric's direction: a rise of ``error_rate`` or ``nothing_to_store_fpr`` is a
+drop in quality. Data problems (an unknown or unfinished run, no shared cases, a bad baseline
+file) raise :class:`~harness.errors.ConfigurationError`; the CLI exits 2 on them, 1 on a failed
+check, 0 otherwise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from harness.errors import ConfigurationError
+from harness.reports._baseline import (
+    BaselineFile,
+    baseline_case_data,
+    baseline_data,
+    read_baseline,
+    write_baseline,
+)
+from harness.reports._casedata import CaseData, RunInfo, load_case_data, overlap
+from harness.reports._metricinfo import (
+    case_value,
+    check_metrics,
+    fmt,
+    fmt_interval,
+    higher_is_better,
+    p_text,
+)
+from harness.reports._paired import paired_differences
+
+__all__ = [
+    "DEFAULT_REGRESSION_METRICS",
+    "BaselineFile",
+    "Check",
+    "GateOptions",
+    "GateResult",
+    "WorstCase",
+    "evaluate_gate",
+    "export_baseline",
+    "read_baseline",
+    "run_gate",
+]
+
+DEFAULT_REGRESSION_METRICS: tuple[str, ...] = (
+    "micro_f1",
+    "insert_f1",
+    "update_f1",
+    "delete_f1",
+    "final_f1",
+    "error_rate",
+)
+"""Checked against a baseline when no ``max_drop`` names metrics of its own."""
+
+
+class GateOptions(BaseModel):
+    """What the gate checks; every metric name is checked when the options are built."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    floors: dict[str, float] = Field(default_factory=dict)
+    ceilings: dict[str, float] = Field(default_factory=dict)
+    max_drop: dict[str, float] = Field(default_factory=dict)
+    default_max_drop: float = Field(default=0.02, ge=0.0)
+    regression_metrics: list[str] | None = None
+    alpha: float = Field(default=0.05, gt=0.0, lt=1.0)
+    require_significance: bool = True
+    rule: Literal["p", "ci"] = "p"
+    n_resamples: int = Field(default=1000, ge=1)
+    n_permutations: int = Field(default=2000, ge=1)
+    seed: int = 0
+    confidence: float = Field(default=0.95, gt=0.0, lt=1.0)
+    worst_cases: int = Field(default=5, ge=0)
+
+    @field_validator("floors", "ceilings", "max_drop")
+    @classmethod
+    def _known_keys(cls, value: dict[str, float], info: Any) -> dict[str, float]:
+        check_metrics(value, option=f"--{info.field_name.replace('_', '-')}")
+        if info.field_name == "max_drop" and any(v < 0 for v in value.values()):
+            raise ValueError("a tolerance cannot be negative")
+        return value
+
+    @field_validator("regression_metrics")
+    @classmethod
+    def _known(cls, value: list[str] | None) -> list[str] | None:
+        return None if value is None else check_metrics(value, option="--metric")
+
+    def regression_targets(self) -> list[str]:
+        """The metrics checked against a baseline, each with its tolerance."""
+        if self.regression_metrics is not None:
+            return list(self.regression_metrics)
+        if self.max_drop:
+            return list(self.max_drop)
+        return list(DEFAULT_REGRESSION_METRICS)
+
+    def tolerance(self, metric: str) -> float:
+        return self.max_drop.get(metric, self.default_max_drop)
+
+
+CheckKind = Literal["floor", "ceiling", "regression"]
+Status = Literal["pass", "fail", "skip"]
+
+
+@dataclass(frozen=True)
+class Check:
+    """One verdict. For regressions ``diff`` is candidate - baseline with its interval and p."""
+
+    kind: CheckKind
+    metric: str
+    status: Status
+    value: float | None
+    threshold: float
+    message: str
+    low: float | None = None
+    high: float | None = None
+    baseline: float | None = None
+    diff: float | None = None
+    p_value: float | None = None
+    n_cases: int = 0
+
+    @property
+    def name(self) -> str:
+        if self.kind == "floor":
+            return f"{self.metric} >= {self.threshold:g}"
+        if self.kind == "ceiling":
+            return f"{self.metric} <= {self.threshold:g}"
+        return f"{self.metric} vs baseline"
+
+    @property
+    def threshold_text(self) -> str:
+        if self.kind == "regression":
+            word = "rise" if not higher_is_better(self.metric) else "drop"
+            return f"{word} <= {self.threshold:g}"
+        return f"{'>=' if self.kind == 'floor' else '<='} {self.threshold:g}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "name": self.name}
+
+
+@dataclass(frozen=True)
+class WorstCase:
+    """A case that did worst on ``metric`` (vs the baseline, when there is one)."""
+
+    case_id: str
+    tags: tuple[str, ...]
+    metric: str
+    baseline: float | None
+    candidate: float | None
+    problems: list[str] = field(default_factory=list)
+
+
+@dataclass
+class GateResult:
+    candidate: RunInfo
+    checks: list[Check]
+    n_cases: int
+    baseline: RunInfo | None = None
+    baseline_source: str | None = None
+    n_compared: int | None = None
+    worst_metric: str | None = None
+    worst_cases: list[WorstCase] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[Check]:
+        return [check for check in self.checks if check.status == "fail"]
+
+    @property
+    def passed(self) -> bool:
+        return not self.failed
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.passed else 1
+
+    @property
+    def summary(self) -> str:
+        ran = [c for c in self.checks if c.status != "skip"]
+        if not self.checks:
+            return "no checks were asked for (give --min/--max floors or a baseline)"
+        if self.passed:
+            skipped = len(self.checks) - len(ran)
+            extra = f" ({skipped} skipped)" if skipped else ""
+            return f"all {len(ran)} checks passed{extra}"
+        names = ", ".join(check.name for check in self.failed)
+        return f"{len(self.failed)} of {len(ran)} checks failed: {names}"
+
+    @property
+    def worst_title(self) -> str:
+        if self.baseline is not None:
+            return f"worst regressed cases ({self.worst_metric}, baseline -> candidate)"
+        return f"worst cases ({self.worst_metric})"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "passed": self.passed,
+            "exit_code": self.exit_code,
+            "summary": self.summary,
+            "candidate": self.candidate.as_dict(),
+            "baseline": self.baseline.as_dict() if self.baseline else None,
+            "baseline_source": self.baseline_source,
+            "n_cases": self.n_cases,
+            "n_compared": self.n_compared,
+            "checks": [check.as_dict() for check in self.checks],
+            "worst_metric": self.worst_metric,
+            "worst_cases": [asdict(case) for case in self.worst_cases],
+            "notes": self.notes,
+        }
+
+
+# --- checks (pure) ----------------------------------------------------------------------------
+
+
+def _bound_checks(data: CaseData, options: GateOptions) -> list[Check]:
+    from harness.reports.compare import CompareOptions, metric_cells
+
+    wanted = [*options.floors, *(m for m in options.ceilings if m not in options.floors)]
+    if not wanted:
+        return []
+    cells = metric_cells(
+        data.rows,
+        wanted,
+        CompareOptions(
+            metrics=wanted,
+            n_resamples=options.n_resamples,
+            seed=options.seed,
+            confidence=options.confidence,
+        ),
+    )
+    checks = []
+    bounds = [("floor", m, v) for m, v in options.floors.items()]
+    bounds += [("ceiling", m, v) for m, v in options.ceilings.items()]
+    for kind, metric, bound in bounds:
+        cell = cells[metric]
+        interval = fmt_interval(cell.low, cell.high)
+        if cell.value is None:
+            status: Status = "fail"
+            message = (
+                f"{metric} is undefined on these cases (nothing to score), so it cannot be checked"
+            )
+        elif (cell.value >= bound) if kind == "floor" else (cell.value <= bound):
+            side = "at or above the floor" if kind == "floor" else "at or below the ceiling"
+            status, message = "pass", f"{metric} {fmt(cell.value)} {interval} is {side} {bound:g}"
+        else:
+            side = "below the floor" if kind == "floor" else "above the ceiling"
+            status, message = "fail", f"{metric} {fmt(cell.value)} {interval} is {side} {bound:g}"
+        checks.append(
+            Check(
+                kind,  # type: ignore[arg-type]
+                metric,
+                status,
+                cell.value,
+                bound,
+                message,
+                low=cell.low,
+                high=cell.high,
+                n_cases=cell.n,
+            )
+        )
+    return checks
+
+
+def regression_verdict(
+    metric: str,
+    diff: float,
+    low: float | None,
+    high: float | None,
+    p: float | None,
+    *,
+    tolerance: float,
+    options: GateOptions,
+) -> tuple[Status, str]:
+    """Pass or fail one regression check, with the sentence saying why (pure)."""
+    sign = 1.0 if higher_is_better(metric) else -1.0
+    drop = -sign * diff  # > 0: worse
+    word = "dropped" if sign > 0 else "rose"
+    change = f"{metric} {word} by {abs(diff):.3f}" if drop > 0 else f"{metric} did not get worse"
+    if drop <= tolerance:
+        within = f"{change}, within the {tolerance:g} tolerance" if drop > 0 else change
+        return "pass", within
+    if not options.require_significance:
+        return "fail", f"{change}, more than the {tolerance:g} tolerance"
+    if options.rule == "p":
+        credible = p is not None and p < options.alpha
+        evidence = f"{p_text(p)}, {'below' if credible else 'not below'} alpha {options.alpha:g}"
+    else:
+        worst_edge = high if sign > 0 else low
+        credible = worst_edge is not None and -sign * worst_edge > tolerance
+        evidence = (
+            f"interval {fmt_interval(low, high, signed=True)} "
+            f"{'lies' if credible else 'does not lie'} entirely beyond the tolerance"
+        )
+    if credible:
+        return "fail", f"{change}, more than the {tolerance:g} tolerance, and credibly ({evidence})"
+    return "pass", f"{change}, more than the {tolerance:g} tolerance but not credibly ({evidence})"
+
+
+def _regression_checks(
+    candidate: CaseData, baseline: CaseData, options: GateOptions
+) -> list[Check]:
+    metrics = options.regression_targets()
+    diffs = paired_differences(
+        baseline.rows,
+        candidate.rows,
+        metrics,
+        n_resamples=options.n_resamples,
+        n_permutations=options.n_permutations,
+        seed=options.seed,
+        confidence=options.confidence,
+        alpha=options.alpha,
+    )
+    checks = []
+    for metric in metrics:
+        d, tolerance = diffs[metric], options.tolerance(metric)
+        common = dict(low=d.low, high=d.high, baseline=d.a, diff=d.diff, p_value=d.p_permutation)
+        if d.diff is None:
+            which = "both runs" if d.a is None and d.b is None else "one run"
+            message = f"{metric} is undefined on the shared cases for {which}: not checked"
+            checks.append(
+                Check("regression", metric, "skip", d.b, tolerance, message, **common)  # type: ignore[arg-type]
+            )
+            continue
+        status, message = regression_verdict(
+            metric, d.diff, d.low, d.high, d.p_permutation, tolerance=tolerance, options=options
+        )
+        checks.append(
+            Check(
+                "regression",
+                metric,
+                status,
+                d.b,
+                tolerance,
+                message,
+                n_cases=len(candidate.rows),
+                **common,  # type: ignore[arg-type]
+            )
+        )
+    return checks
+
+
+def _worst_metric(checks: Sequence[Check], options: GateOptions) -> str | None:
+    for kinds in (("regression",), ("floor", "ceiling")):
+        for check in checks:
+            if check.kind in kinds and check.status == "fail":
+                return check.metric
+    ranked = [c.metric for c in checks if c.kind == "regression" and c.status != "skip"]
+    ranked += [c.metric for c in checks if c.status != "skip"]
+    return ranked[0] if ranked else None
+
+
+def worst_cases(
+    candidate: CaseData,
+    baseline: CaseData | None,
+    metric: str,
+    limit: int,
+    threshold: float | None = None,
+) -> list[WorstCase]:
+    """The cases that lost most on ``metric``: vs the baseline, else below ``threshold`` (pure)."""
+    sign = 1.0 if higher_is_better(metric) else -1.0
+    scored = []
+    for case_id, row in candidate.rows.items():
+        value = case_value(metric, row)
+        if baseline is not None:
+            base_row = baseline.rows.get(case_id)
+            base = case_value(metric, base_row) if base_row is not None else None
+            if value is None or base is None or sign * (value - base) >= 0:
+                continue
+            badness = sign * (base - value)
+        else:
+            base = None
+            if value is None:
+                continue
+            bar = threshold if threshold is not None else (1.0 if sign > 0 else 0.0)
+            if sign * (value - bar) >= 0:
+                continue
+            badness = sign * (bar - value)
+        scored.append((-badness, case_id, base, value))
+    scored.sort()
+    return [
+        WorstCase(case_id, candidate.tags.get(case_id, ()), metric, base, value)
+        for _, case_id, base, value in scored[:limit]
+    ]
+
+
+def _notes(candidate: CaseData, baseline: CaseData | None, shared: Any) -> list[str]:
+    notes = []
+    errors = sum(row.get("case_errors", 0.0) for row in candidate.rows.values())
+    if errors:
+        notes.append(
+            f"the candidate run has {errors:.0f} case x repeat errors; their cases count in "
+            "error_rate only"
+        )
+    if baseline is None:
+        return notes
+    if shared.partial:
+        notes.append(
+            shared.describe({candidate.run.run_id: "candidate", baseline.run.run_id: "baseline"})
+        )
+    for attr in ("matcher", "state_mode"):
+        a, b = getattr(baseline.run, attr), getattr(candidate.run, attr)
+        if a != b:
+            notes.append(
+                f"{attr.replace('_', ' ')} differs (baseline {a}, candidate {b}): "
+                "the scores may not be like for like"
+            )
+    return notes
+
+
+def evaluate_gate(
+    candidate: CaseData,
+    baseline: CaseData | None = None,
+    options: GateOptions | None = None,
+    *,
+    baseline_source: str | None = None,
+    problems: Callable[[Sequence[str]], Mapping[str, list[str]]] | None = None,
+) -> GateResult:
+    """Every check of the gate over per-case rows (pure but for the ``problems`` callback)."""
+    options = options or GateOptions()
+    if not candidate.rows:
+        raise ConfigurationError(f"run {candidate.run.run_id} has no recorded cases")
+    checks = _bound_checks(candidate, options)
+    shared, n_compared = None, None
+    if baseline is not None:
+        shared = overlap([candidate, baseline])
+        if not shared.case_ids:
+            raise ConfigurationError(
+                f"the candidate run {candidate.run.run_id} and the baseline "
+                f"{baseline_source or baseline.run.run_id} share no cases (same id and content): "
+                "nothing to compare"
+            )
+        n_compared = len(shared.case_ids)
+        paired = (candidate.subset(shared.case_ids), baseline.subset(shared.case_ids))
+        checks += _regression_checks(paired[0], paired[1], options)
+    metric = _worst_metric(checks, options)
+    worst: list[WorstCase] = []
+    if metric is not None and options.worst_cases:
+        bound = options.floors.get(metric, options.ceilings.get(metric))
+        worst = worst_cases(candidate, baseline, metric, options.worst_cases, bound)
+        if problems is not None and worst:
+            found = problems([case.case_id for case in worst])
+            worst = [
+                WorstCase(
+                    w.case_id, w.tags, w.metric, w.baseline, w.candidate, found.get(w.case_id, [])
+                )
+                for w in worst
+            ]
+    return GateResult(
+        candidate=candidate.run,
+        checks=checks,
+        n_cases=len(candidate.rows),
+        baseline=baseline.run if baseline is not None else None,
+        baseline_source=baseline_source,
+        n_compared=n_compared,
+        worst_metric=metric,
+        worst_cases=worst,
+        notes=_notes(candidate, baseline, shared),
+    )
+
+
+# --- with a results database ---------------------------------------------------------------
+
+
+def _finished(store: Any, ref: str, role: str) -> Any:
+    run = store.find_run(ref)
+    if run.status != "finished":
+        raise ConfigurationError(
+            f"{role} run {run.run_id} is {run.status}, not finished: resume it with "
+            f"`harness run --resume {run.run_id}` before gating on it"
+        )
+    return run
+
+
+def latest_run(store: Any) -> str:
+    runs = store.list_runs(status="finished")
+    if not runs:
+        raise ConfigurationError(f"{store.where}: no finished run to gate on")
+    return runs[-1].run_id
+
+
+def run_gate(
+    store: Any,
+    candidate: str | None = None,
+    options: GateOptions | None = None,
+    *,
+    baseline: str | None = None,
+    baseline_file: str | Path | None = None,
+) -> GateResult:
+    """Gate run ``candidate`` (id or name; default the latest finished run) of ``store``."""
+    from harness.reports._problems import case_problems
+
+    if baseline is not None and baseline_file is not None:
+        raise ConfigurationError("give --baseline or --baseline-file, not both")
+    run = _finished(store, candidate or latest_run(store), "candidate")
+    data = load_case_data(store, run)
+    base, source = None, None
+    if baseline is not None:
+        base_run = _finished(store, baseline, "baseline")
+        base, source = load_case_data(store, base_run), f"run {base_run.run_id}"
+    elif baseline_file is not None:
+        base, source = baseline_case_data(read_baseline(baseline_file)), str(baseline_file)
+    return evaluate_gate(
+        data,
+        base,
+        options,
+        baseline_source=source,
+        problems=lambda ids: case_problems(store, run.run_id, ids),
+    )
+
+
+def export_baseline(store: Any, run: str, path: str | Path | None = None) -> BaselineFile:
+    """The baseline of finished run ``run`` (id or name), written to ``path`` when given."""
+    data = baseline_data(store, run)
+    if path is not None:
+        write_baseline(data, path)
+    return data
