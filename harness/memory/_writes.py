@@ -168,28 +168,26 @@ def plan_stage(
             continue
         before = current.get(op.id)
         refusal = _refusal(op, before, allow_inserts, allow_deletes)
-        content = (
-            None if refusal or op.op == "delete" else parse_content(op.kind, op.after, schemas)
-        )
-        if isinstance(content, str):
-            refusal = content
+        content = None
+        if refusal is None and op.op != "delete":
+            content = parse_content(op.kind, op.after, schemas)
+            refusal = content if isinstance(content, str) else None
         if refusal is not None:
             rejected.append(_rejected(op, refusal))
             logger.info("store manager refused %s of %r: %s", op.op, op.id, refusal)
             continue
+        source = tuple(s for s in op.source if s in message_ids) or tuple(default_source)
         if op.op == "delete":
             assert before is not None
             del current[op.id]
             writes.append((namespace, op.id, None))
-            done.append(_record(namespace, "delete", before.kind, op, before, None, stage))
+            done.append(_record(namespace, "delete", op, before, None, source, stage))
             continue
-        source = tuple(s for s in op.source if s in message_ids) or tuple(default_source)
         assert isinstance(content, dict)
-        after = Stored(op.id, op.kind, content, source)
-        current[op.id] = after
+        after = current[op.id] = Stored(op.id, op.kind, content, source)
         writes.append((namespace, op.id, after.value()))
         kind = "insert" if before is None else "update"
-        done.append(_record(namespace, kind, op.kind, op, before, after, stage))
+        done.append(_record(namespace, kind, op, before, after, source, stage))
     return StagePlan(tuple(writes), tuple(done), tuple(rejected), current)
 
 
@@ -215,20 +213,20 @@ def _rejected(op: MemoryOperation, reason: str) -> RejectedCall:
 def _record(
     namespace: Namespace,
     op: str,
-    kind: str,
-    source_op: MemoryOperation,
+    given: MemoryOperation,
     before: Stored | None,
     after: Stored | None,
+    source: tuple[str, ...],
     stage: str,
 ) -> StoreOperation:
     return StoreOperation(
         op=op,  # type: ignore[arg-type]
-        id=source_op.id,
-        kind=kind,
+        id=given.id,
+        kind=after.kind if after is not None else before.kind if before is not None else given.kind,
         before=before.content if before is not None else None,
         after=after.content if after is not None else None,
-        step=source_op.step,
-        source=list(after.source if after is not None else source_op.source),
+        step=given.step,
+        source=list(source),
         namespace=namespace,
         stage=stage,
     )
