@@ -49,7 +49,7 @@ from harness.memory._prompt import Turn, fingerprint, normalise_messages
 from harness.memory.manager import ExtractionResult
 from harness.memory.schemas import Memory, memory_text
 from harness.models import _heuristic_plan as rules
-from harness.models._heuristic import read_turns
+from harness.models._heuristic import ForgetRequest, Statement, read_turns
 from harness.models._oracle import (
     GoldContext,
     _open_model,
@@ -193,7 +193,16 @@ class HeuristicBaseline(Baseline):
                 final[change.id] = Entry.of(change.id, change.value)
         return _result(entries, final, changes, steps=1)
 
-    def _change(self, decision, statements, forgets, entries, seed, n) -> Change | None:
+    def _change(
+        self,
+        decision: rules.Decision,
+        statements: Sequence[Statement],
+        forgets: Sequence[ForgetRequest],
+        entries: Sequence[Entry],
+        seed: str,
+        n: int,
+    ) -> Change | None:
+        """The change a decision makes (None when the statement does not fit the schema)."""
         if decision.op == "delete":
             entry = entries[decision.memory]
             source = (forgets[decision.forget].source,)

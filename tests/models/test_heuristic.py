@@ -9,7 +9,6 @@ from pydantic import BaseModel
 from harness.memory.schemas import Memory, memory_text
 from harness.models._heuristic import (
     ForgetRequest,
-    conjugate,
     contains_secret,
     forget_request,
     is_question,
@@ -19,7 +18,6 @@ from harness.models._heuristic import (
     read_turns,
     split_clauses,
     split_sentences,
-    to_third_person,
 )
 from harness.models._heuristic_plan import (
     Decision,
@@ -28,6 +26,7 @@ from harness.models._heuristic_plan import (
     same_text,
     statement_value,
 )
+from harness.models._rewrite import conjugate, to_third_person
 from harness.models.baselines import get_baseline
 
 
