@@ -1,0 +1,114 @@
+"""After the search: pick the winner on dev, then compare it with the start on test.
+
+The dev contenders are the start and the best front members by train score (at most
+``max_dev_candidates`` in all). The winner has the best dev objective; ties go to the better
+train objective, then to the older candidate, so the start keeps its place unless something
+beats it. The test split is touched only here, once the winner is fixed.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from harness.optimize._state import START_ID
+from harness.optimize.loop import Search
+from harness.optimize.report import HeldOutReport, held_out_report
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Selection:
+    winner: str
+    basis: str  # dev | train (no dev cases)
+    contenders: list[str]
+    skipped: list[str] = field(default_factory=list)  # not evaluated on dev: budget
+
+
+def contenders(search: Search) -> list[str]:
+    state = search.state
+    front = state.front()
+    ranked = sorted(
+        (c for c in front if c != START_ID),
+        key=lambda c: (-(state.objective(c, "train") or 0.0), list(state.candidates).index(c)),
+    )
+    return [START_ID, *ranked[: search.config.max_dev_candidates - 1]]
+
+
+async def select(search: Search) -> Selection:
+    state = search.state
+    chosen = contenders(search)
+    dev = state.splits["dev"]
+    if not dev:
+        winner = _best(search, chosen, ("train",))
+        return Selection(winner, "train (the dataset has no dev cases)", chosen)
+    test_reserve = 2 * search.evaluator.bound(state.splits["test"])
+    skipped = []
+    for candidate in chosen:
+        if state.has(candidate, "dev"):
+            continue
+        from harness.optimize.budget import worst_case
+
+        refused = search.refusal(
+            search.evaluator.bound(dev), reserve=worst_case(test_reserve, state.spent)
+        )
+        if refused is not None:
+            logger.info("candidate %s not evaluated on dev: %s", candidate, refused)
+            skipped.append(candidate)
+            continue
+        scores = await search.evaluate(candidate, state.source(candidate), dev, "dev")
+        search.store.record(scores=scores)
+        state.add_scores(scores)
+        search.show("select", f"{candidate} on dev")
+    evaluated = [c for c in chosen if state.has(c, "dev")]
+    winner = _best(search, evaluated, ("dev", "train"))
+    return Selection(winner, "dev", chosen, skipped)
+
+
+def _best(search: Search, candidates: list[str], splits: tuple[str, ...]) -> str:
+    state = search.state
+    order = list(state.candidates)
+
+    def key(candidate: str) -> tuple:
+        values = tuple(state.objective(candidate, split) or 0.0 for split in splits)
+        return (*values, -order.index(candidate))
+
+    return max(candidates, key=key)
+
+
+async def report(search: Search, winner: str) -> HeldOutReport | None:
+    """Evaluate start and winner on test (if not done yet) and compare them, paired."""
+    state = search.state
+    test = state.splits["test"]
+    if not test:
+        return None
+    for candidate in dict.fromkeys((START_ID, winner)):
+        if state.has(candidate, "test"):
+            continue
+        refused = search.refusal(search.evaluator.bound(test))
+        if refused is not None:
+            logger.warning("no test report: %s", refused)
+            return None
+        scores = await search.evaluate(candidate, state.source(candidate), test, "test")
+        search.store.record(scores=scores)
+        state.add_scores(scores)
+        search.show("report", f"{candidate} on test")
+    start_rows = {case: state.scores[START_ID][case] for case in test}
+    winner_rows = {case: state.scores[winner][case] for case in test}
+    config = search.config
+    return held_out_report(
+        {case: row.counts for case, row in start_rows.items()},
+        {case: row.counts for case, row in winner_rows.items()},
+        test_cases=test,
+        start_id=START_ID,
+        winner_id=winner,
+        metric=config.metric,
+        n_resamples=config.n_resamples,
+        seed=config.seed,
+        confidence=config.confidence,
+        errors=(
+            sum(row.status != "ok" for row in start_rows.values()),
+            sum(row.status != "ok" for row in winner_rows.values()),
+        ),
+    )

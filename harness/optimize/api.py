@@ -1,0 +1,361 @@
+"""``optimize``: the whole optimization, new or resumed, from configuration to winner file.
+
+Everything that can fail on bad input (dataset, start template, models, a budget too small to
+evaluate even the start) fails before anything is recorded or spent. Phases are recorded in the
+``optimizations`` row (``search`` -> ``select`` -> ``report`` -> ``done``), so ``resume`` picks up
+where an interrupted optimization stopped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+import uuid
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from harness._async import run_sync
+from harness.errors import ConfigurationError
+from harness.optimize import _final
+from harness.optimize._state import START_ID, SearchState
+from harness.optimize.budget import Spend, refusal, worst_case
+from harness.optimize.config import OptimizeConfig
+from harness.optimize.evaluate import RunnerEvaluator
+from harness.optimize.lineage import (
+    Lineage,
+    SplitScores,
+    ancestry,
+    default_out_path,
+    winner_source,
+    write_template,
+)
+from harness.optimize.loop import Search
+from harness.optimize.progress import OptimizeProgress
+from harness.optimize.report import HeldOutReport
+from harness.optimize.store import OptimizationRow, OptimizeStore
+from harness.reports._migrations import utc_now
+
+
+class OptimizeResult(BaseModel):
+    """How an optimization ended; the database holds every detail."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    opt_id: str
+    name: str | None
+    status: str
+    stop_reason: str | None
+    iterations: int
+    candidates: int
+    proposals: dict[str, int]
+    winner_id: str | None
+    winner_path: str | None
+    selection: str | None
+    metric: str
+    train: dict[str, float | None]
+    dev: dict[str, float | None]
+    test: HeldOutReport | None
+    spent: dict[str, Any]
+
+
+def new_opt_id() -> str:
+    return f"opt-{utc_now():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}"
+
+
+@dataclass
+class _Setup:
+    row: OptimizationRow
+    config: OptimizeConfig
+    dataset: Any
+    start_source: str
+
+
+def _load_dataset(config: OptimizeConfig) -> Any:
+    from harness.data import load_dataset
+    from harness.runner.config import resolve_dataset_path
+
+    return load_dataset(resolve_dataset_path(config.dataset)).select(tags=config.tags or None)
+
+
+def _new(config: OptimizeConfig) -> _Setup:
+    from harness.data import SPLITS
+    from harness.runner import _environment as environment
+    from harness.templates import load_template
+
+    dataset = _load_dataset(config)
+    splits = {name: [case.id for case in dataset.split(name)] for name in SPLITS}
+    if not splits["train"]:
+        raise ConfigurationError(f"{dataset.path}: no train cases to optimize on ({splits})")
+    template = load_template(config.prompt)
+    row = OptimizationRow(
+        opt_id=new_opt_id(),
+        name=config.name,
+        status="running",
+        phase="search",
+        config=config.model_dump(mode="json"),
+        dataset_path=str(dataset.path),
+        dataset_hash=dataset.content_hash,
+        start_template=template.name,
+        start_hash=template.content_hash,
+        metric=config.metric,
+        splits=splits,
+        stop_reason=None,
+        winner_id=None,
+        out_path=None,
+        result=None,
+        harness_version=environment.harness_version(),
+        git_revision=environment.git_revision(),
+        started_at=utc_now(),
+    )
+    return _Setup(row, config, dataset, template.source)
+
+
+def _resumed(store: OptimizeStore, ref: str, budget: dict[str, Any]) -> _Setup:
+    row = store.find(ref)
+    config = OptimizeConfig.model_validate(row.config).with_budget(**budget)
+    dataset = _load_dataset(config)
+    if dataset.content_hash != row.dataset_hash:
+        raise ConfigurationError(
+            f"cannot resume optimization {row.opt_id}: the dataset {row.dataset_path} changed "
+            f"(recorded hash {row.dataset_hash}, now {dataset.content_hash})"
+        )
+    start = {c.candidate_id: c for c in store.candidates(row.opt_id)}.get(START_ID)
+    return _Setup(row, config, dataset, start.template_text if start else "")
+
+
+def _variables(config: OptimizeConfig, dataset: Any) -> list[Any]:
+    from harness.optimize.proposer import validation_variables
+    from harness.templates import TemplateVariables
+
+    run = config.run_config(case_ids=[])
+    kinds = dict.fromkeys(case.schema_ for case in dataset)
+    schemas = tuple(dataset.schemas.model(kind) for kind in kinds)
+    base = TemplateVariables.for_schemas(
+        schemas,
+        enable_inserts=run.enable_inserts,
+        enable_updates=run.enable_updates,
+        enable_deletes=run.enable_deletes,
+        today=run.today,
+    )
+    return validation_variables(base)
+
+
+def _workdir(results: Any, opt_id: str) -> Path:
+    """Where candidate files live: beside the results database, or a temp folder."""
+    where = str(getattr(results, "where", ":memory:"))
+    if where == ":memory:":
+        return Path(tempfile.mkdtemp(prefix=f"harness-{opt_id}-"))
+    return Path(where).expanduser().resolve().parent / "optimize" / opt_id
+
+
+def _proposer(config: OptimizeConfig) -> Any:
+    from harness.models import ResponseCache, get_model
+
+    cache = ResponseCache(mode=config.run_config(case_ids=[]).cache)
+    return get_model(config.proposer, cache=cache)
+
+
+def _check_minimum(search: Search) -> None:
+    """Refuse a budget that cannot pay for the start's train evaluation plus the reserve."""
+    need = search.evaluator.bound(search.state.splits["train"])
+    reserve = search.reserve()
+    refused = refusal(search.budget, Spend(), worst_case(need, Spend()), reserve)
+    if refused is not None:
+        raise ConfigurationError(
+            f"budget too small: evaluating the start template on the train split can take "
+            f"{need} calls and the dev selection and test report reserve {reserve.calls} "
+            f"({refused})"
+        )
+
+
+async def aoptimize(
+    config: OptimizeConfig | None = None,
+    *,
+    db: Any = None,
+    resume: str | None = None,
+    budget: dict[str, Any] | None = None,
+    progress: OptimizeProgress | None = None,
+) -> OptimizeResult:
+    """Run a new optimization (``config``) or finish one (``resume``: id or name).
+
+    ``db`` is a results-database path or an open :class:`~harness.reports.db.ResultsStore`;
+    ``budget`` may raise ``max_calls``/``max_cost``/``max_iterations`` on resume.
+    """
+    from harness.reports.db import ResultsStore, open_results
+
+    if (config is None) == (resume is None):
+        raise ConfigurationError("give a configuration or an optimization to resume (not both)")
+    results = db if isinstance(db, ResultsStore) else open_results(db)
+    store = OptimizeStore.of(results)
+    try:
+        return await _optimize(results, store, config, resume, budget or {}, progress)
+    finally:
+        store.close()
+        if results is not db:
+            results.close()
+
+
+async def _optimize(results, store, config, resume, budget, progress) -> OptimizeResult:
+    if resume is not None:
+        setup = await asyncio.to_thread(_resumed, store, resume, budget)
+        store.update(setup.row.opt_id, config=setup.config.model_dump(mode="json"))
+    else:
+        setup = await asyncio.to_thread(_new, config)
+    search = _search(results, store, setup, progress)
+    if resume is None:
+        _check_minimum(search)
+        store.create(setup.row)
+    if setup.row.phase == "done":
+        return build_result(store, setup.row.opt_id)
+    return await _phases(search, setup)
+
+
+def _search(results, store, setup: _Setup, progress) -> Search:
+    row, config = setup.row, setup.config
+    state = SearchState.load(store, row.opt_id, config.metric, row.splits)
+    cases = {case.id: case for case in setup.dataset}
+    evaluator = RunnerEvaluator(config, results, cases, _workdir(results, row.opt_id), row.opt_id)
+    variables = _variables(config, setup.dataset)
+    proposer = _proposer(config)
+    return Search(config, state, store, evaluator, proposer, variables, progress)
+
+
+async def _phases(search: Search, setup: _Setup) -> OptimizeResult:
+    store, opt_id = search.store, setup.row.opt_id
+    row = store.get(opt_id) or setup.row
+    store.update(opt_id, status="running", error=None)
+    try:
+        if row.phase == "search":
+            if START_ID not in search.state.candidates:
+                await search.start(setup.start_source)
+            reason = await search.run()
+            store.update(opt_id, phase="select", stop_reason=reason)
+            row = store.get(opt_id) or row
+        if row.phase in ("select", "report"):
+            await _select_and_report(search, row)
+    except (asyncio.CancelledError, KeyboardInterrupt):
+        store.update(opt_id, status="interrupted")
+        raise
+    except Exception as exc:
+        store.update(opt_id, status="failed", error=f"{type(exc).__name__}: {exc}")
+        raise
+    finally:
+        search.progress.close()
+    return build_result(store, opt_id)
+
+
+async def _select_and_report(search: Search, row: OptimizationRow) -> None:
+    store, opt_id = search.store, row.opt_id
+    selection = await _final.select(search)
+    store.update(opt_id, phase="report", winner_id=selection.winner)
+    report = await _final.report(search, selection.winner)
+    path = _write_winner(search, row, selection.winner, report)
+    result = {
+        "selection": selection.basis,
+        "contenders": selection.contenders,
+        "skipped_on_dev": selection.skipped,
+        "test": None if report is None else report.model_dump(mode="json"),
+    }
+    store.update(
+        opt_id,
+        phase="done",
+        status="finished",
+        out_path=str(path),
+        result=result,
+        finished_at=utc_now(),
+    )
+    search.show("done", f"winner {selection.winner} -> {path}")
+
+
+def _write_winner(search: Search, row: OptimizationRow, winner: str, report) -> Path:
+    from harness.templates import prompts_dir
+
+    state, config = search.state, search.config
+    parents = {c: r.parent_id for c, r in state.candidates.items()}
+    splits = {
+        split: SplitScores(
+            len(state.splits[split]),
+            state.objective(START_ID, split),
+            state.objective(winner, split),
+        )
+        for split in ("train", "dev", "test")
+    }
+    objective = report.objective if report is not None else None
+    info = Lineage(
+        opt_id=row.opt_id,
+        start_name=row.start_template,
+        start_hash=row.start_hash,
+        chain=ancestry(parents, winner),
+        metric=config.metric,
+        dataset=Path(row.dataset_path).name,
+        dataset_hash=row.dataset_hash,
+        model=config.model,
+        proposer=config.proposer,
+        splits=splits,
+        test_diff=None
+        if objective is None or objective.diff is None
+        else (objective.diff, objective.low or 0.0, objective.high or 0.0, objective.p_value),
+        confidence=config.confidence,
+    )
+    out = (
+        Path(config.out)
+        if config.out
+        else default_out_path(prompts_dir(), row.start_template, row.opt_id)
+    )
+    return write_template(out, winner_source(state.source(winner), info))
+
+
+def build_result(store: OptimizeStore, opt_id: str) -> OptimizeResult:
+    """The result of an optimization, from the database alone."""
+    row = store.get(opt_id)
+    if row is None:
+        raise ConfigurationError(f"{store.where}: no optimization {opt_id!r}")
+    state = SearchState.load(store, opt_id, row.metric, row.splits)
+    proposals = Counter(p.outcome for p in store.proposals(opt_id))
+    result = row.result or {}
+    test = result.get("test")
+    spent = state.spent
+    return OptimizeResult(
+        opt_id=opt_id,
+        name=row.name,
+        status=row.status,
+        stop_reason=row.stop_reason,
+        iterations=state.iterations_done,
+        candidates=len(state.candidates),
+        proposals=dict(sorted(proposals.items())),
+        winner_id=row.winner_id,
+        winner_path=row.out_path,
+        selection=result.get("selection"),
+        metric=row.metric,
+        train={c: state.objective(c, "train") for c in state.candidates},
+        dev={
+            c: state.objective(c, "dev")
+            for c in state.candidates
+            if row.splits["dev"] and state.has(c, "dev")
+        },
+        test=None if test is None else HeldOutReport.model_validate(test),
+        spent={
+            "calls": spent.calls,
+            "cached_calls": spent.cached_calls,
+            "cost_usd": spent.cost_usd,
+            "unpriced_calls": spent.unpriced_calls,
+            "input_tokens": spent.input_tokens,
+            "output_tokens": spent.output_tokens,
+        },
+    )
+
+
+def optimize(
+    config: OptimizeConfig | None = None,
+    *,
+    db: Any = None,
+    resume: str | None = None,
+    budget: dict[str, Any] | None = None,
+    progress: OptimizeProgress | None = None,
+) -> OptimizeResult:
+    """Sync twin of :func:`aoptimize`."""
+    return run_sync(aoptimize(config, db=db, resume=resume, budget=budget, progress=progress))
