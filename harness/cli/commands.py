@@ -11,7 +11,6 @@ _PLANNED = {
     "compare": "Compare runs side by side with paired confidence intervals.",
     "report": "Render a self-contained HTML report from the results database.",
     "gate": "Fail a CI job when memory quality regresses.",
-    "optimize": "Improve an instruction template against the harness metric.",
 }
 
 
@@ -30,6 +29,9 @@ def register(app: typer.Typer) -> None:
     for name, help_text in _PLANNED.items():
         app.command(name=name)(_planned(name, help_text))
     from harness.cli import datasets, matchers
+    from harness.cli.optimize import optimize
+
+    app.command(name="optimize")(optimize)
 
     app.add_typer(datasets.app, name="datasets")
     app.add_typer(matchers.app, name="matchers")

@@ -124,7 +124,28 @@ def _resumed(store: OptimizeStore, ref: str, budget: dict[str, Any]) -> _Setup:
             f"(recorded hash {row.dataset_hash}, now {dataset.content_hash})"
         )
     start = {c.candidate_id: c for c in store.candidates(row.opt_id)}.get(START_ID)
-    return _Setup(row, config, dataset, start.template_text if start else "")
+    if start is not None:
+        return _Setup(row, config, dataset, start.template_text)
+    from harness.templates import load_template
+
+    template = load_template(config.prompt)
+    if template.content_hash != row.start_hash:
+        raise ConfigurationError(
+            f"cannot resume optimization {row.opt_id}: the start template {row.start_template} "
+            f"changed before it was evaluated (recorded hash {row.start_hash}, now "
+            f"{template.content_hash})"
+        )
+    return _Setup(row, config, dataset, template.source)
+
+
+def _reopen(store: OptimizeStore, setup: _Setup, budget: dict[str, Any]) -> None:
+    """A finished search given a larger budget searches on (dev and test scores are kept)."""
+    recorded = setup.row.config
+    changed = [k for k, v in budget.items() if v is not None and v != recorded.get(k)]
+    store.update(setup.row.opt_id, config=setup.config.model_dump(mode="json"))
+    if changed and setup.row.phase != "search":
+        store.update(setup.row.opt_id, phase="search", stop_reason=None, status="running")
+        setup.row.phase = "search"
 
 
 def _variables(config: OptimizeConfig, dataset: Any) -> list[Any]:
@@ -202,7 +223,7 @@ async def aoptimize(
 async def _optimize(results, store, config, resume, budget, progress) -> OptimizeResult:
     if resume is not None:
         setup = await asyncio.to_thread(_resumed, store, resume, budget)
-        store.update(setup.row.opt_id, config=setup.config.model_dump(mode="json"))
+        _reopen(store, setup, budget)
     else:
         setup = await asyncio.to_thread(_new, config)
     search = _search(results, store, setup, progress)

@@ -1,0 +1,251 @@
+"""``harness optimize``: improve an instruction template against the harness metric.
+
+Only typer is imported at module level; the optimizer (runner, DuckDB, litellm) loads inside the
+command. Exit codes: 0 finished; 2 bad usage, data or budget (the message says what); 130
+interrupted (the message says how to resume).
+"""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import typer
+
+
+class Metric(StrEnum):
+    micro_f1 = "micro_f1"
+    exact_session_accuracy = "exact_session_accuracy"
+    final_f1 = "final_f1"
+
+
+class ProgressKind(StrEnum):
+    auto = "auto"
+    rich = "rich"
+    plain = "plain"
+    none = "none"
+
+
+def _opt(default: Any, *names: str, help: str, envvar: str | None = None, **kw: Any) -> Any:
+    return typer.Option(default, *names, help=help, envvar=envvar, show_envvar=bool(envvar), **kw)
+
+
+_RESUME_MAY_CHANGE = {
+    "max_calls",
+    "max_cost",
+    "max_iterations",
+    "db",
+    "as_json",
+    "progress",
+    "resume",
+}
+
+
+def optimize(
+    ctx: typer.Context,
+    prompt: str = _opt(
+        "default", "--prompt", "-p", help="Start template: a name in prompts/ or a file path."
+    ),
+    dataset: str = _opt(
+        "datasets/core.jsonl", "--dataset", "-d", envvar="HARNESS_DATASET", help="JSONL cases."
+    ),
+    model: str | None = _opt(
+        None, "--model", "-m", envvar="HARNESS_MODEL", help="Extraction model (litellm string)."
+    ),
+    proposer: str | None = _opt(
+        None,
+        "--proposer",
+        envvar="HARNESS_PROPOSER",
+        help="Model that reflects on failures and writes templates (litellm string).",
+    ),
+    max_calls: int | None = _opt(
+        None, "--max-calls", min=0, help="Ceiling on model calls (extraction, judge, proposer)."
+    ),
+    max_cost: float | None = _opt(None, "--max-cost", min=0.0, help="Ceiling in USD."),
+    max_iterations: int | None = _opt(
+        None, "--max-iterations", min=0, help="Ceiling on proposals (default: 10)."
+    ),
+    minibatch: int = _opt(3, "--minibatch", "-k", min=1, help="Failing cases per reflection."),
+    seed: int = _opt(0, "--seed", help="Seed of every random choice."),
+    metric: Metric = _opt(Metric.micro_f1, "--metric", help="The objective."),
+    tags: list[str] | None = _opt(None, "--tags", "-t", help="Only cases with any of these tags."),
+    run_options: list[str] | None = _opt(
+        None,
+        "--run-option",
+        help="A further run option for every evaluation, KEY=VALUE (e.g. max_steps=2, "
+        "matcher=token_f1, concurrency=4); repeatable.",
+    ),
+    name: str | None = _opt(None, "--name", help="A name for the optimization (resume by it)."),
+    db: Path | None = _opt(
+        None,
+        "--db",
+        envvar="HARNESS_DB",
+        help="Results database (default: reports/harness.duckdb).",
+    ),
+    out: Path | None = _opt(
+        None, "--out", "-o", help="Winner file (default: prompts/<start>-opt-<id>.j2)."
+    ),
+    resume: str | None = _opt(
+        None,
+        "--resume",
+        help="Continue optimization OPT_ID (or name); budget options may be raised.",
+    ),
+    as_json: bool = _opt(False, "--json", help="Print the result as one JSON object only."),
+    progress: ProgressKind = _opt(ProgressKind.auto, "--progress", help="Live progress on stderr."),
+) -> None:
+    """Improve an instruction template: reflect on failures, screen, select on dev, test."""
+    from harness.optimize import make_progress
+    from harness.optimize import optimize as run_optimize
+
+    budget = {"max_calls": max_calls, "max_cost": max_cost, "max_iterations": max_iterations}
+    config = None
+    if resume is None:
+        config = _config(locals(), budget)
+    else:
+        _check_resume_options(ctx)
+    try:
+        result = run_optimize(
+            config,
+            db=db,
+            resume=resume,
+            budget=budget if resume is not None else None,
+            progress=make_progress("none" if as_json else progress.value),
+        )
+    except KeyboardInterrupt:
+        typer.secho("interrupted: continue with `harness optimize --resume ID`", err=True)
+        raise typer.Exit(130) from None
+    if as_json:
+        typer.echo(result.model_dump_json(indent=2))
+        return
+    _print_result(result.model_dump(mode="json"))
+
+
+def _check_resume_options(ctx: typer.Context) -> None:
+    from click.core import ParameterSource
+
+    from harness.errors import ConfigurationError
+
+    given = [
+        name
+        for name in ctx.params
+        if name not in _RESUME_MAY_CHANGE
+        and ctx.get_parameter_source(name)
+        not in (ParameterSource.DEFAULT, ParameterSource.ENVIRONMENT, None)
+    ]
+    if given:
+        flags = ", ".join(f"--{name.replace('_', '-')}" for name in sorted(given))
+        raise ConfigurationError(
+            f"--resume continues with the recorded options; only --max-calls, --max-cost and "
+            f"--max-iterations may change (got {flags})"
+        )
+
+
+def _config(values: dict[str, Any], budget: dict[str, Any]) -> Any:
+    from pydantic import ValidationError
+
+    from harness.errors import ConfigurationError
+    from harness.optimize import OptimizeConfig
+
+    missing = [flag for flag, key in (("--model", "model"), ("--proposer", "proposer"))
+               if not values[key]]  # fmt: skip
+    if missing:
+        raise ConfigurationError(f"{' and '.join(missing)} required to start an optimization")
+    options = {
+        "prompt": values["prompt"],
+        "dataset": values["dataset"],
+        "model": values["model"],
+        "proposer": values["proposer"],
+        "minibatch": values["minibatch"],
+        "seed": values["seed"],
+        "metric": values["metric"].value,
+        "tags": _split(values["tags"]),
+        "run": parse_run_options(values["run_options"] or []),
+        "name": values["name"],
+        "out": str(values["out"]) if values["out"] else None,
+        **{key: value for key, value in budget.items() if value is not None},
+    }
+    try:
+        return OptimizeConfig(**options)
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'options'}: {e['msg']}" for e in error.errors()
+        )
+        raise ConfigurationError(f"invalid optimize options: {problems}") from None
+
+
+def parse_run_options(items: list[str]) -> dict[str, Any]:
+    """``KEY=VALUE`` pairs; values are read as JSON when they parse (numbers, true, lists)."""
+    from harness.errors import ConfigurationError
+
+    options: dict[str, Any] = {}
+    for item in items:
+        key, sep, raw = item.partition("=")
+        if not sep or not key.strip():
+            raise ConfigurationError(f"--run-option {item!r}: expected KEY=VALUE")
+        try:
+            value = json.loads(raw)
+        except ValueError:
+            value = raw
+        options[key.strip().replace("-", "_")] = value
+    return options
+
+
+def _split(values: list[str] | None) -> list[str]:
+    return [part.strip() for value in values or [] for part in value.split(",") if part.strip()]
+
+
+def _num(value: float | None) -> str:
+    return "-" if value is None else f"{value:.4f}"
+
+
+def _print_result(result: dict[str, Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(width=120)
+    console.print(
+        f"[bold]optimization {result['opt_id']}[/bold]: {result['status']}; "
+        f"stopped: {result['stop_reason']}"
+    )
+    spent = result["spent"]
+    console.print(
+        f"{result['iterations']} iterations, {result['candidates']} candidates, proposals "
+        f"{result['proposals'] or '{}'}; {spent['calls']} calls ({spent['cached_calls']} cached), "
+        f"${spent['cost_usd']:.4f}"
+        + (f" ({spent['unpriced_calls']} calls unpriced)" if spent["unpriced_calls"] else "")
+    )
+    table = Table(title=f"{result['metric']} per candidate", title_justify="left")
+    for column in ("candidate", "train", "dev"):
+        table.add_column(column, justify="right" if column != "candidate" else "left")
+    for candidate, value in result["train"].items():
+        mark = " (winner)" if candidate == result["winner_id"] else ""
+        table.add_row(candidate + mark, _num(value), _num(result["dev"].get(candidate)))
+    console.print(table)
+    _print_test(console, result)
+    if result["winner_path"]:
+        console.print(f"winner written to {result['winner_path']}")
+
+
+def _print_test(console: Any, result: dict[str, Any]) -> None:
+    from rich.table import Table
+
+    test = result["test"]
+    if test is None:
+        console.print("no test report (the dataset has no test cases, or the budget ran out)")
+        return
+    pct = round(test["confidence"] * 100)
+    table = Table(
+        title=f"held-out test split ({len(test['case_ids'])} cases): "
+        f"{test['winner_id']} vs start {test['start_id']}",
+        title_justify="left",
+    )
+    for column in ("metric", "start", "winner", "diff", f"{pct}% CI", "p"):
+        table.add_column(column, justify="left" if column == "metric" else "right")
+    for metric, row in test["metrics"].items():
+        interval = "-" if row["low"] is None else f"[{row['low']:+.4f}, {row['high']:+.4f}]"
+        diff = "-" if row["diff"] is None else f"{row['diff']:+.4f}"
+        p = "-" if row["p_value"] is None else f"{row['p_value']:.3f}"
+        table.add_row(metric, _num(row["start"]), _num(row["winner"]), diff, interval, p)
+    console.print(table)
