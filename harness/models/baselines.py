@@ -24,8 +24,9 @@ Build one with :func:`get_baseline`:
   :class:`~harness.errors.ConfigurationError` rather than silently acting as ``noop``.
 - ``baseline/heuristic`` is the honest floor and the zero-key default: first-person statements
   of user messages rewritten in third person, updates by embedding similarity, deletes on
-  explicit forget requests, secrets never stored (rules in :mod:`._heuristic` and
-  :mod:`._heuristic_plan`).
+  explicit forget requests, secrets never stored (text rules in :mod:`._heuristic` and
+  :mod:`._rewrite`, decisions and thresholds in :mod:`._heuristic_plan`). Its inserts get ids
+  derived from the whole input plus position and text (uuid5), so a rerun gives the same ids.
 
 Structured schemas: pass ``schemas=`` (models, or name -> model). Existing memories of kinds a
 baseline does not know are accepted as open models of that name (the baselines only pass them
