@@ -395,3 +395,22 @@ def test_a_selective_filter_still_fills_the_page(store: BaseStore, mode: str):
     found = store.search(NS, query="User drinks tea", filter={"content.content": {"$nin": []},
                          "kind": {"$ne": "Noise"}}, mode=mode, limit=5)  # fmt: skip
     assert sorted(keys(found)) == [f"w{i}" for i in range(5)]
+
+
+def test_quotes_and_sql_characters_in_names_are_data(store: BaseStore):
+    odd = ("it's", "100%_sure", "back\\slash", 'say "hi"; DROP TABLE memories; --')
+    store.put(odd, "o'key\\%", memory("User likes tea"))
+    store.put(("it's", "100%Xsure"), "other", memory("User likes tea"))
+    assert store.get(odd, "o'key\\%").value == memory("User likes tea")
+    for mode in ("vector", "fts", "hybrid"):
+        assert [i.namespace for i in store.search(odd[:2], query="tea", mode=mode)] == [odd]
+    assert store.list_namespaces(prefix=odd[:2]) == [odd]
+    assert len(store.history(odd, "o'key\\%")) == 1
+    assert store.search(("it's", "100%_sure"), filter={"kind": "it's"}) == []
+
+
+def test_item_to_dict(store: BaseStore):
+    store.put(NS, "k", memory("User likes tea"))
+    item = store.get(NS, "k").to_dict()
+    assert item["namespace"] == list(NS) and item["value"] == memory("User likes tea")
+    assert item["created_at"].endswith("+00:00") and item["score"] is None

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -52,7 +52,8 @@ class Item:
     updated_at: datetime
     score: float | None = None
 
-    def dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready form (namespace as a list, timestamps as ISO 8601)."""
         return {
             "namespace": list(self.namespace),
             "key": self.key,
@@ -70,9 +71,9 @@ class ItemVersion:
     namespace: Namespace
     key: str
     version: int
-    value: dict[str, Any] = field(default_factory=dict)
-    created_at: datetime | None = None
-    updated_at: datetime | None = None
+    value: dict[str, Any]
+    created_at: datetime
+    updated_at: datetime
     deleted: bool = False
 
 
