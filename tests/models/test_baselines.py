@@ -29,7 +29,7 @@ from harness.models.types import Usage
 from harness.scoring import aggregate, get_matcher, score_case
 
 DATASETS = Path(__file__).resolve().parents[2] / "datasets"
-BUNDLED = [DATASETS / "core_a.jsonl", DATASETS / "core_b.jsonl"]
+BUNDLED = [DATASETS / "core.jsonl"]
 PERFECT = [
     "insert_precision",
     "insert_recall",
