@@ -8,9 +8,7 @@ import typer
 from harness.errors import NotBuiltYetError
 
 _PLANNED = {
-    "compare": "Compare runs side by side with paired confidence intervals.",
     "report": "Render a self-contained HTML report from the results database.",
-    "gate": "Fail a CI job when memory quality regresses.",
 }
 
 
@@ -33,5 +31,10 @@ def register(app: typer.Typer) -> None:
 
     app.command(name="optimize")(optimize)
 
+    from harness.cli import compare, gate, matrix
+
+    app.command(name="compare")(compare.compare)
+    app.command(name="matrix")(matrix.matrix)
+    app.add_typer(gate.app, name="gate")
     app.add_typer(datasets.app, name="datasets")
     app.add_typer(matchers.app, name="matchers")

@@ -317,8 +317,13 @@ def build_comparison(
     options: CompareOptions | None = None,
     *,
     reference: int | None = None,
+    pairs: Sequence[tuple[int, int]] | None = None,
 ) -> Comparison:
-    """Compare runs given as per-case rows (pure; ``reference`` is an index into ``datas``)."""
+    """Compare runs given as per-case rows (pure).
+
+    Paired differences are computed for ``pairs`` (index pairs into ``datas``) when given, else
+    against ``reference`` (an index) when given, else for every pair.
+    """
     options = options or CompareOptions()
     if not datas:
         raise ConfigurationError("no runs to compare")
@@ -331,17 +336,18 @@ def build_comparison(
         )
         for key, d in zip(keys, used, strict=True)
     ]
-    pairs: list[PairComparison] = []
-    for i, j in _pairs_wanted(len(used), reference):
+    compared: list[PairComparison] = []
+    wanted = list(pairs) if pairs is not None else _pairs_wanted(len(used), reference)
+    for i, j in wanted:
         pair = _pair((keys[i], keys[j]), used[i], used[j], scope, options)
         if pair is None:
             notes.append(f"{keys[i]} and {keys[j]} share no cases: not compared")
         else:
-            pairs.append(pair)
-    if options.adjust == "holm" and pairs:
-        flat = adjust_holm([d for p in pairs for d in p.diffs], options.alpha)
+            compared.append(pair)
+    if options.adjust == "holm" and compared:
+        flat = adjust_holm([d for p in compared for d in p.diffs], options.alpha)
         start = 0
-        for pair in pairs:
+        for pair in compared:
             pair.diffs, start = flat[start : start + len(pair.diffs)], start + len(pair.diffs)
     n_cases = len(used[0].rows) if scope != "own" else 0
     tags = _tag_tables(used, keys, options) if options.by_tag else []
@@ -351,7 +357,7 @@ def build_comparison(
         scope=scope,  # type: ignore[arg-type]
         n_cases=n_cases,
         notes=notes,
-        pairs=pairs,
+        pairs=compared,
         tags=tags,
         confidence=options.confidence,
         alpha=options.alpha,
@@ -368,8 +374,12 @@ def compare_runs(
     dataset: str | None = None,
     model: str | None = None,
     prompt: str | None = None,
+    pairs: Sequence[tuple[int, int]] | None = None,
 ) -> Comparison:
-    """Compare runs of the results database ``store`` chosen by id or name and/or ``latest``."""
+    """Compare runs of the results database ``store`` chosen by id or name and/or ``latest``.
+
+    ``pairs`` (index pairs into the chosen runs) limits the paired differences.
+    """
     options = options or CompareOptions()
     runs = resolve_runs(store, refs, latest=latest, dataset=dataset, model=model, prompt=prompt)
     reference = None
@@ -384,4 +394,4 @@ def compare_runs(
     if empty:
         raise ConfigurationError(f"{store.where}: run {empty[0]} has no recorded cases yet")
     datas = [load_case_data(store, run) for run in runs]
-    return build_comparison(datas, options, reference=reference)
+    return build_comparison(datas, options, reference=reference, pairs=pairs)

@@ -1,0 +1,160 @@
+"""``harness matrix FILE``: run every dataset x model x template combination, compare them all.
+
+Combinations already finished in the results database (same configuration and content) are
+reused, unfinished ones resumed, so re-running the command after an interruption or an edit
+does only what is missing. Exit codes: 0 done; 1 a combination failed (the others ran and are
+compared); 2 bad matrix file or options; 130 interrupted.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from harness.cli.compare import (
+    compare_options,
+    db_option,
+    markdown_option,
+    print_comparison,
+    stats_options,
+    write_text,
+)
+
+
+class ProgressKind(StrEnum):
+    auto = "auto"
+    rich = "rich"
+    plain = "plain"
+    none = "none"
+
+
+_STATS = stats_options()
+
+
+def _plan_table(entries: list[Any]) -> Any:
+    from rich.table import Table
+
+    table = Table(title="matrix plan", title_justify="left")
+    for name in ("#", "dataset", "model", "template", "plan", "run", "key"):
+        table.add_column(name)
+    for e in entries:
+        c = e.combination
+        table.add_row(
+            str(c.index + 1),
+            c.dataset_name,
+            c.model,
+            c.prompt,
+            e.status if e.status != "planned" else e.plan,
+            e.run_id or "-",
+            c.key[:12],
+        )
+    return table
+
+
+def _progress(kind: str, parallel: int) -> Any:
+    from harness.runner.progress import PlainProgress, make_progress
+
+    if parallel > 1 and kind in ("auto", "rich"):
+        return lambda entry: PlainProgress()  # bars of concurrent runs would overwrite each other
+    return lambda entry: make_progress(kind)  # type: ignore[arg-type]
+
+
+def matrix(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="Matrix file (TOML)."),
+    db: Path | None = db_option(),
+    parallel: int | None = typer.Option(
+        None, "--parallel", min=1, help="Combinations run at once (default: the file's, or 1)."
+    ),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="Only show what would run, is finished or would resume."
+    ),
+    metrics: list[str] = typer.Option(
+        None, "--metric", help="Metric to show (repeatable; default: the headline metrics)."
+    ),
+    by_tag: bool = typer.Option(False, "--by-tag", help="Add a per-tag breakdown."),
+    progress: ProgressKind = typer.Option(
+        ProgressKind.auto, "--progress", envvar="HARNESS_PROGRESS", help="Progress on stderr."
+    ),
+    resamples: int = _STATS["resamples"],
+    permutations: int = _STATS["permutations"],
+    seed: int = _STATS["seed"],
+    confidence: float = _STATS["confidence"],
+    alpha: float = _STATS["alpha"],
+    as_json: bool = typer.Option(False, "--json", help="Print entries and comparison as JSON."),
+    markdown: str | None = markdown_option("the comparison"),
+) -> None:
+    """Run a matrix of datasets x models x templates (resumable) and compare the runs.
+
+    Paired differences are shown between combinations that differ in one factor only (one
+    template against another for the same model and dataset, one model against another).
+    """
+    import json
+
+    from rich.console import Console
+
+    from harness.reports import open_results
+    from harness.reports._markdown import comparison_markdown
+    from harness.runner.matrix import compare_matrix, load_matrix, plan_matrix
+
+    config = load_matrix(file)
+    options = compare_options(
+        metrics=metrics or None,
+        by_tag=by_tag,
+        n_resamples=resamples,
+        n_permutations=permutations,
+        seed=seed,
+        confidence=confidence,
+        alpha=alpha,
+    )
+    err = Console(stderr=True)
+    with open_results(db) as store:
+        if dry_run:
+            entries = plan_matrix(config, store)
+            if as_json:
+                typer.echo(json.dumps([e.as_dict() for e in entries]))
+            else:
+                Console().print(_plan_table(entries))
+            return
+        result = _run(config, store, parallel, progress.value)
+        if not as_json:
+            err.print(_plan_table(result.entries))
+        for entry in result.failed:
+            err.print(f"[red]failed[/red] {entry.combination.label}: {entry.error}")
+        comparison = compare_matrix(store, result, options)
+    if markdown:
+        write_text(comparison_markdown(comparison, title=f"Matrix {config.name}"), markdown)
+    if as_json:
+        typer.echo(json.dumps({**result.as_dict(), "comparison": comparison.as_dict()}))
+    elif markdown != "-":
+        print_comparison(comparison)
+    if result.failed:
+        raise typer.Exit(1)
+
+
+def _run(config: Any, store: Any, parallel: int | None, progress: str) -> Any:
+    """Run on the harness event loop; Ctrl-C stops cleanly and says how to go on."""
+    import asyncio
+    import contextlib
+
+    from harness._async import background_loop
+    from harness.runner.matrix import arun_matrix
+
+    workers = parallel or config.parallel
+    coro = arun_matrix(config, db=store, parallel=workers, progress=_progress(progress, workers))
+    future = asyncio.run_coroutine_threadsafe(coro, background_loop())
+    try:
+        return future.result()
+    except KeyboardInterrupt:
+        future.cancel()
+        with contextlib.suppress(BaseException):
+            future.result(timeout=30)
+        typer.secho(
+            "interrupted: finished combinations are recorded; run the same command again to "
+            "resume the rest",
+            err=True,
+            fg="yellow",
+        )
+        raise typer.Exit(130) from None

@@ -1,0 +1,358 @@
+"""Matrix runs: every dataset x model x template combination of one TOML file, run and compared.
+
+A matrix file names the dimensions at the top level and shares every other ``harness run``
+option in a ``[run]`` table::
+
+    name = "models-vs-prompts"          # prefixes the run names (default: the file name)
+    datasets = ["datasets/core.jsonl"]
+    models = ["baseline/heuristic", "baseline/oracle", "openai/gpt-4o-mini"]
+    prompts = ["default", "concise"]
+    repeats = 1                          # runs per case, in every combination
+    parallel = 1                         # combinations run at once
+
+    [run]
+    limit = 40
+    concurrency = 8
+
+Resuming is by content: a combination's *key* hashes its full run configuration (minus the
+options that cannot change results: name, concurrency, cache mode) together with the content
+hashes of its selected cases and of its template. A combination whose key matches a finished
+run in the results database is not run again (whatever that run was named); one matching an
+unfinished run is resumed; the rest start fresh. Editing a template or a case therefore reruns
+exactly the combinations it affects.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+import tomllib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from harness._async import run_sync
+from harness.errors import ConfigurationError, HarnessError
+from harness.reports._records import RunRecord
+from harness.runner.config import DEFAULT_DATASET, DEFAULT_PROMPT, RunConfig, resolve_dataset_path
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "Combination",
+    "MatrixConfig",
+    "MatrixEntry",
+    "MatrixResult",
+    "arun_matrix",
+    "combinations",
+    "compare_matrix",
+    "config_key",
+    "load_matrix",
+    "one_factor_pairs",
+    "plan_matrix",
+    "run_key",
+    "run_matrix",
+]
+
+DIMENSIONS = ("dataset", "model", "prompt", "repeats", "name")
+KEY_EXCLUDES = frozenset({"name", "concurrency", "cache", "dataset", "prompt"})
+"""Run options left out of a combination's key: they cannot change results, or (dataset,
+prompt) are represented by the content hashes instead of a path that may be spelled two ways."""
+
+
+class MatrixConfig(BaseModel):
+    """A matrix file; unknown keys anywhere (``[run]`` included) are refused."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = None
+    datasets: list[str] = Field(default_factory=lambda: [DEFAULT_DATASET], min_length=1)
+    models: list[str] = Field(min_length=1)
+    prompts: list[str] = Field(default_factory=lambda: [DEFAULT_PROMPT], min_length=1)
+    repeats: int = Field(default=1, ge=1)
+    parallel: int = Field(default=1, ge=1)
+    run: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("datasets", "models", "prompts")
+    @classmethod
+    def _distinct(cls, value: list[str]) -> list[str]:
+        if any(not item.strip() for item in value):
+            raise ValueError("entries must not be empty")
+        return list(dict.fromkeys(item.strip() for item in value))
+
+    @field_validator("run")
+    @classmethod
+    def _run_options(cls, value: dict[str, Any]) -> dict[str, Any]:
+        clash = sorted(set(value) & set(DIMENSIONS))
+        if clash:
+            raise ValueError(
+                f"{clash[0]!r} is a matrix dimension: set datasets / models / prompts / repeats "
+                "at the top level (run names come from the matrix name)"
+            )
+        RunConfig.model_validate(value)  # unknown or invalid options fail here, by name
+        return value
+
+
+def load_matrix(path: str | Path) -> MatrixConfig:
+    """Read and check a matrix file; errors name the file, the key and the reason."""
+    source = Path(path)
+    try:
+        raw = tomllib.loads(source.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise ConfigurationError(f"cannot read matrix file {source}: {error.strerror}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigurationError(f"{source}: not valid TOML: {error}") from None
+    try:
+        matrix = MatrixConfig.model_validate(raw)
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or '(top level)'}: {e['msg']}"
+            for e in error.errors()
+        )
+        raise ConfigurationError(f"{source}: {problems}") from None
+    if matrix.name is None:
+        matrix = matrix.model_copy(update={"name": source.stem})
+    return matrix
+
+
+@dataclass(frozen=True)
+class Combination:
+    """One cell of the matrix: its run configuration and content key."""
+
+    index: int
+    dataset: str
+    model: str
+    prompt: str
+    config: RunConfig
+    key: str
+    dataset_name: str = ""
+
+    @property
+    def label(self) -> str:
+        return f"{self.dataset_name or self.dataset} · {self.model} · {self.prompt}"
+
+
+def config_key(parameters: dict[str, Any], dataset_hash: str, template_hash: str) -> str:
+    """The content key of a run configuration (pure): what decides whether results can differ."""
+    kept = {k: v for k, v in parameters.items() if k not in KEY_EXCLUDES}
+    payload = json.dumps(
+        {"parameters": kept, "dataset": dataset_hash, "template": template_hash},
+        sort_keys=True,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def run_key(run: RunRecord) -> str:
+    """The content key of a recorded run (comparable with :attr:`Combination.key`)."""
+    return config_key(run.parameters, run.dataset_hash, run.template_hash)
+
+
+def _content(config: RunConfig, datasets: dict[str, Any]) -> tuple[str, str, str]:
+    """``(dataset name, selected-cases hash, template hash)``, loading each file once."""
+    from harness.data import load_dataset
+    from harness.templates import load_template
+
+    path = resolve_dataset_path(config.dataset)
+    if path not in datasets:
+        datasets[path] = load_dataset(path)
+    selected = datasets[path].select(
+        split=config.split,
+        tags=config.tags or None,
+        ids=config.case_ids or None,
+        limit=config.limit,
+    )
+    return selected.name, selected.content_hash, load_template(config.prompt).content_hash
+
+
+def combinations(matrix: MatrixConfig) -> list[Combination]:
+    """Every combination in file order (dataset, then model, then prompt); loads the inputs,
+    so a missing dataset or template fails here, before anything runs."""
+    out: list[Combination] = []
+    datasets: dict[Any, Any] = {}
+    for dataset in matrix.datasets:
+        for model in matrix.models:
+            for prompt in matrix.prompts:
+                config = RunConfig.model_validate(
+                    {**matrix.run, "dataset": dataset, "model": model, "prompt": prompt,
+                     "repeats": matrix.repeats}
+                )  # fmt: skip
+                name, dataset_hash, template_hash = _content(config, datasets)
+                config = config.model_copy(
+                    update={"name": f"{matrix.name}:{name}:{model}:{prompt}"}
+                )
+                key = config_key(config.model_dump(mode="json"), dataset_hash, template_hash)
+                out.append(Combination(len(out), dataset, model, prompt, config, key, name))
+    return out
+
+
+PlanStatus = Literal["done", "resume", "new"]
+EntryStatus = Literal["reused", "resumed", "ran", "failed", "planned"]
+
+
+@dataclass
+class MatrixEntry:
+    """A combination and what became of it (``run_id`` is None only for a failed new run)."""
+
+    combination: Combination
+    status: EntryStatus
+    run_id: str | None = None
+    error: str | None = None
+    plan: PlanStatus = "new"
+
+    def as_dict(self) -> dict[str, Any]:
+        c = self.combination
+        return {
+            "index": c.index,
+            "dataset": c.dataset,
+            "model": c.model,
+            "prompt": c.prompt,
+            "key": c.key,
+            "name": c.config.name,
+            "plan": self.plan,
+            "status": self.status,
+            "run_id": self.run_id,
+            "error": self.error,
+        }
+
+
+@dataclass
+class MatrixResult:
+    matrix: MatrixConfig
+    entries: list[MatrixEntry] = field(default_factory=list)
+
+    @property
+    def run_ids(self) -> list[str]:
+        return [e.run_id for e in self.entries if e.run_id and e.status != "failed"]
+
+    @property
+    def failed(self) -> list[MatrixEntry]:
+        return [e for e in self.entries if e.status == "failed"]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "matrix": self.matrix.model_dump(mode="json"),
+            "entries": [e.as_dict() for e in self.entries],
+        }
+
+
+def plan_matrix(matrix: MatrixConfig, store: Any) -> list[MatrixEntry]:
+    """What each combination needs: ``done`` (a finished run has its key), ``resume`` (the
+    newest unfinished one does) or ``new``."""
+    finished: dict[str, str] = {}
+    unfinished: dict[str, str] = {}
+    for run in store.list_runs():  # oldest first: later runs win
+        target = finished if run.status == "finished" else unfinished
+        target[run_key(run)] = run.run_id
+    entries = []
+    for combination in combinations(matrix):
+        if combination.key in finished:
+            entry = MatrixEntry(combination, "planned", finished[combination.key], plan="done")
+        elif combination.key in unfinished:
+            entry = MatrixEntry(combination, "planned", unfinished[combination.key], plan="resume")
+        else:
+            entry = MatrixEntry(combination, "planned", plan="new")
+        entries.append(entry)
+    return entries
+
+
+ProgressFactory = Callable[[MatrixEntry], Any]
+
+
+async def _execute(entry: MatrixEntry, store: Any, progress: ProgressFactory | None) -> None:
+    from harness.runner.engine import arun, new_run_id
+
+    if entry.plan == "done":
+        entry.status = "reused"
+        return
+    shown = progress(entry) if progress is not None else None
+    try:
+        if entry.plan == "resume":
+            result = await arun(db=store, resume=entry.run_id, progress=shown)
+            entry.status = "resumed"
+        else:
+            entry.run_id = new_run_id()
+            result = await arun(
+                entry.combination.config, db=store, run_id=entry.run_id, progress=shown
+            )
+            entry.status = "ran"
+        entry.run_id = result.run_id
+    except HarnessError as error:
+        logger.warning("matrix combination %s failed: %s", entry.combination.label, error)
+        entry.status, entry.error = "failed", f"{type(error).__name__}: {error}"
+
+
+async def arun_matrix(
+    matrix: MatrixConfig,
+    *,
+    db: Any = None,
+    parallel: int | None = None,
+    progress: ProgressFactory | None = None,
+) -> MatrixResult:
+    """Run every combination not finished yet, ``parallel`` at a time (default: the file's).
+
+    A combination that fails with a harness error (a model that cannot be reached, say) is
+    recorded as failed and the others go on; cancelling stops everything, and running the
+    matrix again resumes where it stopped. ``progress(entry)`` builds the progress display of
+    one combination's run.
+    """
+    from harness.reports.db import ResultsStore, open_results
+
+    owned = not isinstance(db, ResultsStore)
+    store = open_results(db) if owned else db
+    try:
+        entries = plan_matrix(matrix, store)
+        semaphore = asyncio.Semaphore(parallel or matrix.parallel)
+
+        async def one(entry: MatrixEntry) -> None:
+            async with semaphore:
+                await _execute(entry, store, progress)
+
+        await asyncio.gather(*(one(entry) for entry in entries))
+        return MatrixResult(matrix, entries)
+    finally:
+        if owned:
+            store.close()
+
+
+def run_matrix(
+    matrix: MatrixConfig | str | Path,
+    *,
+    db: Any = None,
+    parallel: int | None = None,
+    progress: ProgressFactory | None = None,
+) -> MatrixResult:
+    """Sync twin of :func:`arun_matrix`; ``matrix`` may be a file path."""
+    if not isinstance(matrix, MatrixConfig):
+        matrix = load_matrix(matrix)
+    return run_sync(arun_matrix(matrix, db=db, parallel=parallel, progress=progress))
+
+
+def one_factor_pairs(combos: Sequence[Combination]) -> list[tuple[int, int]]:
+    """Index pairs of combinations that differ in exactly one of dataset, model and prompt
+    (pure): the comparisons that isolate one change, e.g. a template within one model."""
+    pairs = []
+    for i, a in enumerate(combos):
+        for j in range(i + 1, len(combos)):
+            b = combos[j]
+            same = (a.dataset == b.dataset) + (a.model == b.model) + (a.prompt == b.prompt)
+            if same == 2:
+                pairs.append((i, j))
+    return pairs
+
+
+def compare_matrix(store: Any, result: MatrixResult, options: Any = None) -> Any:
+    """One :class:`~harness.reports.compare.Comparison` of the matrix's runs, in file order,
+    with paired differences between combinations that differ in one factor only."""
+    from harness.reports.compare import compare_runs
+
+    done = [e for e in result.entries if e.run_id and e.status != "failed"]
+    if not done:
+        raise ConfigurationError("no combination of the matrix has a finished run to compare")
+    pairs = one_factor_pairs([e.combination for e in done])
+    return compare_runs(store, [e.run_id for e in done], options, pairs=pairs)  # type: ignore[misc]
