@@ -7,9 +7,7 @@ import typer
 
 from harness.errors import NotBuiltYetError
 
-_PLANNED = {
-    "report": "Render a self-contained HTML report from the results database.",
-}
+_PLANNED: dict[str, str] = {}
 
 
 def _planned(name: str, help_text: str) -> typer.models.CommandInfo:
@@ -35,6 +33,9 @@ def register(app: typer.Typer) -> None:
 
     app.command(name="compare")(compare.compare)
     app.command(name="matrix")(matrix.matrix)
+    from harness.cli import report
+
+    app.command(name="report")(report.report)
     app.add_typer(gate.app, name="gate")
     app.add_typer(datasets.app, name="datasets")
     app.add_typer(matchers.app, name="matchers")
