@@ -153,7 +153,7 @@ async def retrieve(
         return _retrieved(oldest_first, (), None, skipped)
     usage: Usage | None = None
     queries: list[str] = []
-    if retrieval.source == "query_model" and query_model is not None:
+    if retrieval.source == "query_model" and query_model is not None and turns:
         queries, usage = await _model_queries(query_model, turns, retrieval.max_queries)
     if not queries:
         queries = conversation_queries(turns, retrieval.max_queries)

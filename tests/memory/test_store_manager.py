@@ -491,6 +491,26 @@ async def test_memory_manager_can_be_passed_as_extractor(scripted):
 
 
 @on_loop
+async def test_instructions_reach_the_model(scripted):
+    sm = manager(scripted, InMemoryStore(), instructions="Only remember food preferences.")
+    scripted.enqueue_text("done")
+    await sm.ainvoke(conversation("I like tea"), CONFIG)
+    assert scripted.requests[0].messages[0]["content"].startswith("Only remember food preferences.")
+
+
+@on_loop
+async def test_empty_conversation_calls_no_model(scripted):
+    store = InMemoryStore()
+    queries = scripted_model(f"{scripted.name}-q").reset()
+    sm = manager(scripted, store, query_model=queries.model, query_limit=1)
+    await sm.aput("a", "User likes tea", CONFIG)
+    await sm.aput("b", "User likes cake", CONFIG)
+    result = await sm.ainvoke({"messages": []}, CONFIG)
+    assert scripted.requests == [] and queries.requests == []
+    assert result.operations == [] and [i.key for i in result.retrieved] == ["b"]
+
+
+@on_loop
 async def test_calls_are_labelled_extract(scripted):
     sm = manager(scripted, InMemoryStore())
     scripted.enqueue_text("done")
