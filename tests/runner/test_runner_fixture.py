@@ -183,7 +183,8 @@ def test_query_and_call_rows(tiny_run):
     gold_tea = [q for q in queries if q.query_index == 1 and q.state == "gold"]
     assert all(q.retrieved[0] == "g1" and q.retrieved_refs[0] == "g1" for q in gold_tea)
     sessions = sorted((c.case_id, c.session_index) for c in calls)
-    assert sessions == [("tiny-chat", 0), ("tiny-forget", 0), ("tiny-forget", 1), ("tiny-update", 0)]
+    expected = [("tiny-chat", 0), ("tiny-forget", 0), ("tiny-forget", 1), ("tiny-update", 0)]
+    assert sessions == expected
     assert all(c.purpose == "extract" and not c.cached and c.retries == 0 for c in calls)
     outcomes = sorted((f.side, f.memory_id, f.outcome) for f in final if f.memory_id == "m2")
     assert outcomes == [("gold", "m2", "matched"), ("predicted", "m2", "matched")]
@@ -212,7 +213,7 @@ def test_views_summarise_the_run(tiny_run):
 def test_oracle_scores_perfectly_and_retrieves_as_the_gold_state(db_path):
     config = RunConfig(dataset=str(TINY), model="baseline/oracle", matcher="exact", n_resamples=0)
     result = run(config, db_path)
-    for name, value in EXPECTED.items():
+    for name in EXPECTED:
         if name in ("nothing_to_store_fpr", "error_rate"):
             assert result.metrics[name].value == 0.0
         else:

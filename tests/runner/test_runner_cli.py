@@ -1,0 +1,98 @@
+"""``harness run`` from the command line: JSON output, the summary table, exit codes."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import TINY, cli, results
+
+from harness.reports import open_results
+
+
+def _json(out: str) -> dict:
+    lines = [line for line in out.splitlines() if line.strip()]
+    assert len(lines) == 1, f"stdout must hold one JSON object, got {lines}"
+    return json.loads(lines[0])
+
+
+def test_json_output_has_the_run_id_and_every_metric_with_its_interval(capsys, db_path):
+    code = cli(
+        "run", "--dataset", str(TINY), "--model", "baseline/oracle", "--db", str(db_path),
+        "--matcher", "exact", "--json", "--progress", "none", "--resamples", "100",
+    )  # fmt: skip
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    payload = _json(out)
+    with results(db_path) as store:
+        assert store.get_run(payload["run_id"]).status == "finished"
+    assert payload["model"] == "baseline/oracle" and payload["case_repeats"] == 3
+    micro = payload["metrics"]["micro_f1"]
+    assert micro == {"value": 1.0, "ci_low": 1.0, "ci_high": 1.0, "n": 2}
+    assert payload["metrics"]["e2e_hybrid_recall@5"]["value"] == 1.0
+    assert payload["errors"] == 0
+
+
+def test_table_output_names_the_run_and_headline_metrics(capsys, db_path, tiny_model):
+    code = cli(
+        "run", "-d", str(TINY), "-m", tiny_model.model, "--db", str(db_path),
+        "--matcher", "exact", "--progress", "plain", "--resamples", "50", "--name", "table",
+    )  # fmt: skip
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "micro_f1" in out and "0.571" in out and "95% CI" in out
+    assert "run " in err and "3/3 done, 0 errors" in err  # plain progress on stderr
+
+
+def test_a_missing_dataset_exits_2_naming_the_file(capsys, tmp_path, db_path):
+    missing = tmp_path / "nope.jsonl"
+    assert cli("run", "--dataset", str(missing), "--db", str(db_path)) == 2
+    assert f"dataset file {missing} does not exist" in capsys.readouterr().err
+
+
+def test_a_broken_dataset_exits_2_with_file_and_line(capsys, tmp_path, db_path):
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text(TINY.read_text() + '{"id": "x", "sessions": []}\n', encoding="utf-8")
+    assert cli("run", "--dataset", str(broken), "--db", str(db_path)) == 2
+    assert f"{broken}:4:" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--prompt", "no-such-template"], "unknown template 'no-such-template'"),
+        (["--model", "baseline/nope"], "unknown baseline 'baseline/nope'"),
+        (["--model", "nonsense-model-name"], "unknown model 'nonsense-model-name'"),
+        (["--matcher", "fuzzy"], "unknown matcher 'fuzzy'"),
+    ],
+)
+def test_bad_options_exit_2_naming_what_is_wrong(capsys, db_path, args, message):
+    assert cli("run", "--dataset", str(TINY), "--db", str(db_path), *args) == 2
+    assert message in capsys.readouterr().err
+    with open_results(db_path) as store:
+        assert store.list_runs() == []  # nothing recorded for a run that could not start
+
+
+def test_resume_refuses_options_that_change_the_run(capsys, db_path):
+    code = cli("run", "--resume", "some-run", "--model", "baseline/noop", "--db", str(db_path))
+    assert code == 2
+    assert "--model cannot be combined with --resume" in capsys.readouterr().err
+
+
+def test_resume_through_the_cli(capsys, db_path):
+    args = ["--dataset", str(TINY), "--model", "baseline/noop", "--db", str(db_path)]
+    assert cli("run", *args, "--json", "--progress", "none", "--name", "n1") == 0
+    run_id = _json(capsys.readouterr().out)["run_id"]
+    assert cli("run", "--resume", "n1", "--db", str(db_path), "--json", "--progress", "none") == 0
+    assert _json(capsys.readouterr().out)["run_id"] == run_id
+
+
+def test_environment_variables_set_defaults(capsys, db_path, monkeypatch):
+    monkeypatch.setenv("HARNESS_DB", str(db_path))
+    monkeypatch.setenv("HARNESS_MODEL", "baseline/noop")
+    monkeypatch.setenv("HARNESS_DATASET", str(TINY))
+    assert cli("run", "--json", "--progress", "none", "--matcher", "exact") == 0
+    payload = _json(capsys.readouterr().out)
+    assert payload["model"] == "baseline/noop" and payload["dataset"] == "tiny"
+    with open_results(db_path) as store:
+        assert store.get_run(payload["run_id"]) is not None
