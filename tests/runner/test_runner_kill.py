@@ -1,0 +1,101 @@
+"""A ``harness run`` killed with SIGKILL mid-way, then ``--resume``: one row per case x repeat."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import results, synthetic_cases, write_cases
+
+HERE = Path(__file__).resolve().parent
+N_CASES, REPEATS = 12, 2
+
+pytestmark = pytest.mark.slow
+
+
+def _env(log: Path) -> dict[str, str]:
+    path = os.pathsep.join(filter(None, [str(HERE), os.environ.get("PYTHONPATH")]))
+    return {
+        **os.environ,
+        "PYTHONPATH": path,
+        "HARNESS_SCRIPTED_RESPONDER": "slow_plugin",
+        "SLOW_DELAY": "0.3",
+        "SLOW_CALL_LOG": str(log),
+    }
+
+
+def _harness(*args: str) -> list[str]:
+    return [sys.executable, "-m", "harness.cli.main", "run", *args]
+
+
+def _wait_for_calls(log: Path, n: int, proc: subprocess.Popen, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if log.exists() and len(log.read_text().splitlines()) >= n:
+            return
+        if proc.poll() is not None:
+            raise AssertionError(f"the run ended before it was killed: {proc.stderr.read()}")
+        time.sleep(0.05)
+    raise AssertionError(f"fewer than {n} model calls within {timeout} s")
+
+
+def test_sigkill_then_resume_leaves_exactly_one_row_per_case_and_repeat(tmp_path):
+    dataset = write_cases(tmp_path / "syn.jsonl", synthetic_cases(N_CASES))
+    db, log = tmp_path / "results.duckdb", tmp_path / "calls.log"
+    env = _env(log)
+    common = ["--db", str(db), "--progress", "none"]
+    proc = subprocess.Popen(
+        _harness(
+            "--dataset", str(dataset), "--model", "scripted/slow", "--name", "killed",
+            "--repeats", str(REPEATS), "--concurrency", "2", "--matcher", "exact", *common,
+        ),
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    _wait_for_calls(log, 9, proc)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    assert proc.returncode == -signal.SIGKILL
+
+    with results(db) as store:
+        [run] = store.list_runs()
+        recorded = store.completed(run.run_id)
+    assert run.status == "running"  # nobody got the chance to say otherwise
+    assert 0 < len(recorded) < N_CASES * REPEATS
+
+    resumed = subprocess.run(
+        _harness("--resume", "killed", "--json", *common),
+        env=env, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert resumed.returncode == 0, resumed.stderr
+    payload = json.loads(resumed.stdout)
+    assert payload["run_id"] == run.run_id and payload["case_repeats"] == N_CASES * REPEATS
+
+    with results(db) as store:
+        rows = store.query(
+            "SELECT case_id, repeat, count(*) AS n FROM case_results WHERE run_id = ? GROUP BY ALL",
+            [run.run_id],
+        )
+        [ops] = store.query(
+            "SELECT count(*) AS n, count(DISTINCT (case_id, repeat, session_index, side, op_index))"
+            " AS d FROM ops WHERE run_id = ?",
+            [run.run_id],
+        )
+        [calls] = store.query(
+            "SELECT count(*) AS n, count(DISTINCT (case_id, repeat, call_index)) AS d "
+            "FROM llm_calls WHERE run_id = ?",
+            [run.run_id],
+        )
+        finished = store.get_run(run.run_id)
+    pairs = sorted((row["case_id"], row["repeat"]) for row in rows)
+    assert pairs == sorted((f"syn-{i:04d}", r) for i in range(N_CASES) for r in range(REPEATS))
+    assert {row["n"] for row in rows} == {1}
+    assert ops["n"] == ops["d"] == 2 * N_CASES * REPEATS
+    assert calls["n"] == calls["d"] == N_CASES * REPEATS
+    assert finished.status == "finished" and finished.finished_at is not None
+    assert payload["metrics"]["micro_f1"]["value"] == 1.0
