@@ -49,8 +49,12 @@ def report(
         "--cases",
         help="Drill-down: cases failing in some run (most failures first), all cases, or none.",
     ),
-    max_cases: int = typer.Option(
-        100, "--max-cases", min=0, help="Most cases in the drill-down (the page notes the rest)."
+    max_cases: int | None = typer.Option(
+        None,
+        "--max-cases",
+        min=0,
+        help="Most cases in the drill-down; the page notes the rest (default: 100 for up to 6 "
+        "runs, 600 / runs with more, at least 10).",
     ),
     title: str = typer.Option("Memory harness report", "--title", help="Page title."),
     as_json: bool = typer.Option(

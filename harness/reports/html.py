@@ -31,6 +31,10 @@ __all__ = ["DEFAULT_OUTPUT", "ReportOptions", "ReportResult", "render_report", "
 logger = logging.getLogger(__name__)
 
 DEFAULT_OUTPUT = Path("reports") / "report.html"
+MAX_CASES = 100
+CASE_BUDGET = 600
+"""Run x case blocks the default drill-down cap aims at (about 4 kB each)."""
+MIN_AUTO_CASES = 10
 
 
 class ReportOptions(BaseModel):
@@ -38,14 +42,21 @@ class ReportOptions(BaseModel):
 
     ``cases`` picks the drill-down: ``failing`` (cases failing in at least one run, those failing
     in the most runs first), ``all``, or ``none``; at most ``max_cases`` cases are shown and the
-    page says how many were left out.
+    page says how many were left out. By default the cap shrinks as runs are added (each case
+    shows every run it failed in), so the page stays a few megabytes: see :meth:`case_cap`.
     """
 
     model_config = ConfigDict(extra="forbid")
 
     title: str = "Memory harness report"
     cases: Literal["failing", "all", "none"] = "failing"
-    max_cases: int = Field(default=100, ge=0)
+    max_cases: int | None = Field(default=None, ge=0)
+
+    def case_cap(self, n_runs: int) -> int:
+        """``max_cases`` if set, else 100 for up to 6 runs, then ``600 // runs`` (at least 10)."""
+        if self.max_cases is not None:
+            return self.max_cases
+        return min(MAX_CASES, max(MIN_AUTO_CASES, CASE_BUDGET // max(n_runs, 1)))
 
 
 @dataclass(frozen=True)
@@ -116,7 +127,8 @@ def render_report(
 
     options = options or ReportOptions()
     data = load_report_data(store, runs)
-    drilldown = load_drilldown(store, data.runs, mode=options.cases, max_cases=options.max_cases)
+    cap = options.case_cap(len(runs))
+    drilldown = load_drilldown(store, data.runs, mode=options.cases, max_cases=cap)
     context = build_context(data, drilldown, title=options.title, source=source)
     context["generated_at"] = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     context["nonce"] = secrets.token_urlsafe(18)
