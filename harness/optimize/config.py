@@ -35,6 +35,11 @@ class OptimizeConfig(BaseModel):
     and minibatch screening) it is the same formula over that case's counts alone, 1.0 when the
     case gives it nothing to score, 0.0 when the case ended in an error.
 
+    Screening: a proposal is first evaluated on the minibatch of its parent's failing cases and
+    fully evaluated only if its mean per-case score there beats the parent's (``"better"``) or
+    at least matches it (``"not-worse"``). Because the minibatch holds cases the parent fails,
+    the parent often scores 0.0 on it, where ``"not-worse"`` would let every proposal through.
+
     Budgets: ``max_calls`` counts model calls that reached a provider (extraction, judge and
     proposer; cache hits are free), ``max_cost`` their dollars; a step starts only when its
     worst case fits. ``max_iterations`` bounds proposals. ``run`` holds further
@@ -57,7 +62,7 @@ class OptimizeConfig(BaseModel):
     max_iterations: int = Field(default=10, ge=0)
 
     minibatch: int = Field(default=3, ge=1)
-    screen: ScreenRule = "not-worse"
+    screen: ScreenRule = "better"
     max_dev_candidates: int = Field(default=4, ge=1)
     seed: int = 0
     proposer_temperature: float | None = None
