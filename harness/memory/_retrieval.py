@@ -158,6 +158,8 @@ async def retrieve(
     if not queries:
         queries = conversation_queries(turns, retrieval.max_queries)
     per_query = query_limit * 2 if deeper else query_limit
+    if retrieval.mode != "fts" and len(queries) > 1:
+        await store.embedder.aembed(queries)  # one batch; each search below hits the cache
     searches = [
         store.asearch(namespace, query=query, limit=per_query, mode=retrieval.mode)
         for query in queries

@@ -54,6 +54,30 @@ def checked(model: type[M], value: Any) -> M:
         ) from exc
 
 
+def resolve_schemas(schemas: Any, extractor: Any) -> dict[str, type[BaseModel]]:
+    """The memory types by name: those given, else the extractor's, else ``Memory``.
+
+    Given schemas must agree with an extractor that has its own, or it would be shown memories
+    it cannot read.
+    """
+    from harness.memory.schemas import Memory
+
+    if isinstance(schemas, type):
+        schemas = (schemas,)
+    own = getattr(extractor, "schemas", None)
+    chosen = tuple(schemas or own or (Memory,))
+    for schema in chosen:
+        if not (isinstance(schema, type) and issubclass(schema, BaseModel)):
+            raise ConfigurationError(f"schemas must be pydantic model classes, got {schema!r}")
+    names = {schema.__name__: schema for schema in chosen}
+    if own and schemas and set(names) != {schema.__name__ for schema in own}:
+        raise ConfigurationError(
+            f"schemas {sorted(names)} differ from the extractor's "
+            f"{sorted(schema.__name__ for schema in own)}"
+        )
+    return names
+
+
 def is_extractor(model: Any) -> bool:
     """True for an object to delegate to as it is (not a model string or chat model)."""
     return not isinstance(model, str | ChatModel) and isinstance(model, Extractor)

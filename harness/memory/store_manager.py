@@ -38,6 +38,7 @@ from harness.memory._store_options import (
     phase_extractor,
     resolve_query_model,
     resolve_retrieval,
+    resolve_schemas,
 )
 from harness.memory._writes import Stored, StoreOperation, to_memory
 from harness.memory.manager import create_memory_manager
@@ -94,8 +95,7 @@ class MemoryStoreManager:
         self.extractor = extractor
         self.store = store
         self.template = NamespaceTemplate.parse(namespace)
-        given = schemas or getattr(extractor, "schemas", None) or (Memory,)
-        self.schemas: dict[str, type[BaseModel]] = {s.__name__: s for s in given}
+        self.schemas = resolve_schemas(schemas, extractor)
         if default is not None and default_factory is not None:
             raise ConfigurationError("give default or default_factory, not both")
         if default_factory is not None and not callable(default_factory):
@@ -298,7 +298,7 @@ def create_memory_store_manager(
     else:
         extractor = create_memory_manager(
             model,  # type: ignore[arg-type]
-            schemas=tuple(schemas or (Memory,)),
+            schemas=schemas or (Memory,),
             instructions=instructions,
             enable_inserts=enable_inserts,
             enable_updates=True,

@@ -339,6 +339,12 @@ def test_option_errors(scripted):
         manager(scripted, phases=[{"instructions": ""}])
     with pytest.raises(ConfigurationError, match="must have an async ainvoke"):
         MemoryStoreManager(object())
+    inner = create_memory_manager(scripted.model)
+    with pytest.raises(ConfigurationError, match=r"\['PreferenceMemory'\] differ .* \['Memory'\]"):
+        create_memory_store_manager(inner, schemas=[PreferenceMemory])
+    with pytest.raises(ConfigurationError, match="pydantic model classes"):
+        MemoryStoreManager(ScriptedExtractor(), schemas=[dict])
+    assert list(manager(scripted, schemas=PreferenceMemory).schemas) == ["PreferenceMemory"]
 
 
 # -- defaults ------------------------------------------------------------------------------------
