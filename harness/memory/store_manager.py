@@ -156,7 +156,7 @@ class MemoryStoreManager:
         await call.stage("extract", self.extractor, messages, extra, allow)
         stages = zip(self.phases, self._phase_extractors, strict=True)
         for number, (phase, extractor) in enumerate(stages, 1):
-            shown = messages if phase.include_messages else [REVIEW_MESSAGE]
+            shown = messages if phase.include_messages else [dict(REVIEW_MESSAGE)]
             allow = (phase.enable_inserts, phase.enable_deletes)
             await call.stage(f"phase-{number}", extractor, shown, extra, allow)
         return call.result()
