@@ -123,19 +123,18 @@ def optimize(
 
 
 def _check_resume_options(ctx: typer.Context) -> None:
-    from click.core import ParameterSource
-
     from harness.errors import ConfigurationError
 
-    given = [
-        name
-        for name in ctx.params
-        if name not in _RESUME_MAY_CHANGE
-        and ctx.get_parameter_source(name)
-        not in (ParameterSource.DEFAULT, ParameterSource.ENVIRONMENT, None)
-    ]
+    given = []
+    for name in ctx.params:
+        source = ctx.get_parameter_source(name)
+        if name in _RESUME_MAY_CHANGE or source is None:
+            continue
+        if source.name not in ("DEFAULT", "DEFAULT_MAP", "ENVIRONMENT"):
+            given.append(name)
     if given:
-        flags = ", ".join(f"--{name.replace('_', '-')}" for name in sorted(given))
+        opts = {param.name: param.opts[0] for param in ctx.command.params if param.opts}
+        flags = ", ".join(sorted(opts.get(name, name) for name in given))
         raise ConfigurationError(
             f"--resume continues with the recorded options; only --max-calls, --max-cost and "
             f"--max-iterations may change (got {flags})"

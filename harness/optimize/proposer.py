@@ -93,8 +93,12 @@ _FENCED = re.compile(r"```[\w+-]*[ \t]*\n(.*?)```", re.DOTALL)
 def extract_template(response: str) -> str | None:
     """The template in a reply: the last ``<template>`` block, else the last fenced code block,
     else an unterminated ``<template>`` block; None when there is none."""
-    for pattern in (_TAGGED, _FENCED, _OPEN_TAG):
-        found = pattern.findall(response or "")
+    text = response or ""
+    patterns = [_TAGGED, _FENCED]
+    if "</template>" not in text.lower():
+        patterns.append(_OPEN_TAG)
+    for pattern in patterns:
+        found = pattern.findall(text)
         if found and found[-1].strip():
             return found[-1].strip() + "\n"
     return None

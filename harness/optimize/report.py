@@ -81,6 +81,11 @@ def held_out_report(
                 f"test report needs {label} rows for exactly the test cases "
                 f"(outside the test split: {outside}; missing: {missing})"
             )
+    from harness.scoring.metrics import COUNT_COLUMNS
+
+    zero = dict.fromkeys(COUNT_COLUMNS, 0)
+    start_rows = {case: {**zero, **row} for case, row in start_rows.items()}
+    winner_rows = {case: {**zero, **row} for case, row in winner_rows.items()}
     names = dict.fromkeys((metric, *REPORTED_METRICS))
     formulas = {name: EXTRACTION_METRICS[name] for name in names}
     estimates = paired_bootstrap(
