@@ -71,6 +71,24 @@ class RunCase:
     final_missing: list[str] = field(default_factory=list)
     final_extra: list[str] = field(default_factory=list)
 
+    def session_verdict(self, session: int) -> str:
+        """``error`` (the case failed to run), ``fail`` (an op went wrong) or ``pass``."""
+        if self.error is not None:
+            return "error"
+        pairs = self.sessions.get(session, [])
+        return "pass" if all(pair.main.ok for pair in pairs) else "fail"
+
+    def problems(self) -> str:
+        """A one-line tally of what went wrong: ``missed 2, spurious 1``."""
+        if self.error is not None:
+            return "error"
+        tally: dict[str, int] = {}
+        for pairs in self.sessions.values():
+            for pair in pairs:
+                if not pair.main.ok:
+                    tally[pair.main.outcome] = tally.get(pair.main.outcome, 0) + 1
+        return ", ".join(f"{k.replace('_', ' ')} {n}" for k, n in sorted(tally.items()))
+
 
 @dataclass(frozen=True)
 class MessageView:
@@ -88,6 +106,13 @@ class CaseView:
     sessions: list[list[MessageView]] = field(default_factory=list)
     runs: list[RunCase] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+
+    def tallies(self) -> dict[str, str]:
+        """Run key -> what went wrong in it (first repeat shown), for the summary tooltips."""
+        out: dict[str, str] = {}
+        for run in self.runs:
+            out.setdefault(run.run_key, run.problems())
+        return out
 
     @property
     def n_sessions(self) -> int:

@@ -56,12 +56,20 @@ def short_hash(value: str | None) -> str:
     return (value or "")[:8]
 
 
+def short_id(value: str | None) -> str:
+    """Long generated ids (UUIDs) cut to their first 8 characters; the page keeps the full id
+    in a tooltip."""
+    text = value or ""
+    return text if len(text) <= 12 else text[:8] + "\u2026"
+
+
 FILTERS: dict[str, Callable[..., str]] = {
     "f3": f3,
     "num": num,
     "money": money,
     "secs": secs,
     "short_hash": short_hash,
+    "short_id": short_id,
     "score_color": score_color,
     "text_color": text_color,
 }

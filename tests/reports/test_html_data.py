@@ -216,3 +216,29 @@ def test_read_cases_skips_bad_lines_and_reports_a_missing_file(tmp_path):
     assert set(found) == {"x"} and problem is None
     found, problem = read_cases(tmp_path / "missing.jsonl", {"x"})
     assert found == {} and "conversation unavailable" in problem
+
+
+def test_each_run_says_what_went_wrong_per_session_and_case(store, data):
+    drill = load_drilldown(store, data.runs, mode="failing")
+    by_id = {c.case_id: c for c in drill.cases}
+    assert by_id["corr-001"].tallies() == {
+        "A": "wrong content 1",
+        "B": "duplicate instead of update 1",
+    }
+    assert by_id["inject-001"].tallies() == {"B": "missed 1, spurious 1"}
+    [forget_b] = by_id["forget-001"].runs
+    assert forget_b.problems() == "error" and forget_b.session_verdict(0) == "error"
+    [corr_a, _] = by_id["corr-001"].runs
+    assert corr_a.session_verdict(0) == "fail"
+    assert corr_a.session_verdict(1) == "pass"  # no such session: nothing went wrong there
+    every = load_drilldown(store, data.runs[:1], mode="all")
+    inject_a = next(c for c in every.cases if c.case_id == "inject-001").runs[0]
+    assert inject_a.session_verdict(0) == "pass" and inject_a.problems() == ""
+
+
+def test_long_generated_ids_are_shortened_for_display():
+    from harness.reports._report_view import short_id
+
+    assert short_id("m1") == "m1"
+    assert short_id("2390c416-fa49-56ad-8edf-2a4fe2683467") == "2390c416\u2026"
+    assert short_id(None) == ""
