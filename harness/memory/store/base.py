@@ -25,7 +25,7 @@ from harness.memory.store._namespaces import (
     check_page,
     select_namespaces,
 )
-from harness.memory.store._ranking import rrf
+from harness.memory.store._ranking import ranked, recency_key, rrf
 from harness.memory.store._versions import IndexSpec, PreparedWrite, prepare
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -177,12 +177,12 @@ class BaseStore(ABC):
             return []
         need = offset + limit
         if query is None or not query.strip():
-            items = sorted(await self._alist(prefix, conditions), key=_recency_key)
+            items = sorted(await self._alist(prefix, conditions), key=recency_key)
         elif mode == "vector":
             vector = (await self.embedder.aembed([query]))[0]
-            items = _ranked(await self._avector(prefix, vector, conditions, need))
+            items = ranked(await self._avector(prefix, vector, conditions, need))
         elif mode == "fts":
-            items = _ranked(await self._afts(prefix, query, conditions, need))
+            items = ranked(await self._afts(prefix, query, conditions, need))
         else:
             items = await self._ahybrid(prefix, query, conditions, need)
         return items[offset:need]
@@ -196,10 +196,10 @@ class BaseStore(ABC):
             self._avector(prefix, vector, conditions, depth),
             self._afts(prefix, query, conditions, depth),
         )
-        rankings = [[(i.namespace, i.key) for i in _ranked(r)] for r in (by_vector, by_text)]
+        rankings = [[(i.namespace, i.key) for i in ranked(r)] for r in (by_vector, by_text)]
         fused = rrf(rankings)
         items = {(i.namespace, i.key): i for i in [*by_vector, *by_text]}
-        return _ranked([replace(items[pair], score=score) for pair, score in fused.items()])
+        return ranked([replace(items[pair], score=score) for pair, score in fused.items()])
 
     # -- sync twins --------------------------------------------------------------------------
 
@@ -295,12 +295,3 @@ class BaseStore(ABC):
         self, prefix: Namespace, query: str, conditions: list[Condition], k: int
     ) -> list[Item]:
         """The ``k`` best full-text matches (score = BM25; only items sharing a term)."""
-
-
-def _recency_key(item: Item) -> tuple[float, Namespace, str]:
-    return (-item.updated_at.timestamp(), item.namespace, item.key)
-
-
-def _ranked(items: Iterable[Item]) -> list[Item]:
-    """Best score first; ties broken by recency, then namespace and key (deterministic)."""
-    return sorted(items, key=lambda i: (-(i.score or 0.0), *_recency_key(i)))

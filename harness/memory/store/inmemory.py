@@ -14,9 +14,9 @@ import numpy as np
 
 from harness.memory.store._filters import Condition, matches
 from harness.memory.store._namespaces import Namespace, has_prefix
-from harness.memory.store._ranking import bm25_scores
+from harness.memory.store._ranking import bm25_scores, ranked
 from harness.memory.store._versions import Pair, PreparedWrite, Row, clock, plan_commit
-from harness.memory.store.base import BaseStore, Item, ItemVersion, _ranked
+from harness.memory.store.base import BaseStore, Item, ItemVersion
 
 if TYPE_CHECKING:  # pragma: no cover
     from harness.models.embeddings import Embedder
@@ -47,11 +47,8 @@ class InMemoryStore(BaseStore):
     def _live(self, prefix: Namespace, conditions: list[Condition]) -> list[Row]:
         with self._lock:
             rows = [v[-1] for v in self._versions.values()]
-        return [
-            r
-            for r in rows
-            if not r.deleted and has_prefix(r.namespace, prefix) and matches(r.value(), conditions)
-        ]
+        live = [r for r in rows if not r.deleted and has_prefix(r.namespace, prefix)]
+        return [r for r in live if matches(r.value(), conditions)] if conditions else live
 
     async def _aget(self, namespace: Namespace, key: str) -> Item | None:
         with self._lock:
@@ -78,7 +75,7 @@ class InMemoryStore(BaseStore):
             return []
         scores = np.stack([r.vector for r in rows]) @ np.asarray(vector, dtype=np.float32)
         items = [_item(r, float(s)) for r, s in zip(rows, scores, strict=True)]
-        return _ranked(items)[:k]
+        return ranked(items)[:k]
 
     async def _afts(
         self, prefix: Namespace, query: str, conditions: list[Condition], k: int
@@ -86,7 +83,7 @@ class InMemoryStore(BaseStore):
         rows = [r for r in self._live(prefix, conditions) if r.indexed]
         scores = bm25_scores(query, [r.text for r in rows])
         items = [_item(r, s) for r, s in zip(rows, scores, strict=True) if s > 0]
-        return _ranked(items)[:k]
+        return ranked(items)[:k]
 
 
 def _item(row: Row, score: float | None = None) -> Item:

@@ -33,9 +33,10 @@ from harness.memory.store import _lance_rows as lr
 from harness.memory.store._filters import Condition, kind_pushdown, matches, sql_str
 from harness.memory.store._lance_heads import Heads
 from harness.memory.store._namespaces import Namespace, from_path, to_path
+from harness.memory.store._ranking import ranked
 from harness.memory.store._rwlock import RWLock
 from harness.memory.store._versions import PreparedWrite, clock, plan_commit
-from harness.memory.store.base import BaseStore, Item, ItemVersion, _ranked
+from harness.memory.store.base import BaseStore, Item, ItemVersion
 from harness.models import _lance_embedding  # noqa: F401  (registers "harness-minilm")
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -265,7 +266,7 @@ class LanceStore(BaseStore):
         fetch = k + 1 if not post else max(4 * k, 40)
         while True:
             found = lr.records(self._read(build(fetch)))
-            passing = _ranked(_item(r, score(r)) for r in found if matches(r["value"], post))
+            passing = ranked(_item(r, score(r)) for r in found if matches(r["value"], post))
             if len(found) < fetch:
                 return passing[:k]
             if len(passing) >= k and score(found[-1]) < (passing[k - 1].score or 0.0):
