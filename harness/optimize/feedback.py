@@ -59,16 +59,25 @@ def build_feedback(
     sessions = []
     for s, session in enumerate(case.sessions):
         rows = [row for row in op_rows if row.session_index == s]
+        gold = tuple(_view(row) for row in rows if row.side == "gold")
+        if not rows:  # the case failed before it was scored: show the gold ops as they are
+            gold = tuple(_unscored(op) for op in session.expected)
         sessions.append(
             SessionView(
                 index=s,
                 messages=tuple((m.role, m.content) for m in session.messages),
-                gold=tuple(_view(row) for row in rows if row.side == "gold"),
+                gold=gold,
                 predicted=tuple(_view(row) for row in rows if row.side == "predicted"),
             )
         )
     existing = tuple((m.id, memory_text(m.content)) for m in case.existing)
     return CaseFeedback(case.id, score, existing, tuple(sessions), error)
+
+
+def _unscored(op: Any) -> OpView:
+    content = None if op.content is None else memory_text(op.content)
+    key = op.ref if op.op == "insert" else (op.id or op.ref)
+    return OpView("gold", op.op, key, content, "not scored", optional=op.optional)
 
 
 def _view(row: Any) -> OpView:

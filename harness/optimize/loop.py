@@ -109,10 +109,17 @@ class Search:
     async def evaluate(
         self, candidate: str, source: str, cases: Sequence[str], stage: str, iteration: int = 0
     ) -> list[ScoreRow]:
+        from harness.models.usage import record_calls
+
         bound = self.evaluator.bound(cases)
-        evaluation = await self.evaluator.aevaluate(candidate, source, cases, stage)
-        self.charge(stage, evaluation, evaluation.spend, bound, iteration=iteration,
-                    candidate_id=candidate)  # fmt: skip
+        evaluation: Evaluation | None = None
+        with record_calls() as calls:
+            try:
+                evaluation = await self.evaluator.aevaluate(candidate, source, cases, stage)
+            finally:  # calls made before a failure are charged too
+                self.charge(stage, evaluation, Spend.of(calls), bound, iteration=iteration,
+                            candidate_id=candidate)  # fmt: skip
+        assert evaluation is not None
         split_of = {case: split for split, ids in self.state.splits.items() for case in ids}
         return [
             ScoreRow(
@@ -225,7 +232,8 @@ class Search:
                 )
             except ModelError as error:
                 proposal.error = f"proposer call failed: {error}"
-        self.charge("propose", None, Spend.of(calls), 1, iteration=proposal.iteration)
+            finally:
+                self.charge("propose", None, Spend.of(calls), 1, iteration=proposal.iteration)
 
     async def try_candidate(
         self, proposal: ProposalRow, minibatch: list[str], rest: list[str]

@@ -306,6 +306,14 @@ def test_feedback_shows_conversation_gold_predicted_and_error_class():
     ]
 
 
+def test_feedback_of_a_failed_case_shows_its_gold_ops_unscored():
+    item = build_feedback(_case(), [], 0.0, error="InvalidModelOutputError: bad arguments")
+    text = render_feedback(item, "micro_f1")
+    assert "The model failed on this case: InvalidModelOutputError: bad arguments" in text
+    assert '  - update [m1] "User lives in Lille" -> not scored' in text
+    assert "  The model's changes: none" in text
+
+
 def test_reflection_prompt_holds_template_variables_and_failures():
     messages = reflection_messages("Old {{ today }}", [build_feedback(_case(), _rows(), 0.0)],
                                    "micro_f1")  # fmt: skip
