@@ -22,6 +22,10 @@ _EXPORTS: dict[str, str] = {
     "OpRow": "harness.reports._records",
     "QueryRow": "harness.reports._records",
     "RunRecord": "harness.reports._records",
+    "ReportOptions": "harness.reports.html",
+    "ReportResult": "harness.reports.html",
+    "render_report": "harness.reports.html",
+    "write_report": "harness.reports.html",
 }
 
 __all__ = [
@@ -34,10 +38,14 @@ __all__ = [
     "MetricRow",
     "OpRow",
     "QueryRow",
+    "ReportOptions",
+    "ReportResult",
     "ResultsStore",
     "RunRecord",
     "default_db_path",
     "open_results",
+    "render_report",
+    "write_report",
 ]
 
 
@@ -66,3 +74,4 @@ if TYPE_CHECKING:  # pragma: no cover
         RunRecord,
     )
     from harness.reports.db import DB_ENV, ResultsStore, default_db_path, open_results
+    from harness.reports.html import ReportOptions, ReportResult, render_report, write_report
