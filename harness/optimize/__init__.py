@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING, Any
 
 _EXPORTS: dict[str, str] = {
     "OptimizeConfig": "harness.optimize.config",
-    "OptimizeResult": "harness.optimize.api",
+    "OptimizeResult": "harness.optimize.result",
     "aoptimize": "harness.optimize.api",
     "optimize": "harness.optimize.api",
-    "build_result": "harness.optimize.api",
+    "build_result": "harness.optimize.result",
     "Budget": "harness.optimize.budget",
     "CallBounds": "harness.optimize.budget",
     "Spend": "harness.optimize.budget",
@@ -87,7 +87,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover
-    from harness.optimize.api import OptimizeResult, aoptimize, build_result, optimize
+    from harness.optimize.api import aoptimize, optimize
     from harness.optimize.budget import Budget, CallBounds, Spend, evaluation_bound
     from harness.optimize.config import OptimizeConfig
     from harness.optimize.evaluate import CaseResult, Evaluation, Evaluator, RunnerEvaluator
@@ -103,4 +103,5 @@ if TYPE_CHECKING:  # pragma: no cover
         validate_template,
     )
     from harness.optimize.report import HeldOutReport, held_out_report
+    from harness.optimize.result import OptimizeResult, build_result
     from harness.optimize.store import OptimizeStore

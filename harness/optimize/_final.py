@@ -1,4 +1,4 @@
-"""After the search: pick the winner on dev, then compare it with the start on test.
+"""After the search: pick the winner on dev, compare it with the start on test, write it out.
 
 The dev contenders are the start and the best front members by train score (at most
 ``max_dev_candidates`` in all). The winner has the best dev objective; ties go to the better
@@ -10,8 +10,18 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 from harness.optimize._state import START_ID
+from harness.optimize.lineage import (
+    Lineage,
+    SplitScores,
+    ancestry,
+    default_out_path,
+    winner_source,
+    write_template,
+)
 from harness.optimize.loop import Search
 from harness.optimize.report import HeldOutReport, held_out_report
 
@@ -112,3 +122,41 @@ async def report(search: Search, winner: str) -> HeldOutReport | None:
             sum(row.status != "ok" for row in winner_rows.values()),
         ),
     )
+
+
+def write_winner(search: Search, row: Any, winner: str, report: HeldOutReport | None) -> Path:
+    from harness.templates import prompts_dir
+
+    state, config = search.state, search.config
+    parents = {c: r.parent_id for c, r in state.candidates.items()}
+    splits = {
+        split: SplitScores(
+            len(state.splits[split]),
+            state.objective(START_ID, split),
+            state.objective(winner, split),
+        )
+        for split in ("train", "dev", "test")
+    }
+    objective = report.objective if report is not None else None
+    info = Lineage(
+        opt_id=row.opt_id,
+        start_name=row.start_template,
+        start_hash=row.start_hash,
+        chain=ancestry(parents, winner),
+        metric=config.metric,
+        dataset=Path(row.dataset_path).name,
+        dataset_hash=row.dataset_hash,
+        model=config.model,
+        proposer=config.proposer,
+        splits=splits,
+        test_diff=None
+        if objective is None or objective.diff is None
+        else (objective.diff, objective.low or 0.0, objective.high or 0.0, objective.p_value),
+        confidence=config.confidence,
+    )
+    out = (
+        Path(config.out)
+        if config.out
+        else default_out_path(prompts_dir(), row.start_template, row.opt_id)
+    )
+    return write_template(out, winner_source(state.source(winner), info))

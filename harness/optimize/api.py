@@ -11,12 +11,9 @@ from __future__ import annotations
 import asyncio
 import tempfile
 import uuid
-from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-from pydantic import BaseModel, ConfigDict
 
 from harness._async import run_sync
 from harness.errors import ConfigurationError
@@ -25,41 +22,11 @@ from harness.optimize._state import START_ID, SearchState
 from harness.optimize.budget import Spend, refusal, worst_case
 from harness.optimize.config import OptimizeConfig
 from harness.optimize.evaluate import RunnerEvaluator
-from harness.optimize.lineage import (
-    Lineage,
-    SplitScores,
-    ancestry,
-    default_out_path,
-    winner_source,
-    write_template,
-)
 from harness.optimize.loop import Search
 from harness.optimize.progress import OptimizeProgress
-from harness.optimize.report import HeldOutReport
+from harness.optimize.result import OptimizeResult, build_result
 from harness.optimize.store import OptimizationRow, OptimizeStore
 from harness.reports._migrations import utc_now
-
-
-class OptimizeResult(BaseModel):
-    """How an optimization ended; the database holds every detail."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    opt_id: str
-    name: str | None
-    status: str
-    stop_reason: str | None
-    iterations: int
-    candidates: int
-    proposals: dict[str, int]
-    winner_id: str | None
-    winner_path: str | None
-    selection: str | None
-    metric: str
-    train: dict[str, float | None]
-    dev: dict[str, float | None]
-    test: HeldOutReport | None
-    spent: dict[str, Any]
 
 
 def new_opt_id() -> str:
@@ -274,7 +241,7 @@ async def _select_and_report(search: Search, row: OptimizationRow) -> None:
     selection = await _final.select(search)
     store.update(opt_id, phase="report", winner_id=selection.winner)
     report = await _final.report(search, selection.winner)
-    path = _write_winner(search, row, selection.winner, report)
+    path = _final.write_winner(search, row, selection.winner, report)
     result = {
         "selection": selection.basis,
         "contenders": selection.contenders,
@@ -290,84 +257,6 @@ async def _select_and_report(search: Search, row: OptimizationRow) -> None:
         finished_at=utc_now(),
     )
     search.show("done", f"winner {selection.winner} -> {path}")
-
-
-def _write_winner(search: Search, row: OptimizationRow, winner: str, report) -> Path:
-    from harness.templates import prompts_dir
-
-    state, config = search.state, search.config
-    parents = {c: r.parent_id for c, r in state.candidates.items()}
-    splits = {
-        split: SplitScores(
-            len(state.splits[split]),
-            state.objective(START_ID, split),
-            state.objective(winner, split),
-        )
-        for split in ("train", "dev", "test")
-    }
-    objective = report.objective if report is not None else None
-    info = Lineage(
-        opt_id=row.opt_id,
-        start_name=row.start_template,
-        start_hash=row.start_hash,
-        chain=ancestry(parents, winner),
-        metric=config.metric,
-        dataset=Path(row.dataset_path).name,
-        dataset_hash=row.dataset_hash,
-        model=config.model,
-        proposer=config.proposer,
-        splits=splits,
-        test_diff=None
-        if objective is None or objective.diff is None
-        else (objective.diff, objective.low or 0.0, objective.high or 0.0, objective.p_value),
-        confidence=config.confidence,
-    )
-    out = (
-        Path(config.out)
-        if config.out
-        else default_out_path(prompts_dir(), row.start_template, row.opt_id)
-    )
-    return write_template(out, winner_source(state.source(winner), info))
-
-
-def build_result(store: OptimizeStore, opt_id: str) -> OptimizeResult:
-    """The result of an optimization, from the database alone."""
-    row = store.get(opt_id)
-    if row is None:
-        raise ConfigurationError(f"{store.where}: no optimization {opt_id!r}")
-    state = SearchState.load(store, opt_id, row.metric, row.splits)
-    proposals = Counter(p.outcome for p in store.proposals(opt_id))
-    result = row.result or {}
-    test = result.get("test")
-    spent = state.spent
-    return OptimizeResult(
-        opt_id=opt_id,
-        name=row.name,
-        status=row.status,
-        stop_reason=row.stop_reason,
-        iterations=state.iterations_done,
-        candidates=len(state.candidates),
-        proposals=dict(sorted(proposals.items())),
-        winner_id=row.winner_id,
-        winner_path=row.out_path,
-        selection=result.get("selection"),
-        metric=row.metric,
-        train={c: state.objective(c, "train") for c in state.candidates},
-        dev={
-            c: state.objective(c, "dev")
-            for c in state.candidates
-            if row.splits["dev"] and state.has(c, "dev")
-        },
-        test=None if test is None else HeldOutReport.model_validate(test),
-        spent={
-            "calls": spent.calls,
-            "cached_calls": spent.cached_calls,
-            "cost_usd": spent.cost_usd,
-            "unpriced_calls": spent.unpriced_calls,
-            "input_tokens": spent.input_tokens,
-            "output_tokens": spent.output_tokens,
-        },
-    )
 
 
 def optimize(
