@@ -210,8 +210,9 @@ def _print_result(result: dict[str, Any]) -> None:
     )
     spent = result["spent"]
     console.print(
-        f"{result['iterations']} iterations, {result['candidates']} candidates, proposals "
-        f"{result['proposals'] or '{}'}; {spent['calls']} calls ({spent['cached_calls']} cached), "
+        f"{result['iterations']} iterations, {result['candidates']} candidates, proposals: "
+        f"{', '.join(f'{n} {k}' for k, n in result['proposals'].items()) or 'none'}; "
+        f"{spent['calls']} calls ({spent['cached_calls']} cached), "
         f"${spent['cost_usd']:.4f}"
         + (f" ({spent['unpriced_calls']} calls unpriced)" if spent["unpriced_calls"] else "")
     )
