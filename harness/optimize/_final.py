@@ -72,6 +72,9 @@ async def select(search: Search) -> Selection:
         state.add_scores(scores)
         search.show("select", f"{candidate} on dev")
     evaluated = [c for c in chosen if state.has(c, "dev")]
+    if not evaluated:  # only when a resume lowered the budget below the reserve
+        return Selection(_best(search, chosen, ("train",)), "train (budget left no dev run)",
+                         chosen, skipped)  # fmt: skip
     winner = _best(search, evaluated, ("dev", "train"))
     return Selection(winner, "dev", chosen, skipped)
 

@@ -108,9 +108,13 @@ def _resumed(store: OptimizeStore, ref: str, budget: dict[str, Any]) -> _Setup:
 def _reopen(store: OptimizeStore, setup: _Setup, budget: dict[str, Any]) -> None:
     """A finished search given a larger budget searches on (dev and test scores are kept)."""
     recorded = setup.row.config
-    changed = [k for k, v in budget.items() if v is not None and v != recorded.get(k)]
+    raised = [
+        key
+        for key, value in budget.items()
+        if value is not None and recorded.get(key) is not None and value > recorded[key]
+    ]
     store.update(setup.row.opt_id, config=setup.config.model_dump(mode="json"))
-    if changed and setup.row.phase != "search":
+    if raised and setup.row.phase != "search":
         store.update(setup.row.opt_id, phase="search", stop_reason=None, status="running")
         setup.row.phase = "search"
 

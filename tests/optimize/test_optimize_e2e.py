@@ -257,3 +257,26 @@ def test_resume_with_a_larger_budget_searches_on(planted):
     # iteration 2 (1 + 1 + 3) plus dev and test of the new winner; c0's are kept
     assert provider_calls(calls) == 5 + 3 + 3
     assert more.test.metrics["micro_f1"].start == pytest.approx(4 / 5)
+
+
+def test_without_budget_for_dev_and_test_no_test_score_is_reported(planted, monkeypatch):
+    from harness.optimize import _final
+
+    real_select = _final.select
+
+    async def crash(search):
+        raise Crash("stopped before the selection")
+
+    monkeypatch.setattr(_final, "select", crash)
+    config = OptimizeConfig(**planted.options(max_iterations=0, max_calls=100, name="tight"))
+    with pytest.raises(Crash):
+        run(config, db=planted.db)
+    monkeypatch.setattr(_final, "select", real_select)
+
+    # Resume with the budget cut to what was spent: nothing more may be evaluated.
+    result, calls = run(db=planted.db, resume="tight", budget={"max_calls": 4})
+    assert provider_calls(calls) == 0 and result.spent["calls"] == 4
+    assert result.status == "finished" and result.winner_id == "c0"
+    assert result.selection == "train (budget left no dev run)"
+    assert result.test is None and result.dev == {}
+    assert "test (3 cases): start n/a, winner n/a" in (planted.folder / "winner.j2").read_text()
