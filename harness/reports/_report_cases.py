@@ -127,14 +127,14 @@ class Drilldown:
     max_cases: int
 
 
-_FAILING = (
-    "(status <> 'ok' OR coalesce(json_extract(counts, '$.exact_sessions')::INTEGER, 0)"
-    " < coalesce(json_extract(counts, '$.sessions')::INTEGER, 0))"
-)
+_SESSIONS_TYPE = '{"sessions": "INTEGER", "exact_sessions": "INTEGER"}'
+_CASE_ROWS = f"(SELECT *, json_transform(counts, '{_SESSIONS_TYPE}') AS s FROM case_results)"
+"""Case rows with their session counts parsed once (``s.sessions``, ``s.exact_sessions``)."""
+_FAILING = "(status <> 'ok' OR coalesce(s.exact_sessions, 0) < coalesce(s.sessions, 0))"
 
 _RANK_SQL = f"""
 WITH c AS (
-    SELECT case_id, run_id, {_FAILING} AS failing FROM case_results WHERE run_id IN ({{ids}})
+    SELECT case_id, run_id, {_FAILING} AS failing FROM {_CASE_ROWS} WHERE run_id IN ({{ids}})
 )
 SELECT case_id, count(DISTINCT run_id) FILTER (WHERE failing)::INTEGER AS failing_runs
 FROM c GROUP BY case_id
@@ -144,7 +144,7 @@ ORDER BY failing_runs DESC, case_id
 
 _CASES_SQL = f"""
 SELECT run_id, case_id, repeat, status, error_type, error, tags, case_hash, {_FAILING} AS failing
-FROM case_results WHERE run_id IN ({{ids}}) AND case_id IN ({{cases}})
+FROM {_CASE_ROWS} WHERE run_id IN ({{ids}}) AND case_id IN ({{cases}})
 ORDER BY case_id, run_id, repeat
 """
 

@@ -50,9 +50,10 @@ OP_TYPES: tuple[str, ...] = ("insert", "update", "delete")
 NONE = "(none)"
 MAX_TAGS = 40
 
+_COUNT_FIELDS = [f"{t}_{k}" for t in OP_TYPES for k in ("tp", "fp", "fn")]
+_COUNTS_TYPE = "{" + ", ".join(f'"{name}": "DOUBLE"' for name in _COUNT_FIELDS) + "}"
 _COUNT_SUMS = {
-    kind: " + ".join(f"coalesce(json_extract(counts, '$.{t}_{kind}')::DOUBLE, 0)" for t in OP_TYPES)
-    for kind in ("tp", "fp", "fn")
+    kind: " + ".join(f"coalesce(c.{t}_{kind}, 0)" for t in OP_TYPES) for kind in ("tp", "fp", "fn")
 }
 
 
@@ -210,10 +211,13 @@ FROM case_results WHERE run_id IN ({ids}) GROUP BY run_id
 """
 
 _TAGS_SQL = f"""
-WITH per_case AS (
+WITH parsed AS (  -- one JSON parse per row (json_transform), not one per field
+    SELECT run_id, case_id, tags, json_transform(counts, '{_COUNTS_TYPE}') AS c
+    FROM case_results WHERE run_id IN ({{ids}}) AND status = 'ok'
+), per_case AS (
     SELECT run_id, case_id, unnest(tags) AS tag,
            {_COUNT_SUMS["tp"]} AS tp, {_COUNT_SUMS["fp"]} AS fp, {_COUNT_SUMS["fn"]} AS fn
-    FROM case_results WHERE run_id IN ({{ids}}) AND status = 'ok'
+    FROM parsed
 )
 SELECT run_id, tag, count(DISTINCT case_id)::INTEGER AS n_cases,
        sum(tp) AS tp, sum(fp) AS fp, sum(fn) AS fn

@@ -13,6 +13,7 @@ escapes every value, and the SVG helpers escape every label::
 
 from __future__ import annotations
 
+import functools
 import logging
 import secrets
 import time
@@ -135,8 +136,9 @@ def render_report(
     return _environment().get_template("report.html.j2").render(context), len(drilldown.cases)
 
 
+@functools.cache
 def _environment() -> Any:
-    """Jinja2 with autoescaping on for every template, whatever its extension."""
+    """Jinja2 with autoescaping on for every template, whatever its extension (built once)."""
     from jinja2 import Environment, PackageLoader, StrictUndefined
 
     from harness.reports._report_view import FILTERS

@@ -4,14 +4,15 @@ The database is synthesised straight into the real schema (migrations applied by
 :func:`~harness.reports.db.open_results`), by SQL over ``range()``: per case one or two sessions
 with one to three gold ops each; a share of them matched that depends on the run's quality, the
 rest missed, wrongly updated, duplicated or deleted; spurious predictions; case counts
-aggregated from those ops; three final-state memories per side; nine query rows (three queries
-across two states and three modes would be eighteen: core-like data averages fewer) and model
-calls. A matching 1,000-case dataset file is written so the drill-down reads real conversations.
+aggregated from those ops; final-state rows from the first session's ops; nine query rows per
+case (three queries in hybrid mode over both states, one more in each mode) and a model call per
+session. A matching 1,000-case dataset file is written so the drill-down reads real conversations.
 
 Timed: ``harness report`` as a subprocess (the whole command: start-up, queries, rendering,
 writing) and :func:`~harness.reports.html.write_report` in process; medians of ``--repeats``.
 
-Run: ``python tests/benchmarks/bench_report.py [--runs 20] [--cases 1000] [--repeats 3]``.
+Run: ``python tests/benchmarks/bench_report.py [--runs 20] [--cases 1000] [--repeats 3]
+[--max-cases N]``.
 """
 
 from __future__ import annotations
@@ -229,7 +230,11 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--cases", type=int, default=1000)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument(
+        "--max-cases", type=int, default=None, help="drill-down cap (default: auto)"
+    )
     args = parser.parse_args()
+    cap = [] if args.max_cases is None else ["--max-cases", str(args.max_cases)]
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         started = time.perf_counter()
@@ -238,17 +243,18 @@ def main() -> None:
               f"{time.perf_counter() - started:.1f} s")  # fmt: skip
         out = folder / "report.html"
         command = [sys.executable, "-m", "harness.cli.main", "report", "--db", str(db),
-                   "--latest", str(args.runs), "-o", str(out)]  # fmt: skip
+                   "--latest", str(args.runs), "-o", str(out), *cap]  # fmt: skip
         cli = []
         for _ in range(args.repeats):
             started = time.perf_counter()
             subprocess.run(command, check=True, capture_output=True)
             cli.append(time.perf_counter() - started)
-        from harness.reports.html import write_report
+        from harness.reports.html import ReportOptions, write_report
 
         inproc = []
+        options = ReportOptions(max_cases=args.max_cases)
         for _ in range(args.repeats):
-            result = write_report(db, latest=args.runs, output=out)
+            result = write_report(db, latest=args.runs, output=out, options=options)
             inproc.append(result.seconds)
         print(f"harness report (CLI, whole command): median {statistics.median(cli):.2f} s "
               f"(runs: {', '.join(f'{t:.2f}' for t in cli)})")  # fmt: skip
