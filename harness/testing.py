@@ -192,8 +192,17 @@ def _outcomes(data: CaseData, records: Sequence[Any], ops: Sequence[Any]) -> lis
     return out
 
 
-def load_eval(store: Any, run_id: str, system: str) -> MemoryEval:
-    """A :class:`MemoryEval` of a recorded run."""
+def _label(system: Any, prompt: str) -> str:
+    """How failure messages name the system: its own repr, else its class name."""
+    if isinstance(system, str):
+        return f"{system} (template {prompt})"
+    if type(system).__repr__ is object.__repr__:
+        return type(system).__name__
+    return repr(system)[:100]
+
+
+def load_eval(store: Any, run_id: str, system: str, dataset: str | None = None) -> MemoryEval:
+    """A :class:`MemoryEval` of a recorded run (``dataset``: how to name the file)."""
     run = store.get_run(run_id)
     records = store.case_results(run_id)
     data = case_data(run, records)
@@ -204,7 +213,7 @@ def load_eval(store: Any, run_id: str, system: str) -> MemoryEval:
     return MemoryEval(
         run_id=run_id,
         system=system,
-        dataset=run.dataset_path,
+        dataset=dataset or run.dataset_path,
         selection=dict(run.selection or {}),
         metrics=metrics,
         cases=_outcomes(data, records, store.ops(run_id)),
@@ -251,8 +260,7 @@ async def amemory_eval(
             result = await arun_manager(system, config, store)
         else:
             result = await arun(config, db=store)
-        label = repr(system)[:80] if custom else f"{system} (template {prompt})"
-        return load_eval(store, result.run_id, label)
+        return load_eval(store, result.run_id, _label(system, prompt), str(dataset))
     finally:
         if owned:
             store.close()
