@@ -26,6 +26,14 @@ _EXPORTS: dict[str, str] = {
     "ReportResult": "harness.reports.html",
     "render_report": "harness.reports.html",
     "write_report": "harness.reports.html",
+    "CompareOptions": "harness.reports.compare",
+    "Comparison": "harness.reports.compare",
+    "compare_runs": "harness.reports.compare",
+    "GateOptions": "harness.reports.gate",
+    "GateResult": "harness.reports.gate",
+    "export_baseline": "harness.reports.gate",
+    "read_baseline": "harness.reports.gate",
+    "run_gate": "harness.reports.gate",
 }
 
 __all__ = [
@@ -34,7 +42,11 @@ __all__ = [
     "MIGRATIONS",
     "CallRow",
     "CaseRecord",
+    "CompareOptions",
+    "Comparison",
     "FinalRow",
+    "GateOptions",
+    "GateResult",
     "MetricRow",
     "OpRow",
     "QueryRow",
@@ -42,9 +54,13 @@ __all__ = [
     "ReportResult",
     "ResultsStore",
     "RunRecord",
+    "compare_runs",
     "default_db_path",
+    "export_baseline",
     "open_results",
+    "read_baseline",
     "render_report",
+    "run_gate",
     "write_report",
 ]
 
@@ -73,5 +89,13 @@ if TYPE_CHECKING:  # pragma: no cover
         QueryRow,
         RunRecord,
     )
+    from harness.reports.compare import CompareOptions, Comparison, compare_runs
     from harness.reports.db import DB_ENV, ResultsStore, default_db_path, open_results
+    from harness.reports.gate import (
+        GateOptions,
+        GateResult,
+        export_baseline,
+        read_baseline,
+        run_gate,
+    )
     from harness.reports.html import ReportOptions, ReportResult, render_report, write_report

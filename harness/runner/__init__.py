@@ -20,19 +20,31 @@ _EXPORTS: dict[str, str] = {
     "summarise": "harness.runner.summary",
     "Progress": "harness.runner.progress",
     "make_progress": "harness.runner.progress",
+    "MatrixConfig": "harness.runner.matrix",
+    "MatrixResult": "harness.runner.matrix",
+    "arun_matrix": "harness.runner.matrix",
+    "compare_matrix": "harness.runner.matrix",
+    "load_matrix": "harness.runner.matrix",
+    "run_matrix": "harness.runner.matrix",
 }
 
 __all__ = [
     "HEADLINE",
+    "MatrixConfig",
+    "MatrixResult",
     "Progress",
     "RunConfig",
     "RunResult",
     "arun",
+    "arun_matrix",
+    "compare_matrix",
+    "load_matrix",
     "make_progress",
     "metric_formulas",
     "per_case_rows",
     "resume_run",
     "run_dataset",
+    "run_matrix",
     "summarise",
 ]
 
@@ -53,5 +65,13 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:  # pragma: no cover
     from harness.runner.config import RunConfig
     from harness.runner.engine import RunResult, arun, resume_run, run_dataset
+    from harness.runner.matrix import (
+        MatrixConfig,
+        MatrixResult,
+        arun_matrix,
+        compare_matrix,
+        load_matrix,
+        run_matrix,
+    )
     from harness.runner.progress import Progress, make_progress
     from harness.runner.summary import HEADLINE, metric_formulas, per_case_rows, summarise
