@@ -21,6 +21,11 @@ _EXPORTS: dict[str, str] = {
     "MemoryOperation": "harness.memory.schemas",
     "HarnessError": "harness.errors",
     "ReflectionExecutor": "harness.memory.reflection",
+    "BaseStore": "harness.memory.store",
+    "InMemoryStore": "harness.memory.store",
+    "LanceStore": "harness.memory.store",
+    "Item": "harness.memory.store",
+    "ItemVersion": "harness.memory.store",
 }
 
 __all__ = ["__version__", *_EXPORTS]
