@@ -71,17 +71,31 @@ def namespaces(run_id: str, case_id: str, repeat: int) -> tuple[tuple[str, ...],
     return ("run", run_id, case_id, f"r{repeat}"), ("gold", run_id, case_id, f"r{repeat}")
 
 
-async def _put_state(
-    store: BaseStore, namespace: tuple[str, ...], state: dict[str, GoldValue], *, fresh: bool
-) -> None:
-    """Make ``namespace`` hold exactly ``state`` (deleting anything else unless ``fresh``)."""
-    present = [] if fresh else await store.asearch(namespace, limit=_LIST_LIMIT)
+def _state_writes(
+    namespace: tuple[str, ...], state: dict[str, GoldValue], present: Sequence[Item] = ()
+) -> list[Any]:
+    """The writes that make ``namespace`` hold exactly ``state`` (deleting the rest)."""
     writes: list[Any] = [
         (namespace, item.key, None)
         for item in present
         if item.namespace == namespace and item.key not in state
     ]
-    writes += [(namespace, key, value.value()) for key, value in state.items()]
+    return writes + [(namespace, key, value.value()) for key, value in state.items()]
+
+
+async def _seed(env: CaseEnv, case: Case, repeat: int, states: list[dict[str, GoldValue]]) -> None:
+    """One batch: the memories before the first session and, for queries, the gold final state."""
+    run_ns, gold_ns = namespaces(env.run_id, case.id, repeat)
+    writes = _state_writes(run_ns, states[0])
+    if case.queries:
+        writes += _state_writes(gold_ns, states[-1])
+    if writes:
+        await env.store.aput_many(writes)
+
+
+async def _reset(store: BaseStore, namespace: tuple[str, ...], state: dict[str, GoldValue]) -> None:
+    present = await store.asearch(namespace, limit=_LIST_LIMIT)
+    writes = _state_writes(namespace, state, present)
     if writes:
         await store.aput_many(writes)
 
@@ -99,8 +113,10 @@ async def _replay(
     for s, session in enumerate(case.sessions):
         replay.current = s
         started = time.perf_counter()
-        if s == 0 or env.config.state == "gold":
-            await _put_state(env.store, run_ns, states[s], fresh=s == 0)
+        if s == 0:
+            await _seed(env, case, repeat, states)
+        elif env.config.state == "gold":
+            await _reset(env.store, run_ns, states[s])
         timings.store_s += time.perf_counter() - started
         messages = [m.model_dump(exclude_none=True) for m in session.messages]
         started = time.perf_counter()
@@ -146,12 +162,7 @@ async def _evaluate(env: CaseEnv, case: Case, repeat: int, replay: Replay) -> di
 
 async def _retrieval(env: CaseEnv, case: Case, repeat: int, replay: Replay, scored: Any):
     run_ns, gold_ns = namespaces(env.run_id, case.id, repeat)
-    gold_final = applied_states(case)[-1]
-    timings = current_timings.get()
-    started = time.perf_counter()
-    await _put_state(env.store, gold_ns, gold_final, fresh=True)
-    if timings is not None:
-        timings.store_s += time.perf_counter() - started
+    gold_final = applied_states(case)[-1]  # written with the seed (see _seed)
     final_map = scored.final_map
     spaces = [
         SearchSpace(
