@@ -13,7 +13,6 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-import click
 import typer
 
 _RESUME_MAY_CHANGE = {"concurrency", "db", "as_json", "progress", "resume"}
@@ -220,7 +219,7 @@ def _check_resume_options(ctx: typer.Context) -> None:
         param.opts[0]
         for param in ctx.command.params
         if param.name not in _RESUME_MAY_CHANGE
-        and ctx.get_parameter_source(param.name) is click.core.ParameterSource.COMMANDLINE
+        and getattr(ctx.get_parameter_source(param.name), "name", None) == "COMMANDLINE"
     ]
     if changed:
         raise typer.BadParameter(
