@@ -109,7 +109,7 @@ async def _replay(
     states = applied_states(case)
     manager = env.extractors.store_manager(case_schemas(case, env.registry))
     configurable = {"run_id": env.run_id, "case_id": case.id, "repeat": f"r{repeat}"}
-    oracle = env.config.model == "baseline/oracle"
+    oracle = env.extractors.replays_gold
     for s, session in enumerate(case.sessions):
         replay.current = s
         started = time.perf_counter()

@@ -17,6 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from harness.errors import ConfigurationError
 from harness.memory.schemas import Memory
 from harness.memory.store.base import BaseStore
 from harness.runner.config import RunConfig
@@ -74,21 +75,52 @@ def text_hash(text: str) -> str:
 
 
 class Extractors:
-    """Builds (once per schema set) the store manager that replays cases."""
+    """Builds (once per schema set) the store manager that replays cases.
 
-    def __init__(self, config: RunConfig, template: Any, store: BaseStore) -> None:
+    ``custom``: an extractor object (anything with ``async ainvoke(input)``, such as a
+    configured :class:`~harness.memory.manager.MemoryManager`) used for every case instead of
+    one built from ``config.model``; the run then records ``custom/<class name>`` as its model.
+    """
+
+    def __init__(
+        self, config: RunConfig, template: Any, store: BaseStore, custom: Any = None
+    ) -> None:
         from harness.models.baselines import is_baseline
 
         self.config = config
         self.template = template
         self.store = store
-        self.baseline = is_baseline(config.model)
+        self.custom = custom
+        self.baseline = custom is None and is_baseline(config.model)
         self._chat_model: Any = None
         self._managers: dict[tuple[str, ...], Any] = {}
         self.check()
 
+    @property
+    def replays_gold(self) -> bool:
+        """Whether the extractor is the oracle, which must be told each session's gold ops."""
+        if self.custom is not None:
+            return getattr(self.custom, "name", None) == "baseline/oracle"
+        return self.config.model == "baseline/oracle"
+
+    @property
+    def model_name(self) -> str:
+        """The model string the run records."""
+        if self.custom is not None:
+            return f"custom/{type(self.custom).__name__}"
+        return self.config.model
+
     def check(self) -> None:
         """Fail now (ConfigurationError naming the model) rather than on the first case."""
+        if self.custom is not None:
+            from harness.memory.store_manager import Extractor
+
+            if not isinstance(self.custom, Extractor):
+                raise ConfigurationError(
+                    "a custom extractor needs an async ainvoke(input) method (like the managers "
+                    f"of create_memory_manager); got {type(self.custom).__name__}"
+                )
+            return
         if self.baseline:
             self._extractor((Memory,))
         else:
@@ -116,6 +148,8 @@ class Extractors:
 
     def _extractor(self, schemas: tuple[type[BaseModel], ...]) -> Any:
         config = self.config
+        if self.custom is not None:
+            return self.custom
         if self.baseline:
             from harness.models.baselines import get_baseline
 
@@ -165,9 +199,10 @@ class Extractors:
     def describe(self) -> dict[str, Any]:
         """What identifies the system under test, for the run record."""
         config = self.config
+        kind = "custom" if self.custom is not None else "baseline" if self.baseline else "llm"
         return {
-            "extractor": config.model,
-            "kind": "baseline" if self.baseline else "llm",
+            "extractor": repr(self.custom)[:300] if self.custom is not None else config.model,
+            "kind": kind,
             "manager": {
                 "enable_inserts": config.enable_inserts,
                 "enable_updates": config.enable_updates,

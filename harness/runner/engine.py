@@ -103,7 +103,7 @@ def _run_record(run_id: str, prepared: _Prepared, extractors: Extractors) -> Run
         selection=dataset.selection,
         n_cases=len(dataset),
         repeats=config.repeats,
-        model=config.model,
+        model=extractors.model_name,
         template_name=template.name,
         template_hash=template.content_hash,
         template_text=template.source,
@@ -162,16 +162,22 @@ async def arun(
     run_id: str | None = None,
     concurrency: int | None = None,
     progress: Progress | None = None,
+    extractor: Any = None,
 ) -> RunResult:
     """Run ``config`` (or finish run ``resume``) and return how it ended.
 
     ``db`` is a path (default ``$HARNESS_DB`` or ``reports/harness.duckdb``) or an open
     :class:`ResultsStore`. ``run_id`` names a new run (default: :func:`new_run_id`). On resume
     the configuration comes from the database; only ``concurrency`` may be changed.
+    ``extractor``: replay through this object (any ``async ainvoke(input)``, e.g. your own
+    configured memory manager) instead of one built from ``config.model``; to resume such a
+    run, pass the same object again.
     """
     results, owned = _open(db)
     try:
-        return await _arun(results, config, resume, run_id, concurrency, progress or NoProgress())
+        return await _arun(
+            results, config, resume, run_id, concurrency, progress or NoProgress(), extractor
+        )
     finally:
         if owned:
             results.close()
@@ -184,6 +190,7 @@ async def _arun(
     run_id: str | None,
     concurrency: int | None,
     progress: Progress,
+    extractor: Any,
 ) -> RunResult:
     run: RunRecord | None = None
     if resume is not None:
@@ -205,7 +212,7 @@ async def _arun(
         raise ConfigurationError(f"{results.where}: a run with id {run_id!r} exists already")
     folder = Path(tempfile.mkdtemp(prefix=f"harness-run-{run_id}-"))
     try:
-        return await _execute(results, prepared, run, run_id, folder, progress)
+        return await _execute(results, prepared, run, run_id, folder, progress, extractor)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -217,12 +224,13 @@ async def _execute(
     run_id: str,
     folder: Path,
     progress: Progress,
+    extractor: Any,
 ) -> RunResult:
     from harness.memory.store import LanceStore
 
     config = prepared.config
     store = LanceStore(folder / "lance", embedder=config.embedder)
-    extractors = await asyncio.to_thread(Extractors, config, prepared.template, store)
+    extractors = await asyncio.to_thread(Extractors, config, prepared.template, store, extractor)
     if run is None:
         run = _run_record(run_id, prepared, extractors)
         run.schema_version = results.schema_version
@@ -348,9 +356,10 @@ def run_dataset(
     *,
     db: str | Path | ResultsStore | None = None,
     progress: Progress | None = None,
+    extractor: Any = None,
 ) -> str:
     """Run ``config`` and return the run id (sync twin of :func:`arun`)."""
-    return run_sync(arun(config, db=db, progress=progress)).run_id
+    return run_sync(arun(config, db=db, progress=progress, extractor=extractor)).run_id
 
 
 def resume_run(

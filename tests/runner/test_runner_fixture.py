@@ -225,3 +225,28 @@ def test_oracle_scores_perfectly_and_retrieves_as_the_gold_state(db_path):
     assert e2e.keys() == gold.keys() and len(e2e) == 9
     for key, q in e2e.items():
         assert q.retrieved_refs == gold[key].retrieved, key
+
+
+def test_a_memory_manager_object_replays_like_its_model_string(db_path, tiny_model):
+    from harness import create_memory_manager
+    from harness._async import run_sync
+    from harness.runner.engine import arun
+
+    manager = create_memory_manager(tiny_model.model, enable_deletes=True)
+    config = RunConfig(dataset=str(TINY), matcher="exact", n_resamples=0)
+    result = run_sync(arun(config, db=db_path, extractor=manager))
+    for name, value in EXPECTED.items():
+        assert result.metrics[name].value == pytest.approx(value), name
+    with results(db_path) as store:
+        row = store.get_run(result.run_id)
+    assert row.model == "custom/MemoryManager" and row.components["kind"] == "custom"
+
+
+def test_a_custom_oracle_object_gets_the_gold_context(db_path):
+    from harness._async import run_sync
+    from harness.models.baselines import get_baseline
+    from harness.runner.engine import arun
+
+    config = RunConfig(dataset=str(TINY), matcher="exact", n_resamples=0)
+    result = run_sync(arun(config, db=db_path, extractor=get_baseline("baseline/oracle")))
+    assert result.errors == 0 and result.metrics["micro_f1"].value == 1.0
