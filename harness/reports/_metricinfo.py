@@ -84,6 +84,40 @@ def parse_assignments(values: Sequence[str], *, option: str) -> dict[str, float]
     return out
 
 
+class _Recorder(dict):
+    """Reads every column as 1.0 and remembers which were read."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.read: list[str] = []
+
+    def __missing__(self, key: str) -> float:
+        self.read.append(key)
+        return 1.0
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self[key]
+
+
+@lru_cache(maxsize=256)
+def _columns_of(metric: str) -> tuple[str, ...]:
+    recorder = _Recorder()
+    formulas()[metric](recorder)
+    return tuple(dict.fromkeys(recorder.read))
+
+
+def columns_for(metrics: Iterable[str]) -> list[str]:
+    """The additive columns the formulas of ``metrics`` read (resampling needs only those)."""
+    return list(dict.fromkeys(c for metric in metrics for c in _columns_of(metric)))
+
+
+def project(
+    rows: Mapping[str, Mapping[str, float]], columns: Sequence[str]
+) -> dict[str, dict[str, float]]:
+    """``rows`` cut down to ``columns`` (absent ones read as 0)."""
+    return {key: {c: row.get(c, 0.0) for c in columns} for key, row in rows.items()}
+
+
 def case_value(metric: str, row: Mapping[str, float]) -> float | None:
     """The metric over one case's columns alone (None where its denominator is empty)."""
     value = float(formulas()[metric](_Zeros(row)))

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
-from harness.reports._metricinfo import formulas, higher_is_better
+from harness.reports._metricinfo import columns_for, formulas, higher_is_better, project
 
 IMPROVED = "improved"
 REGRESSED = "regressed"
@@ -79,6 +79,8 @@ def paired_differences(
     from harness.scoring.stats import paired_bootstrap, permutation_test
 
     chosen = {name: formulas()[name] for name in metrics}
+    columns = columns_for(metrics)
+    rows_a, rows_b = project(rows_a, columns), project(rows_b, columns)
     boot = paired_bootstrap(
         rows_b, rows_a, chosen, n_resamples=n_resamples, seed=seed, confidence=confidence
     )

@@ -29,7 +29,7 @@ from harness.reports._casedata import (
     overlap,
     resolve_runs,
 )
-from harness.reports._metricinfo import COMPARE_METRICS, check_metrics, formulas
+from harness.reports._metricinfo import COMPARE_METRICS, check_metrics, columns_for, formulas
 from harness.reports._paired import PairedDiff, adjust_holm, paired_differences
 
 __all__ = [
@@ -207,7 +207,8 @@ def metric_cells(
     from harness.scoring.stats import bootstrap, count_matrix
 
     chosen = {name: formulas()[name] for name in metrics}
-    ordered = [rows[case_id] for case_id in sorted(rows)]
+    columns = columns_for(metrics)
+    ordered = [{c: rows[case_id].get(c, 0.0) for c in columns} for case_id in sorted(rows)]
     estimates = bootstrap(
         ordered,
         chosen,
@@ -215,13 +216,12 @@ def metric_cells(
         seed=options.seed,
         confidence=options.confidence,
     )
-    names, matrix = count_matrix(ordered)
-    columns = {name: matrix[:, i] for i, name in enumerate(names)}
+    names, matrix = count_matrix(ordered, columns)
+    arrays = {name: matrix[:, i] for i, name in enumerate(names)}
     cells = {}
     for name, formula in chosen.items():
-        defined = (
-            int(np.sum(~np.isnan(np.asarray(formula(columns), dtype=float)))) if ordered else 0
-        )
+        values = np.asarray(formula(arrays), dtype=float) if ordered else np.array([])
+        defined = int(np.sum(~np.isnan(values)))
         estimate = estimates[name]
         cells[name] = MetricCell(estimate.value, estimate.low, estimate.high, defined)
     return cells
