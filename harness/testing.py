@@ -70,7 +70,8 @@ class MemoryEval:
 
     def __getitem__(self, metric: str) -> float | None:
         check_metrics([metric], option="MemoryEval[...]")
-        return self.metrics[metric].value
+        found = self.metrics.get(metric)
+        return None if found is None else found.value
 
     def __repr__(self) -> str:
         return (
@@ -91,7 +92,10 @@ class MemoryEval:
         for bounds, below in ((floors or {}, True), (ceilings or {}, False)):
             check_metrics(bounds, option="assert_min" if below else "assert_max")
             for metric, bound in bounds.items():
-                m = self.metrics[metric]
+                m = self.metrics.get(metric)
+                if m is None:
+                    lines.append(f"{metric} was not measured by this run (see search_modes)")
+                    continue
                 interval = fmt_interval(m.low, m.high)
                 if m.value is None:
                     lines.append(f"{metric} is undefined: these cases have nothing it could score")

@@ -146,8 +146,13 @@ def test_a_system_without_ainvoke_is_refused():
 
 @pytest.mark.slow
 def test_bounds_on_a_baseline_and_their_metric_names():
-    result = memory_eval("baseline/oracle", "datasets/core.jsonl", limit=3, n_resamples=100)
+    result = memory_eval(
+        "baseline/oracle", "datasets/core.jsonl", limit=3, n_resamples=100, search_modes=["hybrid"]
+    )
     assert result["micro_f1"] == 1.0 and len(result.cases) == 3
+    assert result["e2e_vector_recall@5"] is None
+    with pytest.raises(AssertionError, match="e2e_vector_mrr was not measured by this run"):
+        result.assert_min({"e2e_vector_mrr": 0.5})
     result.assert_min({"e2e_hybrid_recall@5": 1.0}, micro_f1=1.0).assert_max(error_rate=0)
     with pytest.raises(AssertionError, match=r"error_rate = 0\.000 .* > -1"):
         result.assert_max(error_rate=-1)
