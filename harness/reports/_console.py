@@ -92,12 +92,11 @@ def pairs_table(comparison: Comparison) -> Any:
     for name in ("pair", "metric", "A", "B", "B - A", "interval", p_name, ""):
         table.add_column(name, justify="left" if name in ("pair", "metric", "") else "right")
     for pair in comparison.pairs:
-        first = True
+        label = f"{pair.b} - {pair.a}\n[dim]{pair.n_cases} cases[/dim]"
+        same = [d.metric for d in pair.diffs if d.identical]
         for d in pair.diffs:
-            if d.diff is None:
+            if d.diff is None or d.identical:
                 continue
-            label = f"{pair.b} - {pair.a}\n[dim]{pair.n_cases} cases[/dim]" if first else ""
-            first = False
             table.add_row(
                 label,
                 d.metric,
@@ -108,6 +107,9 @@ def pairs_table(comparison: Comparison) -> Any:
                 fmt_p(d.p),
                 _MARKS.get(d.verdict, "") if d.significant else "",
             )
+            label = ""
+        if same:
+            table.add_row(label, f"[dim]unchanged in every resample: {', '.join(same)}[/dim]")
         table.add_section()
     return table
 

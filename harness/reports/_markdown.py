@@ -117,8 +117,9 @@ def _pairs_markdown(comparison: Comparison) -> list[str]:
     ]
     rows = []
     for pair in comparison.pairs:
+        same = [d.metric for d in pair.diffs if d.identical]
         for d in pair.diffs:
-            if d.diff is None:
+            if d.diff is None or d.identical:
                 continue
             rows.append(
                 [
@@ -132,6 +133,9 @@ def _pairs_markdown(comparison: Comparison) -> list[str]:
                     _CHANGE.get(d.verdict, "") if d.significant else "",
                 ]
             )
+        if same:
+            identical = "unchanged in every resample: " + ", ".join(code(m) for m in same)
+            rows.append([f"{pair.b} - {pair.a}", identical, *[""] * 6])
     lines += table(["pair", "metric", "A", "B", "B - A", "interval", p_name, ""], "llrrrrrl", rows)
     return lines
 

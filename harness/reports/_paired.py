@@ -38,6 +38,11 @@ class PairedDiff:
     verdict: str
 
     @property
+    def identical(self) -> bool:
+        """Every resampled difference is 0: the runs agree on this metric, case by case."""
+        return self.diff == 0 and self.low == 0 and self.high == 0
+
+    @property
     def p(self) -> float | None:
         """The p-value decisions use (adjusted for multiple comparisons when asked)."""
         return self.p_adjusted if self.p_adjusted is not None else self.p_permutation

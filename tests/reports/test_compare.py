@@ -199,3 +199,15 @@ def test_run_keys_and_pure_build_for_one_run(store):
 
     single = build_comparison([load_case_data(store, store.get_run("a"))], CompareOptions(**FAST))
     assert single.pairs == [] and single.runs[0].metrics["update_f1"].value == pytest.approx(2 / 3)
+
+
+def test_markdown_folds_metrics_no_resample_changes(store):
+    from harness.reports._markdown import comparison_markdown
+
+    add_run(store, run_record("a"), _cases("a", ["tp", "fn", "tp"]))
+    add_run(store, run_record("b", started=1), _cases("b", ["tp", "fn", "fn"]))
+    options = CompareOptions(**FAST, metrics=["update_f1", "error_rate"])
+    text = comparison_markdown(compare_runs(store, ["a", "b"], options))
+    assert "| B - A | `update_f1` | 0.800 | 0.500 | -0.300 |" in text  # 4/5, 2/4
+    assert "| B - A | unchanged in every resample: `error_rate` |  |  |  |  |  |  |" in text
+    assert "| B - A | `error_rate` |" not in text
