@@ -103,6 +103,8 @@ def test_gate_markdown_to_stdout(app, db):
         (["gate", "nope", "--min", "update_f1=0.9"], "no run with id or name 'nope'"),
         (["gate", "pr"], "nothing to check: give floors (--min/--max) and/or a baseline"),
         (["gate", "pr", "--baseline-file", "missing.json"], "cannot read baseline file"),
+        (["gate", "pr", "--baseline", "main", "--baseline-file", "b.json"], "not both"),
+        (["gate", "pr", "--min", "micro_f1=0.5", "--alpha", "2"], "alpha: Input should be less"),
         (["compare", "pr", "--metric", "f1"], "unknown metric 'f1'"),
         (["compare", "zzz"], "no run with id or name 'zzz'"),
     ],
