@@ -238,7 +238,6 @@ async def amemory_eval(
     **options: Any,
 ) -> MemoryEval:
     """Replay ``dataset`` through ``system`` and score it (see :func:`memory_eval`)."""
-    from harness._custom_run import arun_manager, describe_manager
     from harness.reports.db import ResultsStore, open_results
     from harness.runner.config import RunConfig
     from harness.runner.engine import arun
@@ -248,7 +247,7 @@ async def amemory_eval(
         {
             **options,
             "dataset": str(dataset),
-            "model": describe_manager(system) if custom else system,
+            "model": f"custom/{type(system).__name__}" if custom else system,
             "prompt": prompt,
             "tags": list(tags or []),
             "split": split,
@@ -260,10 +259,7 @@ async def amemory_eval(
     owned = not isinstance(db, ResultsStore)
     store = open_results(":memory:" if db is None else db) if owned else db
     try:
-        if custom:
-            result = await arun_manager(system, config, store)
-        else:
-            result = await arun(config, db=store)
+        result = await arun(config, db=store, extractor=system if custom else None)
         return load_eval(store, result.run_id, _label(system, prompt), str(dataset))
     finally:
         if owned:
