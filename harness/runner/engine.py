@@ -198,6 +198,8 @@ async def _arun(
             raise ConfigurationError("give a configuration or a run to resume, not both")
         run = results.find_run(resume)
         config = RunConfig.model_validate(run.parameters)
+        if Path(run.dataset_path).is_file():  # the file it ran on, wherever we are now
+            config = config.model_copy(update={"dataset": run.dataset_path})
     config = config or RunConfig()
     if concurrency is not None:
         config = config.model_copy(update={"concurrency": concurrency})
@@ -274,7 +276,7 @@ async def _replay_all(
     async def one(case: Any, repeat: int) -> None:
         async with semaphore:
             record = await run_case(env, case, repeat)
-            await writer.write(record)
+        await writer.write(record)  # the next case starts while this one is committed
         outcome.add(record)
         progress.case_done(
             error=record.status != "ok",

@@ -7,10 +7,13 @@
     writes, listing the final state, the gold namespace), scoring, retrieval queries and the
     database write, measured at concurrency 1 on a sample so phases do not overlap;
 (b) a model that takes ``--latency`` seconds per call, ``--slow-cases`` cases at concurrency
-    ``--concurrency``: achieved throughput as a fraction of the ideal
-    ``concurrency / (calls per case x latency)``;
-(c) a re-run of (a)'s configuration served entirely from the response cache: speed-up over the
-    first run and the number of calls that reached the model (must be 0).
+    ``--concurrency`` (and at each ``--also-concurrency``): achieved throughput as a fraction of
+    the ideal ``concurrency / (calls per case x latency)``; also the harness's own CPU time per
+    case and the throughput that CPU allows on this machine (cores / CPU per case), since the
+    ideal is only reachable while the model, not the harness, is the bottleneck;
+(c) a run with that slow model, then the same configuration again, served entirely from the
+    response cache: speed-up over the first run and the number of calls that reached the model
+    (must be 0).
 
 Run: ``python tests/benchmarks/bench_runner.py [--cases 1000] [--json out.json]``.
 """
@@ -114,6 +117,14 @@ def _split(db: Path, run_id: str, writer: Any) -> dict[str, float]:
     return {name.replace("_s", "_ms"): round(value, 1) for name, value in split.items()}
 
 
+def warm_up(folder: Path) -> None:
+    """Import litellm, load MiniLM and LanceDB once, so no figure includes start-up costs."""
+    from harness.models.scripted import scripted_model
+
+    model = scripted_model("bench-warm-up").reset().respond_with(reply)
+    _run(_config(write_dataset(folder / "warm.jsonl", 3), model.model), folder / "warm.duckdb")
+
+
 def bench_zero_latency(folder: Path, cases: int, sample: int) -> dict[str, Any]:
     from harness.models.scripted import scripted_model
 
@@ -137,15 +148,17 @@ def bench_zero_latency(folder: Path, cases: int, sample: int) -> dict[str, Any]:
 def bench_latency(folder: Path, cases: int, latency: float, concurrency: int) -> dict[str, Any]:
     from harness.models.scripted import scripted_model
 
-    model = scripted_model("bench-slow").reset().respond_with(reply)
+    model = scripted_model(f"bench-slow-{concurrency}").reset().respond_with(reply)
     model.delay = latency
-    dataset = write_dataset(folder / "slow.jsonl", cases)
-    result, wall = _run(
-        _config(dataset, model.model, cache="off", concurrency=concurrency), folder / "slow.duckdb"
-    )
+    dataset = write_dataset(folder / f"slow-{concurrency}.jsonl", cases)
+    db = folder / f"slow-{concurrency}.duckdb"
+    cpu_started = time.process_time()
+    result, wall = _run(_config(dataset, model.model, cache="off", concurrency=concurrency), db)
+    cpu = time.process_time() - cpu_started
     calls_per_case = len(model.requests) / cases
     ideal = concurrency / (calls_per_case * latency)
     achieved = cases / wall
+    cpu_bound = (os.cpu_count() or 1) / (cpu / cases)  # if the harness's own work were the limit
     return {
         "cases": cases,
         "latency_s": latency,
@@ -155,15 +168,18 @@ def bench_latency(folder: Path, cases: int, latency: float, concurrency: int) ->
         "achieved_cases_per_s": round(achieved, 2),
         "ideal_cases_per_s": round(ideal, 2),
         "fraction_of_ideal": round(achieved / ideal, 3),
+        "harness_cpu_ms_per_case": round(cpu / cases * 1000, 1),
+        "cpu_bound_cases_per_s": round(cpu_bound, 2),
+        "fraction_of_min_ideal_cpu_bound": round(achieved / min(ideal, cpu_bound), 3),
         "errors": result.errors,
     }
 
 
-def bench_cached(folder: Path, cases: int) -> dict[str, Any]:
+def bench_cached(folder: Path, cases: int, latency: float) -> dict[str, Any]:
     from harness.models.scripted import scripted_model
 
     model = scripted_model("bench-cached").reset().respond_with(reply)
-    model.delay = 0.05  # a fast hosted model; the cache makes it irrelevant
+    model.delay = latency
     dataset = write_dataset(folder / "cached.jsonl", cases)
     db = folder / "cached.duckdb"
     config = _config(dataset, model.model, cache="read-write")
@@ -172,6 +188,7 @@ def bench_cached(folder: Path, cases: int) -> dict[str, Any]:
     second, second_wall = _run(config, db)
     return {
         "cases": cases,
+        "latency_s": latency,
         "first_wall_s": round(first_wall, 1),
         "cached_wall_s": round(second_wall, 1),
         "speedup": round(first_wall / second_wall, 2),
@@ -189,6 +206,9 @@ def main() -> None:
     parser.add_argument("--slow-cases", type=int, default=200)
     parser.add_argument("--latency", type=float, default=0.5)
     parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument(
+        "--also-concurrency", type=int, nargs="*", default=[4], help="further (b) runs"
+    )
     parser.add_argument("--cached-cases", type=int, default=200)
     parser.add_argument("--only", choices=["a", "b", "c"], default=None)
     parser.add_argument("--json", type=Path, default=None)
@@ -197,16 +217,17 @@ def main() -> None:
     out: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="bench-runner-") as tmp:
         folder = Path(tmp)
+        warm_up(folder)
         if args.only in (None, "a"):
             out["a_zero_latency"] = bench_zero_latency(folder, args.cases, args.sample)
             print(json.dumps({"a_zero_latency": out["a_zero_latency"]}, indent=2), flush=True)
         if args.only in (None, "b"):
-            out["b_latency"] = bench_latency(
-                folder, args.slow_cases, args.latency, args.concurrency
-            )
-            print(json.dumps({"b_latency": out["b_latency"]}, indent=2), flush=True)
+            for concurrency in (args.concurrency, *args.also_concurrency):
+                key = f"b_latency_concurrency_{concurrency}"
+                out[key] = bench_latency(folder, args.slow_cases, args.latency, concurrency)
+                print(json.dumps({key: out[key]}, indent=2), flush=True)
         if args.only in (None, "c"):
-            out["c_cached"] = bench_cached(folder, args.cached_cases)
+            out["c_cached"] = bench_cached(folder, args.cached_cases, args.latency)
             print(json.dumps({"c_cached": out["c_cached"]}, indent=2), flush=True)
     if args.json:
         args.json.write_text(json.dumps(out, indent=2), encoding="utf-8")
