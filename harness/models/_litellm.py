@@ -8,6 +8,7 @@ in litellm's custom-provider map so they travel the same code path as hosted pro
 
 from __future__ import annotations
 
+import atexit
 import os
 import threading
 from collections.abc import Callable
@@ -45,7 +46,24 @@ def litellm_module() -> Any:
             litellm.callbacks = []
             _module = litellm
             _register_builtin_providers()
+            atexit.register(_quiet_finalizers)
     return _module
+
+
+def _quiet_finalizers() -> None:
+    """Keep litellm's HTTP-client finalizers from importing modules during interpreter shutdown.
+
+    ``AsyncHTTPHandler.__del__`` imports a module lazily; run while the interpreter is tearing down
+    its modules, that import re-executes large parts of litellm and can hang the process at exit
+    (seen in about one exit in five on a loaded machine). At exit the OS reclaims the sockets
+    anyway, so the finalizer is switched off once atexit handlers run.
+    """
+    try:
+        from litellm.llms.custom_httpx import http_handler
+
+        http_handler.AsyncHTTPHandler.__del__ = lambda self: None  # type: ignore[method-assign]
+    except Exception:  # pragma: no cover - a future litellm may not have this class
+        pass
 
 
 def register_provider(name: str, factory: Callable[[Any], Any]) -> None:

@@ -297,6 +297,20 @@ def _queue_for(model: str) -> ScriptedModel:
     return queue
 
 
+def _answer(litellm: Any, queue: ScriptedModel, request: ScriptedRequest) -> Any:
+    """The reply to ``request``; a broken script is a non-retryable bad request, not a crash."""
+    try:
+        return _build_response(litellm, queue._take(request), request)
+    except Exception as exc:
+        if type(exc).__module__.split(".")[0] in ("litellm", "openai"):
+            raise
+        raise litellm.BadRequestError(
+            message=f"{request.model}: bad scripted reply: {type(exc).__name__}: {exc}",
+            llm_provider="scripted",
+            model=request.model,
+        ) from exc
+
+
 def make_handler(litellm: Any) -> Any:
     """Build the ``litellm.CustomLLM`` that serves ``scripted/<name>``."""
 
@@ -304,17 +318,17 @@ def make_handler(litellm: Any) -> Any:
         def completion(self, model: str, messages: list, *args: Any, **kwargs: Any) -> Any:
             queue = _queue_for(model)
             request = _request(model, messages, kwargs.get("optional_params") or {})
-            spec = queue._take(request)
+            response = _answer(litellm, queue, request)
             if queue.delay:
                 time.sleep(queue.delay)
-            return _build_response(litellm, spec, request)
+            return response
 
         async def acompletion(self, model: str, messages: list, *args: Any, **kwargs: Any) -> Any:
             queue = _queue_for(model)
             request = _request(model, messages, kwargs.get("optional_params") or {})
-            spec = queue._take(request)
+            response = _answer(litellm, queue, request)
             if queue.delay:
                 await asyncio.sleep(queue.delay)
-            return _build_response(litellm, spec, request)
+            return response
 
     return ScriptedHandler()
