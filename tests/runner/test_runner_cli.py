@@ -96,3 +96,15 @@ def test_environment_variables_set_defaults(capsys, db_path, monkeypatch):
     assert payload["model"] == "baseline/noop" and payload["dataset"] == "tiny"
     with open_results(db_path) as store:
         assert store.get_run(payload["run_id"]) is not None
+
+
+def test_with_no_options_it_runs_the_bundled_data_offline(capsys, db_path, monkeypatch):
+    monkeypatch.setenv("HARNESS_DB", str(db_path))
+    assert cli("run", "--limit", "2", "--json", "--progress", "none") == 0
+    payload = _json(capsys.readouterr().out)
+    assert (payload["dataset"], payload["model"], payload["template"]) == (
+        "core",
+        "baseline/heuristic",
+        "default",
+    )
+    assert payload["case_repeats"] == 2 and payload["errors"] == 0
