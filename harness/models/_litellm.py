@@ -64,6 +64,15 @@ def _quiet_finalizers() -> None:
         http_handler.AsyncHTTPHandler.__del__ = lambda self: None  # type: ignore[method-assign]
     except Exception:  # pragma: no cover - a future litellm may not have this class
         pass
+    try:
+        # litellm's logging worker waits forever on the shared loop; it is meant to die with it.
+        from litellm.litellm_core_utils.logging_worker import GLOBAL_LOGGING_WORKER
+
+        task = getattr(GLOBAL_LOGGING_WORKER, "_worker_task", None)
+        if task is not None:
+            task._log_destroy_pending = False
+    except Exception:  # pragma: no cover
+        pass
 
 
 def register_provider(name: str, factory: Callable[[Any], Any]) -> None:
