@@ -269,6 +269,7 @@ def _problems(exc: Any) -> str:
 def _run_with_interrupt(config, run_id, resume, db, concurrency, progress) -> Any:
     """Run on the harness event loop; Ctrl-C cancels it cleanly and says how to resume."""
     import asyncio
+    import concurrent.futures
     import contextlib
 
     from harness._async import background_loop
@@ -283,13 +284,22 @@ def _run_with_interrupt(config, run_id, resume, db, concurrency, progress) -> An
         concurrency=concurrency if resume else None,
         progress=make_progress(progress),  # type: ignore[arg-type]
     )
-    future = asyncio.run_coroutine_threadsafe(coro, background_loop())
+    loop = background_loop()
+    started: concurrent.futures.Future[asyncio.Task[Any]] = concurrent.futures.Future()
+
+    async def main() -> Any:
+        started.set_result(asyncio.current_task())  # type: ignore[arg-type]
+        return await coro
+
+    future = asyncio.run_coroutine_threadsafe(main(), loop)
     try:
         return future.result()
     except KeyboardInterrupt:
-        future.cancel()
+        # Cancel the task itself and wait for it: the run records its status and removes its
+        # temporary store before this process exits.
+        loop.call_soon_threadsafe(started.result(timeout=30).cancel)
         with contextlib.suppress(BaseException):
-            future.result(timeout=30)  # let the run record its status and clean up
+            future.result(timeout=60)
         typer.secho(
             f"interrupted: cases in flight were lost, the rest is recorded; finish with "
             f"harness run --resume {run_id}" + (f" --db {db}" if db else ""),

@@ -99,3 +99,26 @@ def test_sigkill_then_resume_leaves_exactly_one_row_per_case_and_repeat(tmp_path
     assert calls["n"] == calls["d"] == N_CASES * REPEATS
     assert finished.status == "finished" and finished.finished_at is not None
     assert payload["metrics"]["micro_f1"]["value"] == 1.0
+
+
+def test_ctrl_c_marks_the_run_interrupted_and_says_how_to_resume(tmp_path):
+    dataset = write_cases(tmp_path / "syn.jsonl", synthetic_cases(N_CASES))
+    db, log = tmp_path / "results.duckdb", tmp_path / "calls.log"
+    proc = subprocess.Popen(
+        _harness(
+            "--dataset", str(dataset), "--model", "scripted/slow", "--concurrency", "2",
+            "--db", str(db), "--progress", "none",
+        ),
+        env=_env(log), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    _wait_for_calls(log, 4, proc)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    with results(db) as store:
+        [run] = store.list_runs()
+        recorded = len(store.completed(run.run_id))
+    assert run.status == "interrupted"
+    assert f"harness run --resume {run.run_id} --db {db}" in err
+    assert 0 < recorded < N_CASES
+    assert not list(Path(os.environ.get("TMPDIR", "/tmp")).glob(f"harness-run-{run.run_id}-*"))
