@@ -148,6 +148,17 @@ def _check_resumable(run: RunRecord, prepared: _Prepared, where: str) -> None:
         )
 
 
+def _folder_prefix(run_id: str) -> str:
+    return f"harness-run-{run_id}-"
+
+
+def _remove_stale_folders(run_id: str) -> None:
+    """A killed process cannot remove its temporary store; resuming its run does."""
+    for stale in Path(tempfile.gettempdir()).glob(f"{_folder_prefix(run_id)}*"):
+        logger.info("removing the temporary store of an earlier attempt: %s", stale)
+        shutil.rmtree(stale, ignore_errors=True)
+
+
 def _open(db: str | Path | ResultsStore | None) -> tuple[ResultsStore, bool]:
     if isinstance(db, ResultsStore):
         return db, False
@@ -208,11 +219,12 @@ async def _arun(
         _check_resumable(run, prepared, results.where)
     if run is not None:
         run_id = run.run_id
+        _remove_stale_folders(run_id)
     elif run_id is None:
         run_id = new_run_id()
     elif results.get_run(run_id) is not None:
         raise ConfigurationError(f"{results.where}: a run with id {run_id!r} exists already")
-    folder = Path(tempfile.mkdtemp(prefix=f"harness-run-{run_id}-"))
+    folder = Path(tempfile.mkdtemp(prefix=_folder_prefix(run_id)))
     try:
         return await _execute(results, prepared, run, run_id, folder, progress, extractor)
     finally:

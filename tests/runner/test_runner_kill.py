@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -28,6 +29,10 @@ def _env(log: Path) -> dict[str, str]:
         "SLOW_DELAY": "0.3",
         "SLOW_CALL_LOG": str(log),
     }
+
+
+def _scratch(run_id: str) -> list[Path]:
+    return list(Path(tempfile.gettempdir()).glob(f"harness-run-{run_id}-*"))
 
 
 def _harness(*args: str) -> list[str]:
@@ -66,6 +71,7 @@ def test_sigkill_then_resume_leaves_exactly_one_row_per_case_and_repeat(tmp_path
         [run] = store.list_runs()
         recorded = store.completed(run.run_id)
     assert run.status == "running"  # nobody got the chance to say otherwise
+    assert _scratch(run.run_id)  # the killed process could not remove its temporary store
     assert 0 < len(recorded) < N_CASES * REPEATS
 
     resumed = subprocess.run(
@@ -98,6 +104,7 @@ def test_sigkill_then_resume_leaves_exactly_one_row_per_case_and_repeat(tmp_path
     assert ops["n"] == ops["d"] == 2 * N_CASES * REPEATS
     assert calls["n"] == calls["d"] == N_CASES * REPEATS
     assert finished.status == "finished" and finished.finished_at is not None
+    assert not _scratch(run.run_id)  # resume removed the killed attempt's store, then its own
     assert payload["metrics"]["micro_f1"]["value"] == 1.0
 
 
@@ -121,4 +128,4 @@ def test_ctrl_c_marks_the_run_interrupted_and_says_how_to_resume(tmp_path):
     assert run.status == "interrupted"
     assert f"harness run --resume {run.run_id} --db {db}" in err
     assert 0 < recorded < N_CASES
-    assert not list(Path(os.environ.get("TMPDIR", "/tmp")).glob(f"harness-run-{run.run_id}-*"))
+    assert not _scratch(run.run_id)
