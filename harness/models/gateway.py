@@ -79,6 +79,7 @@ class LiteLLMModel:
                 f"unknown model {name!r}: litellm cannot tell its provider; use "
                 "'<provider>/<model>' such as 'openai/gpt-4o-mini' or 'scripted/<name>'"
             )
+        _check_local_name(name)
         self.name = name
         self.cache = cache
         self.retry = retry or RetryPolicy()
@@ -176,6 +177,16 @@ class LiteLLMModel:
         except TimeoutError:
             raise TimeoutError(f"no answer within {config.timeout:g} s") from None
         return convert_response(self.name, raw)
+
+
+def _check_local_name(name: str) -> None:
+    if not name.startswith("local/"):
+        return
+    from harness.models.local import MODELS
+
+    if name.removeprefix("local/") not in MODELS:
+        known = ", ".join(f"local/{n}" for n in MODELS)
+        raise ConfigurationError(f"unknown local model {name!r}; known: {known}")
 
 
 def request_kwargs(
