@@ -1,4 +1,4 @@
-"""Shared test set-up: every user-level path points into a temp dir, and nothing reaches a network."""
+"""Shared test set-up: user-level paths point into a temp dir, and nothing reaches a network."""
 
 from __future__ import annotations
 
