@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 _EXPORTS: dict[str, str] = {
     "get_model": "harness.models.gateway",
+    "get_embedder": "harness.models.embeddings",
+    "Embedder": "harness.models.embeddings",
     "BASELINE_NAMES": "harness.models.baselines",
     "GoldContext": "harness.models.baselines",
     "get_baseline": "harness.models.baselines",
@@ -40,6 +42,7 @@ __all__ = [
     "BASELINE_NAMES",
     "CallRecord",
     "ChatModel",
+    "Embedder",
     "GenerateConfig",
     "GoldContext",
     "LiteLLMModel",
@@ -56,6 +59,7 @@ __all__ = [
     "call_purpose",
     "compute_cost",
     "get_baseline",
+    "get_embedder",
     "get_model",
     "is_baseline",
     "oracle_context",
