@@ -5,8 +5,7 @@ Names load on first use, so importing this package stays cheap.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from harness._lazy import lazy_exports
 
 _EXPORTS: dict[str, str] = {
     "DEFAULT_INSTRUCTIONS": "harness.memory.manager",
@@ -31,14 +30,4 @@ _EXPORTS: dict[str, str] = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'harness.memory' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, __all__)
