@@ -5,8 +5,9 @@ The benchmark files are never shipped or downloaded: point an importer at a copy
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from harness._lazy import lazy_exports
 
 _EXPORTS: dict[str, str] = {
     "ImportResult": "harness.data.importers._common",
@@ -18,17 +19,7 @@ _EXPORTS: dict[str, str] = {
 __all__ = ["ImportResult", "import_locomo", "import_longmemeval", "write_cases"]
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'harness.data.importers' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, __all__)
 
 
 if TYPE_CHECKING:  # pragma: no cover

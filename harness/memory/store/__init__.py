@@ -5,21 +5,17 @@
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from harness._lazy import lazy_exports
 from harness.memory.store.base import BaseStore, Item, ItemVersion, SearchMode
 from harness.memory.store.inmemory import InMemoryStore
 
 __all__ = ["BaseStore", "InMemoryStore", "Item", "ItemVersion", "LanceStore", "SearchMode"]
 
 
-def __getattr__(name: str) -> Any:
-    if name == "LanceStore":
-        value = importlib.import_module("harness.memory.store.lance").LanceStore
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+# Only the lookup hook: the eager names above already show in the default ``dir()``.
+__getattr__ = lazy_exports(__name__, {"LanceStore": "harness.memory.store.lance"}, __all__)[0]
 
 
 if TYPE_CHECKING:  # pragma: no cover
