@@ -20,6 +20,7 @@ from harness._async import run_sync
 from harness.errors import ConfigurationError, InvalidModelOutputError
 from harness.memory._apply import Applied, Change, State, apply_calls, summarise
 from harness.memory._existing import ID_NAMESPACE, Entry, normalise_existing
+from harness.memory._input import read_input
 from harness.memory._prompt import (
     DEFAULT_INSTRUCTIONS,
     build_request,
@@ -256,23 +257,7 @@ _INPUT_KEYS = frozenset({"messages", "existing", "max_steps"})
 
 
 def _read_input(input: Any) -> tuple[Any, Any, int | None]:
-    if isinstance(input, Mapping):
-        unknown = set(input) - _INPUT_KEYS
-        if unknown:
-            raise ConfigurationError(
-                f"unknown input key(s) {sorted(unknown)}; expected {sorted(_INPUT_KEYS)}"
-            )
-        if "messages" not in input:
-            raise ConfigurationError("input needs 'messages'")
-        return input["messages"], input.get("existing"), input.get("max_steps")
-    if isinstance(input, list | tuple):
-        return input, None, None
-    if hasattr(input, "messages"):
-        return input.messages, getattr(input, "existing", None), getattr(input, "max_steps", None)
-    raise ConfigurationError(
-        f"input must be a dict with 'messages' (and optionally 'existing', 'max_steps'), "
-        f"got {type(input).__name__}"
-    )
+    return read_input(input, _INPUT_KEYS, "max_steps", ("existing", "max_steps"))
 
 
 def _positive(name: str, value: Any) -> int:

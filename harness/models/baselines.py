@@ -46,6 +46,7 @@ from harness._async import run_sync
 from harness.errors import ConfigurationError
 from harness.memory._apply import Change, State, summarise
 from harness.memory._existing import ID_NAMESPACE, Entry, normalise_existing
+from harness.memory._input import read_input
 from harness.memory._prompt import Turn, fingerprint, normalise_messages
 from harness.memory.manager import ExtractionResult
 from harness.memory.schemas import Memory, memory_text
@@ -287,23 +288,7 @@ def _problems(exc: ValidationError) -> str:
 
 
 def _read_input(input: Any) -> tuple[Any, Any, Any]:
-    if isinstance(input, Mapping):
-        unknown = set(input) - _INPUT_KEYS
-        if unknown:
-            raise ConfigurationError(
-                f"unknown input key(s) {sorted(unknown)}; expected {sorted(_INPUT_KEYS)}"
-            )
-        if "messages" not in input:
-            raise ConfigurationError("input needs 'messages'")
-        return input["messages"], input.get("existing"), input.get("gold")
-    if isinstance(input, list | tuple):
-        return input, None, None
-    if hasattr(input, "messages"):
-        return input.messages, getattr(input, "existing", None), getattr(input, "gold", None)
-    raise ConfigurationError(
-        f"input must be a dict with 'messages' (and optionally 'existing'), got "
-        f"{type(input).__name__}"
-    )
+    return read_input(input, _INPUT_KEYS, "gold", ("existing",))
 
 
 def _gold_context(gold: Any) -> GoldContext:
