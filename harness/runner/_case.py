@@ -11,11 +11,12 @@ Cancellation (Ctrl-C) is never caught.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from harness.data.models import Case
@@ -38,6 +39,18 @@ logger = logging.getLogger(__name__)
 _LIST_LIMIT = 100_000
 
 
+class Slots:
+    """How many cases may replay (talk to the model) and be evaluated at once (None: any).
+
+    Two stages, so a case's scoring and retrieval queries, which never call the extraction
+    model, do not hold a replay slot: with a slow model the slots stay busy with model calls.
+    """
+
+    def __init__(self, replay: int | None = None, evaluate: int | None = None) -> None:
+        self.replay: Any = asyncio.Semaphore(replay) if replay else contextlib.nullcontext()
+        self.evaluate: Any = asyncio.Semaphore(evaluate) if evaluate else contextlib.nullcontext()
+
+
 @dataclass
 class CaseEnv:
     """What every case of a run shares."""
@@ -50,6 +63,7 @@ class CaseEnv:
     registry: Any
     case_hashes: dict[str, str]
     split_of: Any
+    slots: Slots = field(default_factory=Slots)
 
 
 @dataclass
@@ -203,9 +217,11 @@ async def run_case(env: CaseEnv, case: Case, repeat: int) -> CaseRecord:
     try:
         with record_calls() as calls, repeat_index(repeat):
             try:
-                await _replay(env, case, repeat, calls, replay)
+                async with env.slots.replay:
+                    await _replay(env, case, repeat, calls, replay)
                 replay.attribute(calls, None)
-                rows = await _evaluate(env, case, repeat, replay)
+                async with env.slots.evaluate:
+                    rows = await _evaluate(env, case, repeat, replay)
             except HarnessError as exc:
                 error = exc
             except Exception as exc:

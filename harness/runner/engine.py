@@ -28,7 +28,7 @@ from harness.reports._migrations import utc_now
 from harness.reports._records import MetricRow, RunRecord
 from harness.reports.db import ResultsStore, open_results
 from harness.runner import _environment as environment
-from harness.runner._case import CaseEnv, run_case
+from harness.runner._case import CaseEnv, Slots, run_case
 from harness.runner._extractors import Extractors, text_hash
 from harness.runner._writer import CaseWriter, WriterStats
 from harness.runner.config import RunConfig, resolve_dataset_path
@@ -282,12 +282,11 @@ async def _replay_all(
 ) -> RunResult:
     started = time.perf_counter()
     writer = CaseWriter(results)
-    semaphore = asyncio.Semaphore(env.config.concurrency)
+    env.slots = Slots(replay=env.config.concurrency, evaluate=env.config.concurrency)
     outcome = _Tally()
 
     async def one(case: Any, repeat: int) -> None:
-        async with semaphore:
-            record = await run_case(env, case, repeat)
+        record = await run_case(env, case, repeat)
         await writer.write(record)  # the next case starts while this one is committed
         outcome.add(record)
         progress.case_done(
