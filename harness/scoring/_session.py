@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from harness.data.models import GoldOp
 from harness.memory.schemas import MemoryOperation, memory_text
@@ -56,33 +57,30 @@ class _Session:
             "similarity": judgement.similarity if judgement else None,
             "key_terms": judgement.key_terms if judgement else None,
         }
-        self.gold[g] = OpOutcome(
-            side="gold",
-            op=gold_op.op,
-            index=g,
-            id=gold_op.target,
-            outcome=outcome,
-            reason=reason,
-            counted=outcome != "optional_matched",
-            text=_gold_text(gold_op),
-            target=self.target(gold_op),
-            optional=gold_op.optional,
-            partner=p,
-            partner_id=pred_op.id,
-            **common,
+        counted = outcome != "optional_matched"
+        self.gold[g] = self.gold_outcome(
+            g, outcome, reason, counted, partner=p, partner_id=pred_op.id, **common
         )
-        self.pred[p] = OpOutcome(
-            side="predicted",
-            op=pred_op.op,
-            index=p,
-            id=pred_op.id,
+        self.pred[p] = _pred_outcome(
+            p, pred_op, outcome, reason, counted, partner=g, partner_id=gold_op.target, **common
+        )
+
+    def gold_outcome(
+        self, g: int, outcome: Outcome, reason: str, counted: bool, **extra: Any
+    ) -> OpOutcome:
+        op = self.gold_ops[g]
+        return OpOutcome(
+            side="gold",
+            op=op.op,
+            index=g,
+            id=op.target,
             outcome=outcome,
             reason=reason,
-            counted=outcome != "optional_matched",
-            text=_pred_text(pred_op),
-            partner=g,
-            partner_id=gold_op.target,
-            **common,
+            counted=counted,
+            text=_gold_text(op),
+            target=self.target(op),
+            optional=op.optional,
+            **extra,
         )
 
     def _pred(self, p: int) -> tuple[int, MemoryOperation]:
@@ -97,6 +95,22 @@ class _Session:
             if verdict.accepted and (best is None or _sim(verdict) > _sim(best[1])):
                 best = (p, verdict)
         return best
+
+
+def _pred_outcome(
+    p: int, op: MemoryOperation, outcome: Outcome, reason: str, counted: bool, **extra: Any
+) -> OpOutcome:
+    return OpOutcome(
+        side="predicted",
+        op=op.op,
+        index=p,
+        id=op.id,
+        outcome=outcome,
+        reason=reason,
+        counted=counted,
+        text=_pred_text(op),
+        **extra,
+    )
 
 
 def _sim(judgement: Judgement) -> float:
@@ -193,18 +207,7 @@ def _close(state: _Session) -> None:
         if g in state.gold:
             continue
         outcome: Outcome = "optional_unmatched" if op.optional else "missed"
-        state.gold[g] = OpOutcome(
-            side="gold",
-            op=op.op,
-            index=g,
-            id=op.target,
-            outcome=outcome,
-            reason=_missed_reason(state, op),
-            counted=not op.optional,
-            text=_gold_text(op),
-            target=state.target(op),
-            optional=op.optional,
-        )
+        state.gold[g] = state.gold_outcome(g, outcome, _missed_reason(state, op), not op.optional)
     for p, op in state.predicted:
         if p in state.pred:
             continue
@@ -214,16 +217,7 @@ def _close(state: _Session) -> None:
             if state.partial
             else "no gold op matches it"
         )
-        state.pred[p] = OpOutcome(
-            side="predicted",
-            op=op.op,
-            index=p,
-            id=op.id,
-            outcome=outcome,
-            reason=reason,
-            counted=not state.partial,
-            text=_pred_text(op),
-        )
+        state.pred[p] = _pred_outcome(p, op, outcome, reason, not state.partial)
 
 
 def _missed_reason(state: _Session, op: GoldOp) -> str:
