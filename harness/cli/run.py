@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 
@@ -48,163 +48,170 @@ class ProgressKind(StrEnum):
     none = "none"
 
 
-def _opt(default: Any, *names: str, help: str, envvar: str | None = None, **kw: Any) -> Any:
-    return typer.Option(default, *names, help=help, envvar=envvar, show_envvar=bool(envvar), **kw)
+def _opt(*names: str, help: str, envvar: str | None = None, **kw: Any) -> Any:
+    return typer.Option(*names, help=help, envvar=envvar, show_envvar=bool(envvar), **kw)
+
+
+# One alias per option, so the command signature stays one line per option.
+DatasetOpt = Annotated[
+    Path | None,
+    _opt("--dataset", "-d", envvar="HARNESS_DATASET", help="JSONL case file (default: "
+         "datasets/core.jsonl)."),
+]  # fmt: skip
+ModelOpt = Annotated[
+    str | None,
+    _opt("--model", "-m", envvar="HARNESS_MODEL", help="litellm model string, scripted/NAME, "
+         "local/NAME or baseline/heuristic|oracle|noop (default: baseline/heuristic)."),
+]  # fmt: skip
+PromptOpt = Annotated[
+    str | None,
+    _opt("--prompt", "-p", envvar="HARNESS_PROMPT", help="Instruction template: a name in "
+         "prompts/ or a file path (default: default)."),
+]  # fmt: skip
+NameOpt = Annotated[str | None, _opt("--name", help="A name to find the run by.")]
+RepeatsOpt = Annotated[int | None, _opt("--repeats", "-r", min=1, help="Runs per case (1).")]
+ConcurrencyOpt = Annotated[
+    int | None,
+    _opt("--concurrency", "-c", min=1, envvar="HARNESS_CONCURRENCY",
+         help="Cases replayed at once (default: 8)."),
+]  # fmt: skip
+LimitOpt = Annotated[int | None, _opt("--limit", "-n", min=0, help="Only the first N cases.")]
+TagsOpt = Annotated[
+    list[str] | None,
+    _opt("--tags", "-t", help="Only cases with any of these tags (repeat or comma-separate)."),
+]
+CaseOpt = Annotated[list[str] | None, _opt("--case", help="Only this case id (repeatable).")]
+SplitOpt = Annotated[Split | None, _opt("--split", help="Only the train, dev or test split.")]
+StateOpt = Annotated[
+    State | None,
+    _opt("--state", help="predicted: sessions build on the system's own memories; gold: reset "
+         "the store to the gold state before each session (default: predicted)."),
+]  # fmt: skip
+CacheOpt = Annotated[
+    CacheMode | None,
+    _opt("--cache", envvar="HARNESS_CACHE", help="Response cache mode (default: read-write)."),
+]
+ResumeOpt = Annotated[
+    str | None, _opt("--resume", help="Finish run RUN_ID (or name): replay only what is missing.")
+]
+DbOpt = Annotated[
+    Path | None,
+    _opt("--db", envvar="HARNESS_DB", help="Results database (default: reports/harness.duckdb)."),
+]
+JsonOpt = Annotated[
+    bool, _opt("--json", help="Print one JSON object (run id, every metric with its CI) only.")
+]
+MatcherOpt = Annotated[
+    str | None,
+    _opt("--matcher", envvar="HARNESS_MATCHER", help="default, exact, token_f1, embedding or "
+         "llm (default: default)."),
+]  # fmt: skip
+ThresholdOpt = Annotated[
+    float | None, _opt("--matcher-threshold", help="Override the matcher's calibrated threshold.")
+]
+JudgeOpt = Annotated[
+    str | None,
+    _opt("--judge-model", envvar="HARNESS_JUDGE_MODEL", help="Judge for --matcher llm."),
+]
+SearchModeOpt = Annotated[
+    list[Mode] | None,
+    _opt("--search-mode", help="Retrieval mode(s) to score queries in (default: all three)."),
+]
+TopKOpt = Annotated[int | None, _opt("--top-k", min=1, help="Memories per query (default: 10).")]
+RetrievalModeOpt = Annotated[
+    Mode | None,
+    _opt("--retrieval-mode", help="How the store manager finds related memories (vector)."),
+]
+QueryLimitOpt = Annotated[
+    int | None, _opt("--query-limit", min=1, help="Memories the store manager shows (5).")
+]
+InsertsOpt = Annotated[
+    bool | None, _opt("--enable-inserts/--no-enable-inserts", help="Allow inserts (on).")
+]
+UpdatesOpt = Annotated[
+    bool | None, _opt("--enable-updates/--no-enable-updates", help="Allow updates (on).")
+]
+DeletesOpt = Annotated[
+    bool | None, _opt("--enable-deletes/--no-enable-deletes", help="Allow deletes (on).")
+]
+MaxStepsOpt = Annotated[int | None, _opt("--max-steps", min=1, help="Steps per call (1).")]
+TemperatureOpt = Annotated[float | None, _opt("--temperature", help="Sampling temperature (0).")]
+TodayOpt = Annotated[str | None, _opt("--today", help="Date templates resolve dates by.")]
+EmbedderOpt = Annotated[str | None, _opt("--embedder", help="Embedding model (minilm).")]
+ResamplesOpt = Annotated[
+    int | None, _opt("--resamples", min=0, help="Bootstrap resamples for the CIs (1000).")
+]
+SeedOpt = Annotated[int | None, _opt("--seed", help="Bootstrap seed (0).")]
+ProgressOpt = Annotated[
+    ProgressKind,
+    _opt("--progress", envvar="HARNESS_PROGRESS", help="Progress on stderr: rich, plain, none."),
+]
+
+_NOT_CONFIG = {"resume", "db", "as_json", "progress"}
+_RENAMED = {"resamples": "n_resamples"}
 
 
 def run(
     ctx: typer.Context,
-    dataset: Path | None = _opt(
-        None,
-        "--dataset",
-        "-d",
-        envvar="HARNESS_DATASET",
-        help="JSONL case file (default: datasets/core.jsonl).",
-    ),
-    model: str | None = _opt(
-        None,
-        "--model",
-        "-m",
-        envvar="HARNESS_MODEL",
-        help="litellm model string, scripted/NAME, local/NAME or baseline/heuristic|oracle|noop "
-        "(default: baseline/heuristic).",
-    ),
-    prompt: str | None = _opt(
-        None,
-        "--prompt",
-        "-p",
-        envvar="HARNESS_PROMPT",
-        help="Instruction template: a name in prompts/ or a file path (default: default).",
-    ),
-    name: str | None = _opt(None, "--name", help="A name for the run (resume and compare by it)."),
-    repeats: int | None = _opt(None, "--repeats", "-r", min=1, help="Runs per case (default: 1)."),
-    concurrency: int | None = _opt(
-        None,
-        "--concurrency",
-        "-c",
-        min=1,
-        envvar="HARNESS_CONCURRENCY",
-        help="Cases replayed at once (default: 8).",
-    ),
-    limit: int | None = _opt(None, "--limit", "-n", min=0, help="Only the first N cases."),
-    tags: list[str] | None = _opt(
-        None, "--tags", "-t", help="Only cases with any of these tags (repeat or comma-separate)."
-    ),
-    case_ids: list[str] | None = _opt(None, "--case", help="Only this case id (repeatable)."),
-    split: Split | None = _opt(None, "--split", help="Only the train, dev or test split."),
-    state: State | None = _opt(
-        None,
-        "--state",
-        help="predicted: sessions build on the system's own memories; gold: reset the store to "
-        "the gold state before each session (isolates per-session errors) (default: predicted).",
-    ),
-    cache: CacheMode | None = _opt(
-        None, "--cache", envvar="HARNESS_CACHE", help="Response cache mode (default: read-write)."
-    ),
-    resume: str | None = _opt(
-        None, "--resume", help="Finish run RUN_ID (or name): replay only what is missing."
-    ),
-    db: Path | None = _opt(
-        None,
-        "--db",
-        envvar="HARNESS_DB",
-        help="Results database (default: reports/harness.duckdb).",
-    ),
-    as_json: bool = _opt(
-        False, "--json", help="Print one JSON object (run id, every metric with its CI) only."
-    ),
-    matcher: str | None = _opt(
-        None,
-        "--matcher",
-        envvar="HARNESS_MATCHER",
-        help="default, exact, token_f1, embedding or llm (default: default).",
-    ),
-    matcher_threshold: float | None = _opt(
-        None, "--matcher-threshold", help="Override the matcher's calibrated threshold."
-    ),
-    judge_model: str | None = _opt(
-        None, "--judge-model", envvar="HARNESS_JUDGE_MODEL", help="Judge for --matcher llm."
-    ),
-    search_modes: list[Mode] | None = _opt(
-        None, "--search-mode", help="Retrieval mode(s) to score queries in (default: all three)."
-    ),
-    top_k: int | None = _opt(
-        None, "--top-k", min=1, help="Memories retrieved per query (default: 10)."
-    ),
-    retrieval_mode: Mode | None = _opt(
-        None,
-        "--retrieval-mode",
-        help="How the store manager finds related memories (default: vector).",
-    ),
-    query_limit: int | None = _opt(
-        None,
-        "--query-limit",
-        min=1,
-        help="Memories the store manager shows the model (default: 5).",
-    ),
-    enable_inserts: bool | None = _opt(
-        None, "--enable-inserts/--no-enable-inserts", help="Allow inserts (default: on)."
-    ),
-    enable_updates: bool | None = _opt(
-        None, "--enable-updates/--no-enable-updates", help="Allow updates (default: on)."
-    ),
-    enable_deletes: bool | None = _opt(
-        None, "--enable-deletes/--no-enable-deletes", help="Allow deletes (default: on)."
-    ),
-    max_steps: int | None = _opt(
-        None, "--max-steps", min=1, help="Extraction steps per call (default: 1)."
-    ),
-    temperature: float | None = _opt(
-        None, "--temperature", help="Sampling temperature (default: 0)."
-    ),
-    today: str | None = _opt(None, "--today", help="Date templates resolve relative dates by."),
-    embedder: str | None = _opt(None, "--embedder", help="Embedding model (default: minilm)."),
-    resamples: int | None = _opt(
-        None, "--resamples", min=0, help="Bootstrap resamples for the CIs (default: 1000)."
-    ),
-    seed: int | None = _opt(None, "--seed", help="Bootstrap seed (default: 0)."),
-    progress: ProgressKind = _opt(
-        ProgressKind.auto,
-        "--progress",
-        envvar="HARNESS_PROGRESS",
-        help="Progress display on stderr: rich bar, plain lines or none.",
-    ),
+    dataset: DatasetOpt = None,
+    model: ModelOpt = None,
+    prompt: PromptOpt = None,
+    name: NameOpt = None,
+    repeats: RepeatsOpt = None,
+    concurrency: ConcurrencyOpt = None,
+    limit: LimitOpt = None,
+    tags: TagsOpt = None,
+    case_ids: CaseOpt = None,
+    split: SplitOpt = None,
+    state: StateOpt = None,
+    cache: CacheOpt = None,
+    resume: ResumeOpt = None,
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
+    matcher: MatcherOpt = None,
+    matcher_threshold: ThresholdOpt = None,
+    judge_model: JudgeOpt = None,
+    search_modes: SearchModeOpt = None,
+    top_k: TopKOpt = None,
+    retrieval_mode: RetrievalModeOpt = None,
+    query_limit: QueryLimitOpt = None,
+    enable_inserts: InsertsOpt = None,
+    enable_updates: UpdatesOpt = None,
+    enable_deletes: DeletesOpt = None,
+    max_steps: MaxStepsOpt = None,
+    temperature: TemperatureOpt = None,
+    today: TodayOpt = None,
+    embedder: EmbedderOpt = None,
+    resamples: ResamplesOpt = None,
+    seed: SeedOpt = None,
+    progress: ProgressOpt = ProgressKind.auto,
 ) -> None:
     """Replay a dataset through a memory manager and record every result in DuckDB."""
-    given = {
-        "dataset": str(dataset) if dataset is not None else None,
-        "model": model,
-        "prompt": prompt,
-        "name": name,
-        "repeats": repeats,
-        "concurrency": concurrency,
-        "limit": limit,
-        "tags": _split_list(tags),
-        "case_ids": _split_list(case_ids),
-        "split": split.value if split else None,
-        "state": state.value if state else None,
-        "cache": cache.value if cache else None,
-        "matcher": matcher,
-        "matcher_threshold": matcher_threshold,
-        "judge_model": judge_model,
-        "search_modes": [m.value for m in search_modes] if search_modes else None,
-        "top_k": top_k,
-        "retrieval_mode": retrieval_mode.value if retrieval_mode else None,
-        "query_limit": query_limit,
-        "enable_inserts": enable_inserts,
-        "enable_updates": enable_updates,
-        "enable_deletes": enable_deletes,
-        "max_steps": max_steps,
-        "temperature": temperature,
-        "today": today,
-        "embedder": embedder,
-        "n_resamples": resamples,
-        "seed": seed,
-    }
-    options = {key: value for key, value in given.items() if value is not None}
     if resume is not None:
         _check_resume_options(ctx)
-    _execute(options, resume, db, as_json, progress.value)
+    _execute(_config_options(ctx.params), resume, db, as_json, progress.value)
+
+
+def _config_options(params: dict[str, Any]) -> dict[str, Any]:
+    """The RunConfig fields given on the command line or by environment variables."""
+    options: dict[str, Any] = {}
+    for name, value in params.items():
+        if name in _NOT_CONFIG or value is None or value in ([], ()):
+            continue
+        if name in ("tags", "case_ids"):
+            value = _split_list(value)
+        options[_RENAMED.get(name, name)] = _plain(value)
+    return options
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    if isinstance(value, StrEnum):
+        return value.value
+    if isinstance(value, Path):
+        return str(value)
+    return value
 
 
 def _split_list(values: list[str] | None) -> list[str] | None:

@@ -108,3 +108,15 @@ def test_with_no_options_it_runs_the_bundled_data_offline(capsys, db_path, monke
         "default",
     )
     assert payload["case_repeats"] == 2 and payload["errors"] == 0
+
+
+def test_case_selection_options(capsys, db_path):
+    args = ["run", "-d", str(TINY), "-m", "baseline/noop", "--db", str(db_path), "--json"]
+    assert cli(*args, "--tags", "update,delete", "--progress", "none") == 0
+    assert _json(capsys.readouterr().out)["case_repeats"] == 2
+    assert cli(*args, "--case", "tiny-chat", "--repeats", "2", "--progress", "none") == 0
+    payload = _json(capsys.readouterr().out)
+    assert (payload["case_repeats"], payload["repeats"]) == (2, 2)
+    with open_results(db_path) as store:
+        run = store.get_run(payload["run_id"])
+    assert run.selection == {"ids": ["tiny-chat"]} and run.parameters["case_ids"] == ["tiny-chat"]
