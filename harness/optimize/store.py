@@ -8,16 +8,17 @@ from the row classes below, never from input.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass, fields
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar, TypeVar
 
 from harness.errors import ConfigurationError
 from harness.optimize._schema import migrate
 from harness.optimize.budget import Spend
+from harness.reports._records import columns
+from harness.reports._tables import dump_json, insert_rows, select_rows, transaction
 
 R = TypeVar("R")
 
@@ -134,10 +135,6 @@ class SpendRow:
         )
 
 
-def _columns(cls: type) -> list[str]:
-    return [f.name for f in fields(cls)]
-
-
 class OptimizeStore:
     """The optimizer's rows, over a cursor of the results database's connection."""
 
@@ -156,37 +153,15 @@ class OptimizeStore:
 
     # -- plumbing ----------------------------------------------------------------------------
 
-    @contextmanager
-    def _transaction(self) -> Iterator[Any]:
-        self._con.execute("BEGIN TRANSACTION")
-        try:
-            yield self._con
-        except BaseException:
-            self._con.execute("ROLLBACK")
-            raise
-        self._con.execute("COMMIT")
+    def _transaction(self) -> AbstractContextManager[Any]:
+        return transaction(self._con)
 
     def _insert(self, con: Any, rows: Sequence[Any]) -> None:
-        if not rows:
-            return
-        cls = type(rows[0])
-        names = _columns(cls)
-        marks = ", ".join("?" * len(names))
-        sql = f"INSERT INTO {cls.TABLE} ({', '.join(names)}) VALUES ({marks})"
-        for row in rows:
-            con.execute(sql, [_dump(getattr(row, n), n in cls.JSON_FIELDS) for n in names])
+        if rows:
+            insert_rows(con, type(rows[0]), rows)
 
     def _select(self, cls: type[R], where: str, params: Sequence[Any], order: str) -> list[R]:
-        names = _columns(cls)
-        table = cls.TABLE  # type: ignore[attr-defined]
-        sql = f"SELECT {', '.join(names)} FROM {table} WHERE {where} ORDER BY {order}"
-        cursor = self._con.execute(sql, list(params))
-        json_fields = cls.JSON_FIELDS  # type: ignore[attr-defined]
-        out = []
-        for row in cursor.fetchall():
-            values = dict(zip(names, row, strict=True))
-            out.append(cls(**{n: (_load(v) if n in json_fields else v) for n, v in values.items()}))
-        return out
+        return select_rows(self._con, cls, where, params, order)
 
     # -- optimizations -----------------------------------------------------------------------
 
@@ -213,13 +188,14 @@ class OptimizeStore:
 
     def update(self, opt_id: str, **values: Any) -> None:
         """Set columns of an optimization row (names checked against the row class)."""
-        allowed = set(_columns(OptimizationRow)) - {"opt_id"}
+        allowed = set(columns(OptimizationRow)) - {"opt_id"}
         unknown = set(values) - allowed
         if unknown:
             raise ValueError(f"unknown optimization columns: {sorted(unknown)}")
         names = sorted(values)
         assignments = ", ".join(f"{n} = ?" for n in names)
-        params = [_dump(values[n], n in OptimizationRow.JSON_FIELDS) for n in names]
+        json_fields = OptimizationRow.JSON_FIELDS
+        params = [dump_json(values[n]) if n in json_fields else values[n] for n in names]
         with self._transaction() as con:
             con.execute(
                 f"UPDATE optimizations SET {assignments} WHERE opt_id = ?", [*params, opt_id]
@@ -270,13 +246,3 @@ class OptimizeStore:
 
     def spent(self, opt_id: str) -> Spend:
         return Spend.total(row.spend() for row in self.spend_rows(opt_id))
-
-
-def _dump(value: Any, as_json: bool) -> Any:
-    if as_json and value is not None:
-        return json.dumps(value, ensure_ascii=False, allow_nan=False)
-    return value
-
-
-def _load(value: Any) -> Any:
-    return None if value is None else json.loads(value)

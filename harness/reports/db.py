@@ -8,7 +8,6 @@ is parameterised; table and column names come from the record classes, never fro
 
 from __future__ import annotations
 
-import json
 import os
 import threading
 from collections.abc import Iterator, Sequence
@@ -26,12 +25,11 @@ from harness.reports._records import (
     OpRow,
     QueryRow,
     RunRecord,
-    columns,
 )
+from harness.reports._tables import dump_json, insert_rows, select_rows, transaction
 
 DB_ENV = "HARNESS_DB"
 DEFAULT_DB = Path("reports") / "harness.duckdb"
-_CHUNK_ROWS = 250  # rows per multi-row INSERT statement
 
 R = TypeVar("R")
 
@@ -120,48 +118,18 @@ class ResultsStore:
 
     @contextmanager
     def _transaction(self) -> Iterator[Any]:
-        with self._lock:
-            self._con.execute("BEGIN TRANSACTION")
-            try:
-                yield self._con
-            except BaseException:
-                self._con.execute("ROLLBACK")
-                raise
-            self._con.execute("COMMIT")
-
-    def _insert(self, con: Any, cls: type, records: Sequence[Any]) -> None:
-        if not records:
-            return
-        names = columns(cls)
-        json_fields = cls.JSON_FIELDS
-        row_marks = "(" + ", ".join("?" * len(names)) + ")"
-        for start in range(0, len(records), _CHUNK_ROWS):
-            chunk = records[start : start + _CHUNK_ROWS]
-            params: list[Any] = []
-            for record in chunk:
-                for name in names:
-                    value = getattr(record, name)
-                    params.append(_dumps(value) if name in json_fields else value)
-            sql = f"INSERT INTO {cls.TABLE} ({', '.join(names)}) VALUES " + ", ".join(
-                [row_marks] * len(chunk)
-            )
-            con.execute(sql, params)
+        with self._lock, transaction(self._con) as con:
+            yield con
 
     def _select(self, cls: type[R], where: str, params: Sequence[Any], order: str = "") -> list[R]:
-        names = columns(cls)
-        sql = f"SELECT {', '.join(names)} FROM {cls.TABLE} WHERE {where}"  # type: ignore[attr-defined]
-        rows = self.query(sql + (f" ORDER BY {order}" if order else ""), params)
-        json_fields = cls.JSON_FIELDS  # type: ignore[attr-defined]
-        return [
-            cls(**{k: (_loads(v) if k in json_fields else v) for k, v in row.items()})
-            for row in rows
-        ]
+        with self._lock:
+            return select_rows(self._con, cls, where, params, order)
 
     # -- runs --------------------------------------------------------------------------------
 
     def create_run(self, run: RunRecord) -> None:
         with self._transaction() as con:
-            self._insert(con, RunRecord, [run])
+            insert_rows(con, RunRecord, [run])
 
     def get_run(self, run_id: str) -> RunRecord | None:
         found = self._select(RunRecord, "run_id = ?", [run_id])
@@ -200,11 +168,11 @@ class ResultsStore:
         """Store the aggregates (replacing earlier ones) and mark the run finished, atomically."""
         with self._transaction() as con:
             con.execute("DELETE FROM run_metrics WHERE run_id = ?", [run_id])
-            self._insert(con, MetricRow, list(metrics))
+            insert_rows(con, MetricRow, list(metrics))
             con.execute(
                 "UPDATE runs SET status = ?, finished_at = ?, metrics = ?, error = NULL "
                 "WHERE run_id = ?",
-                [status, utc_now(), _dumps(summary), run_id],
+                [status, utc_now(), dump_json(summary), run_id],
             )
 
     def run_metrics(self, run_id: str) -> dict[str, MetricRow]:
@@ -223,11 +191,11 @@ class ResultsStore:
         if not records:
             return
         with self._transaction() as con:
-            self._insert(con, CaseRecord, records)
-            self._insert(con, OpRow, [row for r in records for row in r.ops])
-            self._insert(con, FinalRow, [row for r in records for row in r.final_state])
-            self._insert(con, QueryRow, [row for r in records for row in r.queries])
-            self._insert(con, CallRow, [row for r in records for row in r.calls])
+            insert_rows(con, CaseRecord, records)
+            insert_rows(con, OpRow, [row for r in records for row in r.ops])
+            insert_rows(con, FinalRow, [row for r in records for row in r.final_state])
+            insert_rows(con, QueryRow, [row for r in records for row in r.queries])
+            insert_rows(con, CallRow, [row for r in records for row in r.calls])
 
     def case_results(self, run_id: str, *, status: str | None = None) -> list[CaseRecord]:
         """The case rows of a run (child rows not loaded), ordered by case id and repeat."""
@@ -237,30 +205,25 @@ class ResultsStore:
         return self._select(CaseRecord, where, params, order="case_id, repeat")
 
     def ops(self, run_id: str, case_id: str | None = None) -> list[OpRow]:
-        where, params = "run_id = ?", [run_id]
-        if case_id is not None:
-            where, params = where + " AND case_id = ?", [run_id, case_id]
         order = "case_id, repeat, session_index, side, op_index"
-        return self._select(OpRow, where, params, order=order)
+        return self._case_rows(OpRow, run_id, case_id, order)
 
     def queries(self, run_id: str, case_id: str | None = None) -> list[QueryRow]:
-        where, params = "run_id = ?", [run_id]
-        if case_id is not None:
-            where, params = where + " AND case_id = ?", [run_id, case_id]
-        order = "case_id, repeat, query_index, state, mode"
-        return self._select(QueryRow, where, params, order=order)
+        return self._case_rows(
+            QueryRow, run_id, case_id, "case_id, repeat, query_index, state, mode"
+        )
 
     def calls(self, run_id: str, case_id: str | None = None) -> list[CallRow]:
-        where, params = "run_id = ?", [run_id]
-        if case_id is not None:
-            where, params = where + " AND case_id = ?", [run_id, case_id]
-        return self._select(CallRow, where, params, order="case_id, repeat, call_index")
+        return self._case_rows(CallRow, run_id, case_id, "case_id, repeat, call_index")
 
     def final_state(self, run_id: str, case_id: str | None = None) -> list[FinalRow]:
-        where, params = "run_id = ?", [run_id]
-        if case_id is not None:
-            where, params = where + " AND case_id = ?", [run_id, case_id]
-        return self._select(FinalRow, where, params, order="case_id, repeat, side, memory_id")
+        return self._case_rows(FinalRow, run_id, case_id, "case_id, repeat, side, memory_id")
+
+    def _case_rows(self, cls: type[R], run_id: str, case_id: str | None, order: str) -> list[R]:
+        """Child rows of a run, or of one of its cases."""
+        if case_id is None:
+            return self._select(cls, "run_id = ?", [run_id], order=order)
+        return self._select(cls, "run_id = ? AND case_id = ?", [run_id, case_id], order=order)
 
 
 def applied_versions_readonly(con: Any) -> list[int]:
@@ -269,11 +232,3 @@ def applied_versions_readonly(con: Any) -> list[int]:
     if "schema_migrations" not in tables:
         return []
     return [row[0] for row in con.execute("SELECT version FROM schema_migrations").fetchall()]
-
-
-def _dumps(value: Any) -> str | None:
-    return None if value is None else json.dumps(value, ensure_ascii=False, allow_nan=False)
-
-
-def _loads(value: Any) -> Any:
-    return None if value is None else json.loads(value)
