@@ -11,6 +11,7 @@ own parameter schema: whatever the model says, it parses.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import importlib.util
 import json
 import threading
@@ -62,6 +63,9 @@ def _model(name: str) -> tuple[Any, threading.Lock]:
             except ImportError as exc:
                 raise LocalModelUnavailable(f"local/{name}: {exc}; {EXTRA_HINT}") from exc
             llama = Llama(model_path=str(path), n_ctx=CONTEXT_TOKENS, verbose=False)
+            # Free the model while the interpreter still works; llama.cpp's own finalizer
+            # runs too late at exit and prints a TypeError.
+            atexit.register(llama.close)
             _loaded[name] = (llama, threading.Lock())
         return _loaded[name]
 
