@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import uuid
 
 import pytest
 
@@ -20,3 +21,23 @@ def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
     for key in ("OPENAI_API_KEY", "ANTHROPIC_API_KEY"):
         monkeypatch.delenv(key, raising=False)
     yield home
+
+
+@pytest.fixture(params=["inmemory", "lance"])
+def store(request: pytest.FixtureRequest, tmp_path):
+    """Each store test runs against both stores (LanceStore imported only when used)."""
+    from harness.memory.store import InMemoryStore
+
+    if request.param == "inmemory":
+        return InMemoryStore()
+    from harness.memory.store import LanceStore
+
+    return LanceStore(tmp_path / "lance")
+
+
+@pytest.fixture
+def scripted():
+    """A scripted model with a unique name, so tests never share a queue."""
+    from harness.models.scripted import scripted_model
+
+    return scripted_model(f"test-{uuid.uuid4().hex[:8]}").reset()

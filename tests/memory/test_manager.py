@@ -26,7 +26,6 @@ from harness.models import (
     Usage,
     get_model,
     record_calls,
-    scripted_model,
 )
 
 CONVERSATION = [
@@ -41,11 +40,6 @@ class PreferenceMemory(BaseModel):
     category: str
     preference: str
     context: str
-
-
-@pytest.fixture
-def scripted():
-    return scripted_model(f"mgr-{uuid.uuid4().hex[:8]}").reset()
 
 
 def insert(content: str, **extra) -> dict:

@@ -5,15 +5,11 @@ Every test that touches the store runs against both InMemoryStore and LanceStore
 
 from __future__ import annotations
 
-import functools
-import uuid
-from pathlib import Path
-
 import pytest
+from memory_helpers import call, on_loop
 from pydantic import BaseModel
 
 from harness import MemoryStoreManager, create_memory_store_manager
-from harness._async import run_sync
 from harness.errors import ConfigurationError
 from harness.memory import (
     ExtractionResult,
@@ -22,7 +18,7 @@ from harness.memory import (
     StoreOperation,
     create_memory_manager,
 )
-from harness.memory.store import BaseStore, InMemoryStore
+from harness.memory.store import InMemoryStore
 from harness.models import record_calls, scripted_model
 
 CONFIG = {"configurable": {"user_id": "u1"}}
@@ -35,34 +31,6 @@ class PreferenceMemory(BaseModel):
     category: str
     preference: str
     context: str
-
-
-def on_loop(test):
-    """Run an async test body on the harness event loop (pytest still sees its fixtures)."""
-
-    @functools.wraps(test)
-    def wrapper(*args, **kwargs):
-        return run_sync(test(*args, **kwargs))
-
-    return wrapper
-
-
-@pytest.fixture(params=["inmemory", "lance"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> BaseStore:
-    if request.param == "inmemory":
-        return InMemoryStore()
-    from harness.memory.store import LanceStore
-
-    return LanceStore(tmp_path / "lance")
-
-
-@pytest.fixture
-def scripted():
-    return scripted_model(f"sm-{uuid.uuid4().hex[:8]}").reset()
-
-
-def call(name: str, **arguments) -> dict:
-    return {"name": name, "arguments": arguments}
 
 
 def conversation(*texts: str, ids: bool = False) -> dict:

@@ -2,55 +2,23 @@
 
 from __future__ import annotations
 
-import functools
 import time
-import uuid
-from pathlib import Path
 
 import pytest
+from memory_helpers import call, on_loop
 
 from harness import MemoryPhase, ReflectionExecutor, create_memory_store_manager
-from harness._async import run_sync
 from harness.errors import ConfigurationError
 from harness.memory import ExtractionResult, MemoryOperation, StoreOperation
 from harness.memory._namespace import NamespaceTemplate
 from harness.memory._writes import Stored, net_operations, plan_stage
 from harness.memory.reflection import ManualClock
 from harness.memory.schemas import Memory
-from harness.memory.store import BaseStore, InMemoryStore
-from harness.models import scripted_model
+from harness.memory.store import InMemoryStore
 
 NS = ("memories", "u1")
 CONFIG = {"configurable": {"user_id": "u1"}}
 SCHEMAS = {"Memory": Memory}
-
-
-def on_loop(test):
-    """Run an async test body on the harness event loop (pytest still sees its fixtures)."""
-
-    @functools.wraps(test)
-    def wrapper(*args, **kwargs):
-        return run_sync(test(*args, **kwargs))
-
-    return wrapper
-
-
-@pytest.fixture(params=["inmemory", "lance"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> BaseStore:
-    if request.param == "inmemory":
-        return InMemoryStore()
-    from harness.memory.store import LanceStore
-
-    return LanceStore(tmp_path / "lance")
-
-
-@pytest.fixture
-def scripted():
-    return scripted_model(f"smp-{uuid.uuid4().hex[:8]}").reset()
-
-
-def call(name: str, **arguments) -> dict:
-    return {"name": name, "arguments": arguments}
 
 
 def chat(text: str) -> dict:

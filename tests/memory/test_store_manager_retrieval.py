@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import functools
-import uuid
-from pathlib import Path
-
-import pytest
+from memory_helpers import on_loop
 
 from harness import create_memory_store_manager
-from harness._async import run_sync
 from harness.memory._prompt import Turn
 from harness.memory._retrieval import conversation_queries, merge_ranked, parse_queries
 from harness.memory._writes import Stored
@@ -28,30 +23,6 @@ MEMORIES = {
     "allergy": "User is allergic to peanuts",
     "family": "User's sister Ana lives in Berlin",
 }
-
-
-def on_loop(test):
-    """Run an async test body on the harness event loop (pytest still sees its fixtures)."""
-
-    @functools.wraps(test)
-    def wrapper(*args, **kwargs):
-        return run_sync(test(*args, **kwargs))
-
-    return wrapper
-
-
-@pytest.fixture(params=["inmemory", "lance"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> BaseStore:
-    if request.param == "inmemory":
-        return InMemoryStore()
-    from harness.memory.store import LanceStore
-
-    return LanceStore(tmp_path / "lance")
-
-
-@pytest.fixture
-def scripted():
-    return scripted_model(f"smr-{uuid.uuid4().hex[:8]}").reset()
 
 
 async def fill(store: BaseStore, memories: dict[str, str] = MEMORIES, ns=NS) -> None:
