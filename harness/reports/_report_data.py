@@ -32,7 +32,6 @@ LEADERBOARD_METRICS: tuple[str, ...] = (
 CI_CHART_METRICS: tuple[str, ...] = ("micro_f1", "update_f1", "final_f1", "e2e_hybrid_recall@5")
 """Metrics drawn as point-and-interval panels."""
 
-LOWER_IS_BETTER: frozenset[str] = frozenset({"nothing_to_store_fpr", "error_rate"})
 
 GOLD_OUTCOMES: tuple[str, ...] = (
     "matched",

@@ -17,12 +17,12 @@ from harness.reports._charts import (
     score_color,
     text_color,
 )
+from harness.reports._metricinfo import LOWER_IS_BETTER
 from harness.reports._report_cases import Drilldown
 from harness.reports._report_data import (
     CI_CHART_METRICS,
     GOLD_OUTCOMES,
     LEADERBOARD_METRICS,
-    LOWER_IS_BETTER,
     NONE,
     OP_TYPES,
     PREDICTED_OUTCOMES,
