@@ -9,9 +9,10 @@ in litellm's custom-provider map so they travel the same code path as hosted pro
 from __future__ import annotations
 
 import atexit
+import json
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 _lock = threading.RLock()
@@ -143,4 +144,45 @@ def count_tokens(
         return int(litellm.token_counter(model="gpt-4o-mini", text=text))
     return int(
         litellm.token_counter(model="gpt-4o-mini", messages=messages or [], tools=tools or None)
+    )
+
+
+def tool_arguments(arguments: Any) -> str:
+    """Tool-call arguments as the JSON text litellm carries (a string is taken as is)."""
+    return arguments if isinstance(arguments, str) else json.dumps(arguments)
+
+
+def build_response(
+    model: str,
+    text: str | None,
+    tool_calls: Sequence[tuple[str, str, str]],
+    finish_reason: str,
+    input_tokens: int,
+    output_tokens: int,
+) -> Any:
+    """The litellm ``ModelResponse`` a project provider returns; calls are (id, name, JSON args)."""
+    from litellm.types.utils import (
+        ChatCompletionMessageToolCall,
+        Choices,
+        Function,
+        Message,
+        ModelResponse,
+        Usage,
+    )
+
+    calls = [
+        ChatCompletionMessageToolCall(
+            id=call_id, type="function", function=Function(name=name, arguments=arguments)
+        )
+        for call_id, name, arguments in tool_calls
+    ]
+    message = Message(role="assistant", content=text, tool_calls=calls or None)
+    return ModelResponse(
+        model=model,
+        choices=[Choices(index=0, finish_reason=finish_reason, message=message)],
+        usage=Usage(
+            prompt_tokens=input_tokens,
+            completion_tokens=output_tokens,
+            total_tokens=input_tokens + output_tokens,
+        ),
     )

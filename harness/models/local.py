@@ -15,7 +15,6 @@ import atexit
 import importlib.util
 import json
 import threading
-import time
 from pathlib import Path
 from typing import Any
 
@@ -179,44 +178,20 @@ def _parse_calls(text: str) -> list[dict[str, Any]]:
 
 
 def _response(litellm: Any, model: str, result: dict[str, Any]) -> Any:
-    from litellm.types.utils import (
-        ChatCompletionMessageToolCall,
-        Choices,
-        Function,
-        Message,
-        ModelResponse,
-        Usage,
-    )
+    from harness.models._litellm import build_response, tool_arguments
 
     calls = [
-        ChatCompletionMessageToolCall(
-            id=f"call_{i}",
-            type="function",
-            function=Function(
-                name=call["name"],
-                arguments=call["arguments"]
-                if isinstance(call["arguments"], str)
-                else json.dumps(call["arguments"]),
-            ),
-        )
+        (f"call_{i}", call["name"], tool_arguments(call["arguments"]))
         for i, call in enumerate(result["tool_calls"])
     ]
     usage = result["usage"]
-    return ModelResponse(
-        model=f"local/{model}",
-        created=int(time.time()),
-        choices=[
-            Choices(
-                index=0,
-                finish_reason=result["finish_reason"],
-                message=Message(role="assistant", content=result["text"], tool_calls=calls or None),
-            )
-        ],
-        usage=Usage(
-            prompt_tokens=usage["input_tokens"],
-            completion_tokens=usage["output_tokens"],
-            total_tokens=usage["input_tokens"] + usage["output_tokens"],
-        ),
+    return build_response(
+        f"local/{model}",
+        result["text"],
+        calls,
+        result["finish_reason"],
+        usage["input_tokens"],
+        usage["output_tokens"],
     )
 
 

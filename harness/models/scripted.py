@@ -225,16 +225,7 @@ def _error(litellm: Any, kind: str, message: str | None, model: str) -> Exceptio
 
 
 def _build_response(litellm: Any, spec: Spec, request: ScriptedRequest) -> Any:
-    from litellm.types.utils import (
-        ChatCompletionMessageToolCall,
-        Choices,
-        Function,
-        Message,
-        ModelResponse,
-        Usage,
-    )
-
-    from harness.models._litellm import count_tokens
+    from harness.models._litellm import build_response, count_tokens, tool_arguments
 
     if isinstance(spec, str):
         spec = {"text": spec}
@@ -244,36 +235,24 @@ def _build_response(litellm: Any, spec: Spec, request: ScriptedRequest) -> Any:
     if unknown:
         raise ValueError(f"{request.model}: unknown keys in scripted reply spec: {sorted(unknown)}")
     text = spec.get("text")
-    calls = []
-    for i, call in enumerate(spec.get("tool_calls") or []):
-        arguments = call.get("arguments", {})
-        raw = arguments if isinstance(arguments, str) else json.dumps(arguments)
-        calls.append(
-            ChatCompletionMessageToolCall(
-                id=call.get("id") or f"call_{len(request.messages)}_{i}",
-                type="function",
-                function=Function(name=call["name"], arguments=raw),
-            )
+    calls = [
+        (
+            call.get("id") or f"call_{len(request.messages)}_{i}",
+            call["name"],
+            tool_arguments(call.get("arguments", {})),
         )
+        for i, call in enumerate(spec.get("tool_calls") or [])
+    ]
     usage = spec.get("usage") or {}
     input_tokens = usage.get("input_tokens")
     if input_tokens is None:
         input_tokens = count_tokens(messages=request.messages, tools=request.tools)
     output_tokens = usage.get("output_tokens")
     if output_tokens is None:
-        produced = (text or "") + "".join(c.function.name + c.function.arguments for c in calls)
+        produced = (text or "") + "".join(name + arguments for _, name, arguments in calls)
         output_tokens = count_tokens(text=produced) if produced else 0
     finish = spec.get("finish_reason") or ("tool_calls" if calls else "stop")
-    message = Message(role="assistant", content=text, tool_calls=calls or None)
-    return ModelResponse(
-        model=request.model,
-        choices=[Choices(index=0, finish_reason=finish, message=message)],
-        usage=Usage(
-            prompt_tokens=input_tokens,
-            completion_tokens=output_tokens,
-            total_tokens=input_tokens + output_tokens,
-        ),
-    )
+    return build_response(request.model, text, calls, finish, input_tokens, output_tokens)
 
 
 def _request(model: str, messages: list[Any], optional_params: dict[str, Any]) -> ScriptedRequest:
