@@ -8,12 +8,12 @@ compared); 2 bad matrix file or options; 130 interrupted.
 
 from __future__ import annotations
 
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 import typer
 
+from harness.cli._options import ProgressKind
 from harness.cli.compare import (
     compare_options,
     db_option,
@@ -22,14 +22,6 @@ from harness.cli.compare import (
     stats_options,
     write_text,
 )
-
-
-class ProgressKind(StrEnum):
-    auto = "auto"
-    rich = "rich"
-    plain = "plain"
-    none = "none"
-
 
 _STATS = stats_options()
 

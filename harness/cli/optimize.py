@@ -14,18 +14,13 @@ from typing import Any
 
 import typer
 
+from harness.cli._options import ProgressKind
+
 
 class Metric(StrEnum):
     micro_f1 = "micro_f1"
     exact_session_accuracy = "exact_session_accuracy"
     final_f1 = "final_f1"
-
-
-class ProgressKind(StrEnum):
-    auto = "auto"
-    rich = "rich"
-    plain = "plain"
-    none = "none"
 
 
 def _opt(default: Any, *names: str, help: str, envvar: str | None = None, **kw: Any) -> Any:
