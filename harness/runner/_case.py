@@ -205,11 +205,32 @@ async def _retrieval(env: CaseEnv, case: Case, repeat: int, replay: Replay, scor
     )
 
 
+class _Clock:
+    """A case's working time: from getting its replay slot, minus waiting for evaluation."""
+
+    def __init__(self) -> None:
+        self.started: float | None = None
+        self.waited = 0.0
+
+    @contextlib.asynccontextmanager
+    async def slot(self, limit: Any, *, first: bool = False) -> Any:
+        asked = time.perf_counter()
+        async with limit:
+            if first:
+                self.started = time.perf_counter()
+            else:
+                self.waited += time.perf_counter() - asked
+            yield
+
+    def elapsed(self) -> float:
+        return 0.0 if self.started is None else time.perf_counter() - self.started - self.waited
+
+
 async def run_case(env: CaseEnv, case: Case, repeat: int) -> CaseRecord:
     """Replay, score and record one case x repeat; failures become an ``error`` record."""
     timings = Timings()
     token = current_timings.set(timings)
-    started = time.perf_counter()
+    clock = _Clock()
     error: BaseException | None = None
     rows: dict[str, Any] = {}
     calls: list[CallRecord] = []
@@ -217,10 +238,10 @@ async def run_case(env: CaseEnv, case: Case, repeat: int) -> CaseRecord:
     try:
         with record_calls() as calls, repeat_index(repeat):
             try:
-                async with env.slots.replay:
+                async with clock.slot(env.slots.replay, first=True):
                     await _replay(env, case, repeat, calls, replay)
                 replay.attribute(calls, None)
-                async with env.slots.evaluate:
+                async with clock.slot(env.slots.evaluate):
                     rows = await _evaluate(env, case, repeat, replay)
             except HarnessError as exc:
                 error = exc
@@ -230,7 +251,8 @@ async def run_case(env: CaseEnv, case: Case, repeat: int) -> CaseRecord:
     finally:
         current_timings.reset(token)
     replay.attribute(calls, replay.current)
-    return _record(env, case, repeat, rows, calls, replay.session_of_call, timings, started, error)
+    elapsed = clock.elapsed()
+    return _record(env, case, repeat, rows, calls, replay.session_of_call, timings, elapsed, error)
 
 
 def _error_type(error: BaseException) -> str:
@@ -246,7 +268,7 @@ def _record(
     calls: Sequence[CallRecord],
     sessions: Sequence[int | None],
     timings: Timings,
-    started: float,
+    elapsed: float,
     error: BaseException | None,
 ) -> CaseRecord:
     key = RowKey(env.run_id, case.id, repeat)
@@ -263,7 +285,7 @@ def _record(
         error_type=None if ok else _error_type(error),  # type: ignore[arg-type]
         error=None if ok else (str(error) or type(error).__name__),
         n_sessions=len(case.sessions),
-        latency_s=time.perf_counter() - started,
+        latency_s=elapsed,
         input_tokens=totals.input_tokens,
         output_tokens=totals.output_tokens,
         cost_usd=totals.cost_usd,
@@ -272,7 +294,7 @@ def _record(
         cached_calls=totals.cached_calls,
         counts=rows.get("counts") if ok else None,
         retrieval=rows.get("retrieval") if ok else None,
-        timings=timings.as_dict(time.perf_counter() - started) | {"model_s": totals.model_s},
+        timings=timings.as_dict(elapsed) | {"model_s": totals.model_s},
         finished_at=utc_now(),
         ops=rows.get("ops", []) if ok else [],
         final_state=rows.get("final_state", []) if ok else [],
