@@ -5,7 +5,8 @@
     concurrency, and the per-case harness overhead split into the model path (inside the
     extractor: prompt, litellm, parsing), the store (seeding, the store manager's retrieval and
     writes, listing the final state, the gold namespace), scoring, retrieval queries and the
-    database write, measured at concurrency 1 on a sample so phases do not overlap;
+    database write, measured on a sample replayed strictly one case at a time (replay and
+    evaluation stages included), so phases do not overlap;
 (b) a model that takes ``--latency`` seconds per call, ``--slow-cases`` cases at concurrency
     ``--concurrency`` (and at each ``--also-concurrency``): achieved throughput as a fraction of
     the ideal ``concurrency / (calls per case x latency)``; also the harness's own CPU time per
@@ -21,6 +22,7 @@ Run: ``python tests/benchmarks/bench_runner.py [--cases 1000] [--json out.json]`
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -125,6 +127,24 @@ def warm_up(folder: Path) -> None:
     _run(_config(write_dataset(folder / "warm.jsonl", 3), model.model), folder / "warm.duckdb")
 
 
+@contextlib.contextmanager
+def _serial():
+    """One case at a time, replay and evaluation alike, so phases never overlap."""
+    import asyncio
+
+    from harness.runner import engine
+
+    class Serial:
+        def __init__(self, replay: int | None = None, evaluate: int | None = None) -> None:
+            self.replay = self.evaluate = asyncio.Semaphore(1)
+
+    original, engine.Slots = engine.Slots, Serial
+    try:
+        yield
+    finally:
+        engine.Slots = original
+
+
 def bench_zero_latency(folder: Path, cases: int, sample: int) -> dict[str, Any]:
     from harness.models.scripted import scripted_model
 
@@ -134,13 +154,14 @@ def bench_zero_latency(folder: Path, cases: int, sample: int) -> dict[str, Any]:
     result, wall = _run(_config(dataset, model.model, cache="off"), db)
     assert result.errors == 0, "benchmark cases must not fail"
     sample_set = write_dataset(folder / "sample.jsonl", sample)
-    one, _ = _run(_config(sample_set, model.model, cache="off", concurrency=1), db)
+    with _serial():
+        one, _ = _run(_config(sample_set, model.model, cache="off", concurrency=1), db)
     return {
         "cases": cases,
         "wall_s": round(wall, 1),
         "cases_per_s": round(cases / wall, 2),
         "micro_f1": result.metrics["micro_f1"].value,
-        "per_case_ms_at_concurrency_1": _split(db, one.run_id, one.writer),
+        "per_case_ms_serial": _split(db, one.run_id, one.writer),
         "sample_cases": sample,
     }
 
