@@ -109,24 +109,26 @@ class FaultLog:
 LOG = FaultLog()
 
 
-def fault_for(request: ScriptedRequest) -> tuple[str, str | None]:
-    """(request key, the fault for it or None): 2 requests in 10 get one, by content hash."""
+def is_faulted(request: ScriptedRequest) -> tuple[str, bool]:
+    """(request key, whether it meets a fault): 2 requests in 10, chosen by content hash."""
     text = json.dumps(request.messages, sort_keys=True)
-    digest = int(hashlib.sha256(text.encode()).hexdigest(), 16)
-    fault = FAULTS[(digest // 10) % len(FAULTS)] if digest % 10 < 2 else None
-    return text, fault
+    return text, int(hashlib.sha256(text.encode()).hexdigest(), 16) % 10 < 2
 
 
 def faulty(request: ScriptedRequest) -> dict[str, Any]:
-    """``reply``, except that 20 % of requests meet a fault on their first attempt."""
-    key, fault = fault_for(request)
+    """``reply``, except that 20 % of requests meet a fault on their first attempt.
+
+    Faulted requests get the kinds of :data:`FAULTS` in turn, so every kind occurs.
+    """
+    key, faulted = is_faulted(request)
     with LOG.lock:
         LOG.calls += 1
         LOG.attempts[key] += 1
-        first = LOG.attempts[key] == 1
-        if fault is not None and first:
+        fault = None
+        if faulted and LOG.attempts[key] == 1:
+            fault = FAULTS[sum(LOG.injected.values()) % len(FAULTS)]
             LOG.injected[fault] += 1
-    if fault is None or not first:
+    if fault is None:
         return reply(request)
     if fault in RETRYABLE or fault == "bad_request":
         return {"error": fault, "message": f"injected {fault}"}

@@ -1,9 +1,9 @@
 """A provider that fails 20 % of requests: the run still finishes and every fault is accounted.
 
 ``scripted_fixture.faulty`` gives 2 requests in 10 (by content hash, so the same ones every time)
-a fault on their first attempt: a rate limit, timeout or 5xx (retried by the gateway), malformed
-tool arguments (one repair round), an empty reply (nothing to apply), or a rejected request
-(not retryable: the case fails with the reason).
+a fault on their first attempt, the kinds in turn: a rate limit, timeout or 5xx (retried by the
+gateway), malformed tool arguments (one repair round), an empty reply (nothing to apply), or a
+rejected request (not retryable: the case fails with the reason).
 """
 
 from __future__ import annotations
