@@ -62,7 +62,7 @@ def test_sigkill_then_resume_leaves_exactly_one_row_per_case_and_repeat(tmp_path
         ),
         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
-    _wait_for_calls(log, 9, proc)
+    _wait_for_calls(log, 12, proc)  # about half the calls: some cases recorded, some not
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=30)
     assert proc.returncode == -signal.SIGKILL
