@@ -118,7 +118,7 @@ def test_ctrl_c_marks_the_run_interrupted_and_says_how_to_resume(tmp_path):
         ),
         env=_env(log), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
-    _wait_for_calls(log, 4, proc)
+    _wait_for_calls(log, 6, proc)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
