@@ -191,7 +191,8 @@ def _explain_updates(state: _Session) -> None:
             continue
         best = state.best(g, state.free("insert"))
         if best is not None:
-            reason = f"a new memory was inserted instead of updating {target!r}: {best[1].reason()}"
+            shown = repr(target) if target else f"{op.target!r} (its insert was never matched)"
+            reason = f"a new memory was inserted instead of updating {shown}: {best[1].reason()}"
             state.link(g, best[0], "duplicate_instead_of_update", reason, best[1])
             continue
         # With an unknown target (its insert was never matched) "another memory" is undefined.
