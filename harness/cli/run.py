@@ -251,6 +251,8 @@ def _execute(
             config = RunConfig.model_validate(options)
         except ValidationError as exc:
             raise ConfigurationError(f"invalid options: {_problems(exc)}") from exc
+    if config is not None:
+        _check_credentials(config.model)
     run_id = resume or new_run_id()
     result = _run_with_interrupt(config, run_id, resume, db, options.get("concurrency"), progress)
     _report(result, db, as_json)
@@ -265,6 +267,22 @@ def _execute(
             fg="red",
         )
         raise typer.Exit(1)
+
+
+def _check_credentials(model: str) -> None:
+    """Fail before the run starts when a hosted model's key is not set, instead of per case."""
+    from harness.errors import ConfigurationError
+
+    if "/" not in model or model.split("/", 1)[0] in {"baseline", "scripted", "local", "custom"}:
+        return
+    from harness.models._litellm import missing_credentials
+
+    missing = missing_credentials(model)
+    if missing:
+        raise ConfigurationError(
+            f"model {model!r} needs {', '.join(missing)} in the environment; set it, or pick an "
+            "offline model: baseline/heuristic, local/smollm2-135m, or scripted/<name> in tests"
+        )
 
 
 def _problems(exc: Any) -> str:

@@ -119,6 +119,22 @@ def provider_of(model: str) -> str | None:
         return None
 
 
+def missing_credentials(model: str) -> list[str]:
+    """Credential variables (``*_API_KEY``, ``*_TOKEN``) a provider needs but the environment lacks.
+
+    Endpoint settings such as ``OLLAMA_API_BASE`` have defaults and are not reported; an unknown
+    provider reports nothing rather than guessing.
+    """
+    if model.split("/", 1)[0] in BUILTIN_PROVIDERS:
+        return []
+    try:
+        info = litellm_module().validate_environment(model=model)
+    except Exception:
+        return []
+    missing = info.get("missing_keys") or []
+    return [key for key in missing if key.endswith(("_API_KEY", "_TOKEN", "_KEY"))]
+
+
 def cost_per_token(model: str, input_tokens: int, output_tokens: int) -> float | None:
     """USD cost from litellm's bundled price map; None when the model is not priced."""
     if model.split("/", 1)[0] in BUILTIN_PROVIDERS:

@@ -83,12 +83,17 @@ class RetryPolicy(BaseModel):
             await asyncio.sleep(wait)
 
 
+_CREDENTIAL_HINTS = ("missing credentials", "api_key client option must be set", "no api key")
+
+
 def is_retryable(error: BaseException) -> bool:
     """True for transient failures worth another try; False for rejected requests.
 
     The most specific known exception class decides (litellm's classes, the OpenAI SDK's of the
     same names, and the built-in timeout/connection errors); otherwise the HTTP status code does.
     """
+    if any(hint in str(error).lower() for hint in _CREDENTIAL_HINTS):
+        return False  # some providers report a missing key as a 5xx; another try cannot help
     for cls in type(error).__mro__:
         if cls.__name__ in _FATAL:
             return False

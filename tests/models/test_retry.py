@@ -187,3 +187,24 @@ def test_builtin_timeout_and_connection_errors_are_transient():
     assert is_retryable(TimeoutError()) is True
     assert is_retryable(ConnectionResetError()) is True
     assert is_retryable(ValueError("a bug")) is False
+
+
+def test_a_missing_key_reported_as_a_server_error_is_not_retried():
+    class InternalServerError(Exception):
+        status_code = 500
+
+    assert is_retryable(InternalServerError("upstream hiccup"))
+    assert not is_retryable(
+        InternalServerError("OpenAIException - Missing credentials. Please pass an `api_key`")
+    )
+
+
+def test_missing_credentials_names_only_key_variables(monkeypatch):
+    from harness.models._litellm import missing_credentials
+
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    assert missing_credentials("openai/gpt-4o-mini") == ["OPENAI_API_KEY"]
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    assert missing_credentials("openai/gpt-4o-mini") == []
+    assert missing_credentials("ollama/llama3") == []  # only an endpoint, which has a default
+    assert missing_credentials("scripted/anything") == []

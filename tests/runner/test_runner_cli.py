@@ -64,6 +64,7 @@ def test_a_broken_dataset_exits_2_with_file_and_line(capsys, tmp_path, db_path):
         (["--model", "baseline/nope"], "unknown baseline 'baseline/nope'"),
         (["--model", "nonsense-model-name"], "unknown model 'nonsense-model-name'"),
         (["--matcher", "fuzzy"], "unknown matcher 'fuzzy'"),
+        (["--model", "openai/gpt-4o-mini"], "'openai/gpt-4o-mini' needs OPENAI_API_KEY"),
     ],
 )
 def test_bad_options_exit_2_naming_what_is_wrong(capsys, db_path, args, message):
