@@ -10,7 +10,6 @@ instead of memories are scored by provenance in both states.
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -62,11 +61,10 @@ def _score(query: Query, ranked: list[str], space: SearchSpace) -> tuple[Retriev
 
 
 async def _search(
-    store: BaseStore, space: SearchSpace, query: Query, mode: str, top_k: int
-) -> tuple[list[str], float]:
-    started = time.perf_counter()
-    items = await store.asearch(space.namespace, query=query.query, limit=top_k, mode=mode)
-    return [item.key for item in items], time.perf_counter() - started
+    store: BaseStore, space: SearchSpace, query: Query, modes: Sequence[str], top_k: int
+) -> dict[str, tuple[list[str], float]]:
+    found = await store.asearch_modes(space.namespace, query=query.query, modes=modes, limit=top_k)
+    return {mode: ([item.key for item in items], took) for mode, (items, took) in found.items()}
 
 
 async def run_queries(
@@ -79,21 +77,18 @@ async def run_queries(
     key: RowKey,
 ) -> tuple[list[QueryRow], dict[str, float]]:
     """Rows for the ``queries`` table and the additive sums per state and mode."""
-    plan = [
-        (q, query, space, mode)
-        for q, query in enumerate(case.queries)
-        for space in spaces
-        for mode in modes
-    ]
+    plan = [(q, query, space) for q, query in enumerate(case.queries) for space in spaces]
     found = await asyncio.gather(
-        *(_search(store, space, query, mode, top_k) for _, query, space, mode in plan)
+        *(_search(store, space, query, modes, top_k) for _, query, space in plan)
     )
     rows: list[QueryRow] = []
     sums: dict[str, float] = {}
-    for (q, query, space, mode), (ranked, latency) in zip(plan, found, strict=True):
-        result, relevant = _score(query, ranked, space)
-        rows.append(_row(key, q, query, space, mode, ranked, relevant, result, latency))
-        _add(sums, space.state, mode, result)
+    for (q, query, space), by_mode in zip(plan, found, strict=True):
+        for mode in modes:
+            ranked, latency = by_mode[mode]
+            result, relevant = _score(query, ranked, space)
+            rows.append(_row(key, q, query, space, mode, ranked, relevant, result, latency))
+            _add(sums, space.state, mode, result)
     return rows, sums
 
 

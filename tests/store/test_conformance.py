@@ -287,6 +287,21 @@ def test_hybrid_is_deterministic_and_fuses_both_rankings(corpus: BaseStore):
     assert len(runs[0]) == 8  # vector-only hits are kept, after the fused ones
 
 
+@pytest.mark.parametrize("limit", [1, 3, 8])
+@pytest.mark.parametrize(
+    "modes", [("vector", "fts", "hybrid"), ("vector",), ("fts", "hybrid"), ("hybrid",)]
+)
+def test_search_modes_equals_one_search_per_mode(corpus: BaseStore, modes, limit):
+    corpus.put(NS, "tea2", memory("User drinks green tea"))  # a near tie with "tea"
+    for query in ("electric car or tea", "tea", "Where does the user live? Lisbon"):
+        found = asyncio.run(corpus.asearch_modes(NS, query=query, modes=modes, limit=limit))
+        assert list(found) == list(modes)
+        for mode in modes:
+            items, took = found[mode]
+            assert items == corpus.search(NS, query=query, mode=mode, limit=limit), (query, mode)
+            assert took >= 0.0
+
+
 def test_index_false_items_are_listed_but_never_match_a_query(store: BaseStore):
     store.put(NS, "secret", memory("User likes tea"), index=False)
     store.put(NS, "plain", memory("User likes coffee"))

@@ -9,6 +9,7 @@ sync method is a one-line bridge through :func:`harness._async.run_sync`.
 from __future__ import annotations
 
 import asyncio
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -171,8 +172,7 @@ class BaseStore(ABC):
         prefix = check_namespace(namespace_prefix, allow_empty=True)
         conditions = compile_filter(filter)
         check_page(limit, offset)
-        if mode not in SEARCH_MODES:
-            raise StoreError(f"unknown search mode {mode!r} (use one of {', '.join(SEARCH_MODES)})")
+        _check_mode(mode)
         if limit == 0:
             return []
         need = offset + limit
@@ -187,6 +187,55 @@ class BaseStore(ABC):
             items = await self._ahybrid(prefix, query, conditions, need)
         return items[offset:need]
 
+    async def asearch_modes(
+        self, namespace_prefix: Sequence[str], *, query: str, modes: Sequence[str], limit: int = 10
+    ) -> dict[str, tuple[list[Item], float]]:
+        """One query in several modes (no filter): per mode, what :meth:`asearch` returns and the
+        seconds that mode's own work took.
+
+        The vector and full-text candidate lists are fetched once, at hybrid depth when hybrid is
+        asked for, and shared: an exact top-k of a deeper fetch is the same top-k.
+        """
+        if query is None or not query.strip():
+            raise StoreError("asearch_modes needs a non-blank query")
+        for mode in modes:
+            _check_mode(mode)
+        prefix = check_namespace(namespace_prefix, allow_empty=True)
+        check_page(limit, 0)
+        depth = max(2 * limit, 20) if "hybrid" in modes else limit
+        spent: dict[str, float] = {}
+
+        async def timed(name: str, work: Any) -> list[Item]:
+            started = time.perf_counter()
+            found = await work
+            spent[name] = time.perf_counter() - started
+            return found
+
+        async def by_vector() -> list[Item]:
+            vector = (await self.embedder.aembed([query]))[0]
+            return ranked(await self._avector(prefix, vector, [], depth))
+
+        wants = set(modes)
+        vector_hits, text_hits = await asyncio.gather(
+            timed("vector", by_vector()) if wants & {"vector", "hybrid"} else _nothing(),
+            timed("fts", self._afts(prefix, query, [], depth)) if wants & {"fts", "hybrid"}
+            else _nothing(),
+        )  # fmt: skip
+        out: dict[str, tuple[list[Item], float]] = {}
+        for mode in modes:
+            if limit == 0:
+                out[mode] = ([], 0.0)
+            elif mode == "vector":
+                out[mode] = (vector_hits[:limit], spent["vector"])
+            elif mode == "fts":
+                out[mode] = (ranked(text_hits)[:limit], spent["fts"])
+            else:
+                started = time.perf_counter()
+                fused = _fuse(vector_hits, text_hits)[:limit]
+                took = spent["vector"] + spent["fts"] + time.perf_counter() - started
+                out[mode] = (fused, took)
+        return out
+
     async def _ahybrid(
         self, prefix: Namespace, query: str, conditions: list[Condition], need: int
     ) -> list[Item]:
@@ -196,10 +245,7 @@ class BaseStore(ABC):
             self._avector(prefix, vector, conditions, depth),
             self._afts(prefix, query, conditions, depth),
         )
-        rankings = [[(i.namespace, i.key) for i in ranked(r)] for r in (by_vector, by_text)]
-        fused = rrf(rankings)
-        items = {(i.namespace, i.key): i for i in [*by_vector, *by_text]}
-        return ranked([replace(items[pair], score=score) for pair, score in fused.items()])
+        return _fuse(by_vector, by_text)
 
     # -- sync twins --------------------------------------------------------------------------
 
@@ -295,3 +341,20 @@ class BaseStore(ABC):
         self, prefix: Namespace, query: str, conditions: list[Condition], k: int
     ) -> list[Item]:
         """The ``k`` best full-text matches (score = BM25; only items sharing a term)."""
+
+
+async def _nothing() -> list[Item]:
+    return []
+
+
+def _fuse(by_vector: Sequence[Item], by_text: Sequence[Item]) -> list[Item]:
+    """Reciprocal-rank fusion of a vector and a full-text result list."""
+    rankings = [[(i.namespace, i.key) for i in ranked(r)] for r in (by_vector, by_text)]
+    fused = rrf(rankings)
+    items = {(i.namespace, i.key): i for i in [*by_vector, *by_text]}
+    return ranked([replace(items[pair], score=score) for pair, score in fused.items()])
+
+
+def _check_mode(mode: str) -> None:
+    if mode not in SEARCH_MODES:
+        raise StoreError(f"unknown search mode {mode!r} (use one of {', '.join(SEARCH_MODES)})")
