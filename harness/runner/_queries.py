@@ -78,6 +78,9 @@ async def run_queries(
 ) -> tuple[list[QueryRow], dict[str, float]]:
     """Rows for the ``queries`` table and the additive sums per state and mode."""
     plan = [(q, query, space) for q, query in enumerate(case.queries) for space in spaces]
+    texts = [query.query for query in case.queries if query.query.strip()]
+    if texts and {"vector", "hybrid"} & set(modes):
+        await store.embedder.aembed(texts)  # once; the concurrent searches below hit the cache
     found = await asyncio.gather(
         *(_search(store, space, query, modes, top_k) for _, query, space in plan)
     )

@@ -293,7 +293,7 @@ def test_hybrid_is_deterministic_and_fuses_both_rankings(corpus: BaseStore):
 )
 def test_search_modes_equals_one_search_per_mode(corpus: BaseStore, modes, limit):
     corpus.put(NS, "tea2", memory("User drinks green tea"))  # a near tie with "tea"
-    for query in ("electric car or tea", "tea", "Where does the user live? Lisbon"):
+    for query in ("electric car or tea", "tea", "Where does the user live? Lisbon", " "):
         found = asyncio.run(corpus.asearch_modes(NS, query=query, modes=modes, limit=limit))
         assert list(found) == list(modes)
         for mode in modes:

@@ -196,10 +196,12 @@ class BaseStore(ABC):
         The vector and full-text candidate lists are fetched once, at hybrid depth when hybrid is
         asked for, and shared: an exact top-k of a deeper fetch is the same top-k.
         """
-        if query is None or not query.strip():
-            raise StoreError("asearch_modes needs a non-blank query")
         for mode in modes:
             _check_mode(mode)
+        if query is None or not query.strip():  # a listing, the same in every mode
+            started = time.perf_counter()
+            listed = await self.asearch(namespace_prefix, query=query, limit=limit)
+            return {mode: (listed, time.perf_counter() - started) for mode in modes}
         prefix = check_namespace(namespace_prefix, allow_empty=True)
         check_page(limit, 0)
         depth = max(2 * limit, 20) if "hybrid" in modes else limit
