@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 import lancedb
 import numpy as np
 import pyarrow as pa
+from lancedb.background_loop import LOOP
 from lancedb.index import FTS
 
 from harness.errors import ConfigurationError, StoreError
@@ -177,6 +178,17 @@ class LanceStore(BaseStore):
                     f"query on LanceDB table {self.table_name!r} failed: {exc}"
                 ) from exc
 
+    def _read_async(self, build: Callable[[Any], Any]) -> pa.Table:
+        """Run a query built on the table's async API: one trip to LanceDB's event loop, where
+        the sync builders make several (each re-reading the schema)."""
+        with self._maintenance.shared():
+            try:
+                return LOOP.run(build(self.table._table).to_arrow())
+            except Exception as exc:
+                raise StoreError(
+                    f"query on LanceDB table {self.table_name!r} failed: {exc}"
+                ) from exc
+
     async def _aget(self, namespace: Namespace, key: str) -> Item | None:
         where = f"{_LIVE} AND {_exact(namespace, key)}"
         found = await asyncio.to_thread(
@@ -206,7 +218,7 @@ class LanceStore(BaseStore):
     async def _alist(self, prefix: Namespace, conditions: list[Condition]) -> list[Item]:
         where = _where(prefix, conditions, searchable=False)
         found = await asyncio.to_thread(
-            self._read, lambda t: t.search().where(where).select(lr.ITEM_COLUMNS).limit(None)
+            self._read_async, lambda t: t.query().where(where).select(lr.ITEM_COLUMNS)
         )
         return [_item(r) for r in lr.records(found) if matches(r["value"], conditions)]
 
@@ -218,9 +230,11 @@ class LanceStore(BaseStore):
 
         def build(n: int) -> Callable[[Any], Any]:
             return lambda t: (
-                t.search(query, vector_column_name="vector")
+                t.query()
+                .nearest_to(query)
+                .column("vector")
                 .distance_type("cosine")
-                .where(where, prefilter=True)
+                .where(where)
                 .select([*lr.ITEM_COLUMNS, "_distance"])
                 .limit(n)
             )
@@ -240,8 +254,9 @@ class LanceStore(BaseStore):
 
         def build(n: int) -> Callable[[Any], Any]:
             return lambda t: (
-                t.search(query, query_type="fts", fts_columns="text")
-                .where(where, prefilter=True)
+                t.query()
+                .nearest_to_text(query, columns="text")
+                .where(where)
                 .select([*lr.ITEM_COLUMNS, "_score"])
                 .limit(n)
             )
@@ -265,7 +280,7 @@ class LanceStore(BaseStore):
         post = [c for c in conditions if kind_pushdown([c]) is None]
         fetch = k + 1 if not post else max(4 * k, 40)
         while True:
-            found = lr.records(self._read(build(fetch)))
+            found = lr.records(self._read_async(build(fetch)))
             passing = ranked(_item(r, score(r)) for r in found if matches(r["value"], post))
             if len(found) < fetch:
                 return passing[:k]
