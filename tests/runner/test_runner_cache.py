@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import TINY, results, run
+from runner_helpers import TINY, results, run
 
 from harness.runner import RunConfig
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import TINY, cli, results
+from runner_helpers import TINY, cli, results
 
 from harness.reports import open_results
 

@@ -12,7 +12,7 @@ import uuid
 
 import pytest
 import scripted_fixture
-from conftest import results, run, synthetic_cases, write_cases
+from runner_helpers import results, run, synthetic_cases, write_cases
 
 from harness.models.scripted import scripted_model
 from harness.runner import RunConfig

@@ -24,7 +24,7 @@ every metric. Over the gold state every query finds its memory first: 1.0.
 from __future__ import annotations
 
 import pytest
-from conftest import TINY, results, run
+from runner_helpers import TINY, results, run
 
 from harness.data import load_dataset
 from harness.runner import RunConfig

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import results, synthetic_cases, write_cases
+from runner_helpers import results, synthetic_cases, write_cases
 
 HERE = Path(__file__).resolve().parent
 N_CASES, REPEATS = 12, 2

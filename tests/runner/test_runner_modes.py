@@ -15,7 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import DATA, results, run
+from runner_helpers import DATA, results, run
 
 from harness.runner import RunConfig
 

@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 import scripted_fixture
-from conftest import TINY, results, synthetic_cases, write_cases
+from runner_helpers import TINY, results, synthetic_cases, write_cases
 
 from harness._async import run_sync
 from harness.errors import ConfigurationError

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 import scripted_fixture
-from conftest import results, run, synthetic_cases, write_cases
+from runner_helpers import results, run, synthetic_cases, write_cases
 
 from harness.models.scripted import scripted_model
 from harness.runner import RunConfig
