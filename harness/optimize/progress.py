@@ -9,11 +9,10 @@ from __future__ import annotations
 import sys
 import time
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol, TextIO
+from typing import Any, Protocol, TextIO
 
 from harness.optimize.budget import Spend
-
-ProgressKind = Literal["rich", "plain", "none", "auto"]
+from harness.runner.progress import ProgressKind, resolve_kind
 
 
 @dataclass(frozen=True)
@@ -113,8 +112,7 @@ class RichProgress:
 
 def make_progress(kind: ProgressKind = "auto") -> OptimizeProgress:
     """``auto``: rich on a terminal, plain lines otherwise."""
-    if kind == "auto":
-        kind = "rich" if sys.stderr.isatty() else "plain"
+    kind = resolve_kind(kind)
     if kind == "rich":
         return RichProgress()
     if kind == "plain":

@@ -154,10 +154,16 @@ class RichProgress:
             self._bar = None
 
 
+def resolve_kind(kind: ProgressKind) -> ProgressKind:
+    """``auto`` becomes ``rich`` on a terminal and ``plain`` otherwise; other kinds stay."""
+    if kind == "auto":
+        return "rich" if sys.stderr.isatty() else "plain"
+    return kind
+
+
 def make_progress(kind: ProgressKind = "auto") -> Progress:
     """``auto``: a rich bar on a terminal, plain lines otherwise."""
-    if kind == "auto":
-        kind = "rich" if sys.stderr.isatty() else "plain"
+    kind = resolve_kind(kind)
     if kind == "rich":
         return RichProgress()
     if kind == "plain":
