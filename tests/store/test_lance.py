@@ -155,3 +155,52 @@ def test_two_writers_on_one_table_keep_a_single_version_chain(tmp_path: Path):
         assert store.get(NS, "k").value == memory("five")
         assert len(store.search(NS)) == 1
     assert a._heads.loads >= 2
+
+
+def _listing_fixture(store: LanceStore) -> None:
+    store.put_many(
+        [
+            (("a", "b"), "k1", memory("User likes tea")),
+            (("a", "b"), "k2", {"kind": "Note", "content": {"content": "Bring an umbrella"}}),
+            (("a", "b", "c"), "k3", memory("User owns a bike")),
+            (("a", "bc"), "k4", memory("Not under a/b")),
+            (("z",), "k5", memory("Elsewhere")),
+        ]
+    )
+    store.put(("a", "b"), "k1", memory("User likes green tea"))
+    store.delete(("a", "b", "c"), "k3")
+    store.put(("a", "bc"), "k6", memory("Written last"), index=False)
+
+
+def test_listings_from_the_store_copy_equal_a_lancedb_query(tmp_path: Path):
+    store = LanceStore(tmp_path)
+    _listing_fixture(store)
+    fresh = LanceStore(tmp_path)  # never wrote, so it must ask LanceDB
+    assert store._heads.under(store.table, "") is not None
+    assert fresh._heads.under(fresh.table, "") is None
+    for prefix in [(), ("a",), ("a", "b"), ("a", "b", "c"), ("a", "bc"), ("nothing",)]:
+        assert store.search(prefix, limit=50) == fresh.search(prefix, limit=50), prefix
+        assert store.search(prefix, filter={"kind": "Note"}) == fresh.search(
+            prefix, filter={"kind": "Note"}
+        )
+        assert store.list_namespaces(prefix=prefix) == fresh.list_namespaces(prefix=prefix)
+    for namespace, key in [(("a", "b"), "k1"), (("a", "b", "c"), "k3"), (("z",), "nope")]:
+        assert store.get(namespace, key) == fresh.get(namespace, key)
+    assert [i.key for i in store.search(("a",), limit=2)] == ["k6", "k1"]
+    assert store.list_namespaces() == [("a", "b"), ("a", "bc"), ("z",)]
+
+
+def test_listings_see_writes_made_by_another_store(tmp_path: Path):
+    a, b = LanceStore(tmp_path), LanceStore(tmp_path)
+    a.put(NS, "k1", memory("one"))  # from now on a answers listings from its own copy
+    b.put(NS, "k2", memory("two"))
+    assert a._heads.under(a.table, "") is None  # the table moved on behind a's back
+    assert {i.key for i in a.search(NS)} == {"k1", "k2"}
+    assert a.get(NS, "k2").value == memory("two")
+    b.delete(NS, "k1")
+    assert a.get(NS, "k1") is None
+    assert [i.key for i in a.search(NS)] == ["k2"]
+    a.put(("other",), "k3", memory("three"))  # a reloads its copy and answers again
+    assert a._heads.under(a.table, "") is not None
+    assert [i.key for i in a.search(NS)] == ["k2"]
+    assert a.list_namespaces() == [("memories", "u1"), ("other",)]

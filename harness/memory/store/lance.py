@@ -7,8 +7,11 @@ returns only once it is committed, so reads always see it. Every ``compact_every
 table is optimised (small files merged, the full-text index brought up to date, old table versions
 removed), which keeps thousands of small writes fast and the version count bounded.
 
-Searches prefilter inside LanceDB on the namespace prefix, liveness and (when given) ``kind``;
-other value filters run afterwards on an over-fetched candidate list, widened until enough pass.
+Listings, ``get`` and namespace lookups are answered from the store's copy of the current rows
+(see :mod:`._lance_heads`) while the table is still at the version this store last produced, and
+by a LanceDB query otherwise (another store or process wrote). Searches prefilter inside LanceDB
+on the namespace prefix, liveness and (when given) ``kind``; other value filters run afterwards
+on an over-fetched candidate list, widened until enough pass.
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ from harness.memory.store._lance_heads import Heads
 from harness.memory.store._namespaces import Namespace, from_path, to_path
 from harness.memory.store._ranking import ranked
 from harness.memory.store._rwlock import RWLock
-from harness.memory.store._versions import PreparedWrite, clock, plan_commit
+from harness.memory.store._versions import PreparedWrite, Row, clock, plan_commit
 from harness.memory.store.base import BaseStore, Item, ItemVersion
 from harness.models import _lance_embedding  # noqa: F401  (registers "harness-minilm")
 
@@ -190,6 +193,9 @@ class LanceStore(BaseStore):
                 ) from exc
 
     async def _aget(self, namespace: Namespace, key: str) -> Item | None:
+        known, row = self._heads.one(self.table, (namespace, key))
+        if known:
+            return None if row is None or row.deleted else _row_item(row)
         where = f"{_LIVE} AND {_exact(namespace, key)}"
         found = await asyncio.to_thread(
             self._read, lambda t: t.search().where(where).select(lr.ITEM_COLUMNS).limit(1)
@@ -209,6 +215,9 @@ class LanceStore(BaseStore):
         return sorted(versions, key=lambda v: v.version)
 
     async def _anamespaces(self, prefix: Namespace) -> list[Namespace]:
+        rows = self._heads.under(self.table, to_path(prefix))
+        if rows is not None:
+            return [row.namespace for row in rows if not row.deleted]
         where = _where(prefix, [], searchable=False)
         found = await asyncio.to_thread(
             self._read, lambda t: t.search().where(where).select(["ns_path"]).limit(None)
@@ -216,6 +225,10 @@ class LanceStore(BaseStore):
         return [from_path(path) for path in found.column("ns_path").to_pylist()]
 
     async def _alist(self, prefix: Namespace, conditions: list[Condition]) -> list[Item]:
+        rows = self._heads.under(self.table, to_path(prefix))
+        if rows is not None:
+            live = (_row_item(row) for row in rows if not row.deleted)
+            return [item for item in live if matches(item.value, conditions)]
         where = _where(prefix, conditions, searchable=False)
         found = await asyncio.to_thread(
             self._read_async, lambda t: t.query().where(where).select(lr.ITEM_COLUMNS)
@@ -320,6 +333,10 @@ def _item(record: dict[str, Any], score: float | None = None) -> Item:
         record["updated_at"],
         score,
     )
+
+
+def _row_item(row: Row) -> Item:
+    return Item(row.namespace, row.key, row.value(), row.created_at, row.updated_at)
 
 
 def _has_fts(table: Any) -> bool:
