@@ -63,6 +63,7 @@ class Embedder(ABC):
         self.cache_size = cache_size
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_lock = threading.Lock()
+        self._batcher = _Batcher(self._acompute, name)
         self.hits = 0
         self.computed = 0
 
@@ -78,7 +79,7 @@ class Embedder(ABC):
     async def aembed(self, texts: Sequence[str]) -> np.ndarray:
         """Embed ``texts`` as an ``(n, dims)`` float32 array with unit-length rows."""
         plan = self._plan(texts)
-        vectors = await self._acompute(plan.missing) if plan.missing else None
+        vectors = await self._batcher.compute(plan.missing) if plan.missing else None
         return self._finish(plan, vectors)
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
@@ -138,6 +139,58 @@ class Embedder(ABC):
         return f"{type(self).__name__}(name={self.name!r})"
 
 
+class _Batcher:
+    """Computes texts requested while a computation is running together, in the next one.
+
+    Many concurrent tasks (a replay run's cases) each asking for one or two new vectors then
+    cost a few batched model calls instead of one call each; a lone request is computed at
+    once. Results do not depend on the batch a text lands in (rows are computed independently).
+    """
+
+    def __init__(self, compute: Any, name: str) -> None:
+        self._compute = compute
+        self._name = name
+        self._pending: list[tuple[list[str], asyncio.Future[np.ndarray]]] = []
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._running: asyncio.Task[None] | None = None
+
+    async def compute(self, texts: list[str]) -> np.ndarray:
+        loop = asyncio.get_running_loop()
+        if self._loop is not loop:  # futures belong to one loop: batch on the latest caller's
+            if self._running is not None and not self._running.done():
+                return await self._compute(texts)
+            self._loop, self._pending = loop, []
+        done: asyncio.Future[np.ndarray] = loop.create_future()
+        self._pending.append((texts, done))
+        if self._running is None or self._running.done():
+            self._running = loop.create_task(self._drain())
+        return await done
+
+    async def _drain(self) -> None:
+        while self._pending:
+            batch, self._pending = self._pending, []
+            unique = list(dict.fromkeys(text for texts, _ in batch for text in texts))
+            try:
+                vectors = np.asarray(await self._compute(unique))
+                if vectors.ndim != 2 or vectors.shape[0] != len(unique):
+                    raise ModelError(
+                        f"embedder {self._name!r} returned shape {vectors.shape} for "
+                        f"{len(unique)} texts",
+                        model=self._name,
+                    )
+            except BaseException as exc:  # every waiter learns why (cancellation included)
+                for _, done in batch:
+                    if not done.done():
+                        done.set_exception(exc)
+                if not isinstance(exc, Exception):
+                    raise
+                continue
+            row = {text: i for i, text in enumerate(unique)}
+            for texts, done in batch:
+                if not done.done():
+                    done.set_result(vectors[[row[text] for text in texts]])
+
+
 class MiniLMEmbedder(Embedder):
     """all-MiniLM-L6-v2 (int8 ONNX), computed locally; the model loads on first use."""
 
@@ -157,9 +210,6 @@ class MiniLMEmbedder(Embedder):
         # CPU-bound and local: computed in the calling thread; the async twin offloads it.
         plan = self._plan(texts)
         return self._finish(plan, self._runtime.encode(plan.missing) if plan.missing else None)
-
-    async def aembed(self, texts: Sequence[str]) -> np.ndarray:
-        return await asyncio.to_thread(self.embed, texts)
 
     async def _acompute(self, texts: list[str]) -> np.ndarray:
         return await asyncio.to_thread(self._runtime.encode, texts)

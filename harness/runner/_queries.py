@@ -61,10 +61,20 @@ def _score(query: Query, ranked: list[str], space: SearchSpace) -> tuple[Retriev
 
 
 async def _search(
-    store: BaseStore, space: SearchSpace, query: Query, modes: Sequence[str], top_k: int
-) -> dict[str, tuple[list[str], float]]:
-    found = await store.asearch_modes(space.namespace, query=query.query, modes=modes, limit=top_k)
-    return {mode: ([item.key for item in items], took) for mode, (items, took) in found.items()}
+    store: BaseStore,
+    spaces: Sequence[SearchSpace],
+    query: Query,
+    modes: Sequence[str],
+    top_k: int,
+) -> list[dict[str, tuple[list[str], float]]]:
+    """Per space, per mode: the retrieved keys and the seconds (queries shared by the spaces)."""
+    found = await store.asearch_modes_each(
+        [space.namespace for space in spaces], query=query.query, modes=modes, limit=top_k
+    )
+    return [
+        {mode: ([item.key for item in items], took) for mode, (items, took) in by_mode.items()}
+        for by_mode in found
+    ]
 
 
 async def run_queries(
@@ -77,16 +87,17 @@ async def run_queries(
     key: RowKey,
 ) -> tuple[list[QueryRow], dict[str, float]]:
     """Rows for the ``queries`` table and the additive sums per state and mode."""
-    plan = [(q, query, space) for q, query in enumerate(case.queries) for space in spaces]
     texts = [query.query for query in case.queries if query.query.strip()]
     if texts and {"vector", "hybrid"} & set(modes):
-        await store.embedder.aembed(texts)  # once; the concurrent searches below hit the cache
+        await store.embedder.aembed(texts)  # in one batch; the searches below hit the cache
     found = await asyncio.gather(
-        *(_search(store, space, query, modes, top_k) for _, query, space in plan)
+        *(_search(store, spaces, query, modes, top_k) for query in case.queries)
     )
+    plan = [(q, query, space) for q, query in enumerate(case.queries) for space in spaces]
+    results = [by_mode for per_space in found for by_mode in per_space]
     rows: list[QueryRow] = []
     sums: dict[str, float] = {}
-    for (q, query, space), by_mode in zip(plan, found, strict=True):
+    for (q, query, space), by_mode in zip(plan, results, strict=True):
         for mode in modes:
             ranked, latency = by_mode[mode]
             result, relevant = _score(query, ranked, space)

@@ -183,3 +183,59 @@ def test_registered_lancedb_function_embeds_on_write_and_search(tmp_path):
     assert np.allclose(stored[0], get_embedder().embed(["User prefers dark mode"])[0], atol=1e-6)
     hits = table.search("which city is the user's home?").limit(3).to_list()
     assert hits[0]["text"] == "User lives in Lisbon"
+
+
+# -- concurrent requests share model calls ------------------------------------------------------
+
+
+class GatedEmbedder(Embedder):
+    """Vectors from text length; the first computation waits until the test opens the gate."""
+
+    def __init__(self, fail_on: str = "") -> None:
+        super().__init__("gated")
+        self.calls: list[list[str]] = []
+        self.gate = asyncio.Event()
+        self.fail_on = fail_on
+
+    @property
+    def dims(self) -> int:
+        return 2
+
+    async def _acompute(self, texts: list[str]) -> np.ndarray:
+        self.calls.append(list(texts))
+        if len(self.calls) == 1:
+            await self.gate.wait()
+        if self.fail_on in texts:
+            raise ModelError(f"cannot embed {self.fail_on!r}", model=self.name)
+        return np.array([[len(t), 1.0] for t in texts], dtype=np.float32)
+
+
+async def _while_first_call_runs(embedder: GatedEmbedder, requests: list[list[str]]) -> list:
+    first = asyncio.ensure_future(embedder.aembed(["a"]))
+    while not embedder.calls:
+        await asyncio.sleep(0)
+    rest = [asyncio.ensure_future(embedder.aembed(texts)) for texts in requests]
+    await asyncio.sleep(0)
+    embedder.gate.set()
+    return await asyncio.gather(first, *rest, return_exceptions=True)
+
+
+def test_requests_made_during_a_computation_are_computed_together():
+    embedder = GatedEmbedder()
+    requests = [["bb", "shared text"], ["ccc"], ["shared text", "dddd"]]
+    first, *rest = asyncio.run(_while_first_call_runs(embedder, requests))
+    assert embedder.calls == [["a"], ["bb", "shared text", "ccc", "dddd"]]
+    for texts, vectors in zip(requests, rest, strict=True):
+        expected = np.array([[len(t), 1.0] for t in texts], dtype=np.float32)
+        assert np.allclose(vectors, expected / np.linalg.norm(expected, axis=1, keepdims=True))
+    assert np.allclose(first, [[1 / np.sqrt(2), 1 / np.sqrt(2)]])
+
+
+def test_a_failed_shared_computation_fails_each_request_and_the_next_one_runs():
+    embedder = GatedEmbedder(fail_on="bad")
+    first, one, two = asyncio.run(_while_first_call_runs(embedder, [["bad"], ["fine"]]))
+    assert first.shape == (1, 2)
+    assert isinstance(one, ModelError) and isinstance(two, ModelError)  # one batch, one error
+    assert "cannot embed 'bad'" in str(two)
+    assert embedder.embed(["fine"]).shape == (1, 2)
+    assert embedder.calls[-1] == ["fine"]

@@ -302,6 +302,29 @@ def test_search_modes_equals_one_search_per_mode(corpus: BaseStore, modes, limit
             assert took >= 0.0
 
 
+def test_search_modes_each_equals_one_search_per_prefix(store: BaseStore):
+    big, small = ("memories", "big"), ("memories", "small")
+    store.put_many(
+        [(big, f"b{i:02d}", memory(f"User drinks tea number {i}")) for i in range(30)]
+        + [(small, "s1", memory("User drinks coffee")), (small, "s2", memory("User likes tea"))]
+    )  # the big namespace outranks the small one, with many ties, in one shared ranking
+    prefixes = [big, small, ("memories",), ("nobody",)]
+    modes = ("vector", "fts", "hybrid")
+    for query in ("tea", "coffee drinks", "xylophone", ""):
+        for limit in (1, 3):
+            found = asyncio.run(
+                store.asearch_modes_each(prefixes, query=query, modes=modes, limit=limit)
+            )
+            assert len(found) == len(prefixes)
+            for prefix, per_mode in zip(prefixes, found, strict=True):
+                assert list(per_mode) == list(modes)
+                for mode, (items, took) in per_mode.items():
+                    expected = store.search(prefix, query=query, mode=mode, limit=limit)
+                    assert items == expected, (query, limit, prefix, mode)
+                    assert took >= 0.0
+    assert asyncio.run(store.asearch_modes_each([], query="tea", modes=modes)) == []
+
+
 def test_index_false_items_are_listed_but_never_match_a_query(store: BaseStore):
     store.put(NS, "secret", memory("User likes tea"), index=False)
     store.put(NS, "plain", memory("User likes coffee"))

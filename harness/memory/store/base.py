@@ -196,48 +196,60 @@ class BaseStore(ABC):
         The vector and full-text candidate lists are fetched once, at hybrid depth when hybrid is
         asked for, and shared: an exact top-k of a deeper fetch is the same top-k.
         """
+        found = await self.asearch_modes_each(
+            [namespace_prefix], query=query, modes=modes, limit=limit
+        )
+        return found[0]
+
+    async def asearch_modes_each(
+        self,
+        namespace_prefixes: Sequence[Sequence[str]],
+        *,
+        query: str,
+        modes: Sequence[str],
+        limit: int = 10,
+    ) -> list[dict[str, tuple[list[Item], float]]]:
+        """:meth:`asearch_modes` under each prefix, in as few backend queries as possible (one
+        per mode for LanceDB); a mode's seconds are those of the shared query."""
         for mode in modes:
             _check_mode(mode)
+        if not namespace_prefixes:
+            return []
         if query is None or not query.strip():  # a listing, the same in every mode
-            started = time.perf_counter()
-            listed = await self.asearch(namespace_prefix, query=query, limit=limit)
-            return {mode: (listed, time.perf_counter() - started) for mode in modes}
-        prefix = check_namespace(namespace_prefix, allow_empty=True)
+            out = []
+            for prefix in namespace_prefixes:
+                started = time.perf_counter()
+                listed = await self.asearch(prefix, query=query, limit=limit)
+                out.append({mode: (listed, time.perf_counter() - started) for mode in modes})
+            return out
+        prefixes = [check_namespace(p, allow_empty=True) for p in namespace_prefixes]
         check_page(limit, 0)
         depth = max(2 * limit, 20) if "hybrid" in modes else limit
         spent: dict[str, float] = {}
 
-        async def timed(name: str, work: Any) -> list[Item]:
+        async def timed(name: str, work: Any) -> list[list[Item]]:
             started = time.perf_counter()
             found = await work
             spent[name] = time.perf_counter() - started
             return found
 
-        async def by_vector() -> list[Item]:
+        async def by_vector() -> list[list[Item]]:
             vector = (await self.embedder.aembed([query]))[0]
-            return ranked(await self._avector(prefix, vector, [], depth))
+            return await self._avector_each(prefixes, vector, depth)
+
+        async def nothing() -> list[list[Item]]:
+            return [[] for _ in prefixes]
 
         wants = set(modes)
         vector_hits, text_hits = await asyncio.gather(
-            timed("vector", by_vector()) if wants & {"vector", "hybrid"} else _nothing(),
-            timed("fts", self._afts(prefix, query, [], depth)) if wants & {"fts", "hybrid"}
-            else _nothing(),
+            timed("vector", by_vector()) if wants & {"vector", "hybrid"} else nothing(),
+            timed("fts", self._afts_each(prefixes, query, depth)) if wants & {"fts", "hybrid"}
+            else nothing(),
         )  # fmt: skip
-        out: dict[str, tuple[list[Item], float]] = {}
-        for mode in modes:
-            if limit == 0:
-                out[mode] = ([], 0.0)
-            elif mode == "vector":
-                out[mode] = (vector_hits[:limit], spent["vector"])
-            elif mode == "fts":
-                out[mode] = (ranked(text_hits)[:limit], spent["fts"])
-            else:
-                started = time.perf_counter()
-                fused = _fuse(vector_hits, text_hits)[:limit]
-                took = spent["vector"] + spent["fts"] + time.perf_counter() - started
-                out[mode] = (fused, took)
-        return out
-
+        return [
+            _per_mode(modes, limit, ranked(by_vector), ranked(by_text), spent)
+            for by_vector, by_text in zip(vector_hits, text_hits, strict=True)
+        ]
     async def _ahybrid(
         self, prefix: Namespace, query: str, conditions: list[Condition], need: int
     ) -> list[Item]:
@@ -344,9 +356,38 @@ class BaseStore(ABC):
     ) -> list[Item]:
         """The ``k`` best full-text matches (score = BM25; only items sharing a term)."""
 
+    async def _avector_each(
+        self, prefixes: list[Namespace], vector: np.ndarray, k: int
+    ) -> list[list[Item]]:
+        """:meth:`_avector` (no conditions) under each prefix; backends may share one query."""
+        return list(await asyncio.gather(*(self._avector(p, vector, [], k) for p in prefixes)))
 
-async def _nothing() -> list[Item]:
-    return []
+    async def _afts_each(self, prefixes: list[Namespace], query: str, k: int) -> list[list[Item]]:
+        """:meth:`_afts` (no conditions) under each prefix; backends may share one query."""
+        return list(await asyncio.gather(*(self._afts(p, query, [], k) for p in prefixes)))
+
+
+def _per_mode(
+    modes: Sequence[str],
+    limit: int,
+    by_vector: list[Item],
+    by_text: list[Item],
+    spent: dict[str, float],
+) -> dict[str, tuple[list[Item], float]]:
+    out: dict[str, tuple[list[Item], float]] = {}
+    for mode in modes:
+        if limit == 0:
+            out[mode] = ([], 0.0)
+        elif mode == "vector":
+            out[mode] = (by_vector[:limit], spent["vector"])
+        elif mode == "fts":
+            out[mode] = (by_text[:limit], spent["fts"])
+        else:
+            started = time.perf_counter()
+            fused = _fuse(by_vector, by_text)[:limit]
+            took = spent["vector"] + spent["fts"] + time.perf_counter() - started
+            out[mode] = (fused, took)
+    return out
 
 
 def _fuse(by_vector: Sequence[Item], by_text: Sequence[Item]) -> list[Item]:

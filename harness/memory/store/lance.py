@@ -1,9 +1,10 @@
 """The persistent memory store: one LanceDB table holding every version of every item.
 
 Writes: each batch is one ``merge_insert`` (one table version) that adds the new version rows and
-clears the ``current`` flag of the rows they supersede. Concurrent writers are grouped: whoever
-holds the write lock commits everything queued so far in one batch (group commit), and a write
-returns only once it is committed, so reads always see it. Every ``compact_every`` commits the
+clears the ``current`` flag of the rows they supersede. Concurrent writers are grouped: a writer
+that finds nobody committing starts a worker thread that commits everything queued in one batch
+and keeps committing what queued up meanwhile (group commit); writers wait on a future, not on a
+thread. A write returns only once it is committed, so reads always see it. Every ``compact_every`` commits the
 table is optimised (small files merged, the full-text index brought up to date, old table versions
 removed), which keeps thousands of small writes fast and the version count bounded.
 
@@ -19,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+from concurrent.futures import Future
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -36,7 +38,7 @@ from harness.errors import ConfigurationError, StoreError
 from harness.memory.store import _lance_rows as lr
 from harness.memory.store._filters import Condition, kind_pushdown, matches, sql_str
 from harness.memory.store._lance_heads import Heads
-from harness.memory.store._namespaces import Namespace, from_path, to_path
+from harness.memory.store._namespaces import Namespace, from_path, has_prefix, to_path
 from harness.memory.store._ranking import ranked
 from harness.memory.store._rwlock import RWLock
 from harness.memory.store._versions import PreparedWrite, Row, clock, plan_commit
@@ -52,9 +54,14 @@ _LIVE = "current = true AND deleted = false"
 
 @dataclass
 class _Ticket:
+    """Writes waiting for a commit; ``done`` resolves once they are committed (or failed).
+
+    A concurrent future, so a writer on any event loop or thread can wait for it; a writer
+    cancelled before its batch starts is dropped from the batch.
+    """
+
     writes: list[PreparedWrite]
-    done: bool = False
-    error: BaseException | None = field(default=None)
+    done: Future[None] = field(default_factory=Future)
 
 
 class LanceStore(BaseStore):
@@ -94,6 +101,7 @@ class LanceStore(BaseStore):
         self._write_lock = threading.Lock()
         self._queue_lock = threading.Lock()
         self._queue: list[_Ticket] = []
+        self._draining = False
         self._maintenance = RWLock()
         self._commits_since_optimize = 0
         self._heads = Heads()
@@ -111,28 +119,34 @@ class LanceStore(BaseStore):
     # -- writes ------------------------------------------------------------------------------
 
     async def _acommit(self, writes: list[PreparedWrite]) -> None:
-        await asyncio.to_thread(self._commit, writes)
-
-    def _commit(self, writes: list[PreparedWrite]) -> None:
         ticket = _Ticket(writes)
         with self._queue_lock:
             self._queue.append(ticket)
-        with self._write_lock:
-            if not ticket.done:
-                with self._queue_lock:
-                    batch, self._queue = self._queue, []
+            lead, self._draining = not self._draining, True
+        if lead:  # nobody is committing: commit everything queued, on a worker thread
+            asyncio.get_running_loop().run_in_executor(None, self._drain)
+        await asyncio.wrap_future(ticket.done)
+
+    def _drain(self) -> None:
+        """Commit batches until the queue is empty; every ticket ends resolved."""
+        while True:
+            with self._queue_lock:
+                batch, self._queue = self._queue, []
+                if not batch:
+                    self._draining = False
+                    return
+            batch = [t for t in batch if t.done.set_running_or_notify_cancel()]
+            with self._write_lock:
                 try:
                     self._apply([w for t in batch for w in t.writes])
                 except Exception as exc:
+                    error = StoreError(f"write to LanceDB table {self.table_name!r} failed: {exc}")
                     for t in batch:
-                        t.error = exc
-                finally:
-                    for t in batch:
-                        t.done = True
-                if ticket.error is None:
-                    self._maybe_optimize()
-        if ticket.error is not None:
-            raise StoreError(f"write to LanceDB table {self.table_name!r} failed: {ticket.error}")
+                        t.done.set_exception(error)
+                    continue
+                for t in batch:
+                    t.done.set_result(None)
+                self._maybe_optimize()
 
     def _apply(self, writes: list[PreparedWrite]) -> None:
         current = self._heads.lookup(self.table, {w.pair for w in writes})
@@ -238,7 +252,27 @@ class LanceStore(BaseStore):
     async def _avector(
         self, prefix: Namespace, vector: np.ndarray, conditions: list[Condition], k: int
     ) -> list[Item]:
-        where = _where(prefix, conditions, searchable=True)
+        found = await self._avector_search([prefix], vector, conditions, k)
+        return found[0]
+
+    async def _avector_each(
+        self, prefixes: list[Namespace], vector: np.ndarray, k: int
+    ) -> list[list[Item]]:
+        return await self._avector_search(prefixes, vector, [], k)
+
+    async def _afts(
+        self, prefix: Namespace, query: str, conditions: list[Condition], k: int
+    ) -> list[Item]:
+        found = await self._afts_search([prefix], query, conditions, k)
+        return found[0]
+
+    async def _afts_each(self, prefixes: list[Namespace], query: str, k: int) -> list[list[Item]]:
+        return await self._afts_search(prefixes, query, [], k)
+
+    async def _avector_search(
+        self, prefixes: list[Namespace], vector: np.ndarray, conditions: list[Condition], k: int
+    ) -> list[list[Item]]:
+        where = _where(prefixes, conditions, searchable=True)
         query = np.asarray(vector, dtype=np.float32)
 
         def build(n: int) -> Callable[[Any], Any]:
@@ -253,17 +287,17 @@ class LanceStore(BaseStore):
             )
 
         return await asyncio.to_thread(
-            self._top_k, build, conditions, k, lambda r: 1.0 - float(r["_distance"])
+            self._top_k, build, prefixes, conditions, k, lambda r: 1.0 - float(r["_distance"])
         )
 
-    async def _afts(
-        self, prefix: Namespace, query: str, conditions: list[Condition], k: int
-    ) -> list[Item]:
-        where = _where(prefix, conditions, searchable=True)
+    async def _afts_search(
+        self, prefixes: list[Namespace], query: str, conditions: list[Condition], k: int
+    ) -> list[list[Item]]:
+        where = _where(prefixes, conditions, searchable=True)
         if not self._fts_ready:  # another store may have indexed the table since we opened it
             self._fts_ready = await asyncio.to_thread(_has_fts, self.table)
             if not self._fts_ready:
-                return []
+                return [[] for _ in prefixes]
 
         def build(n: int) -> Callable[[Any], Any]:
             return lambda t: (
@@ -275,30 +309,43 @@ class LanceStore(BaseStore):
             )
 
         return await asyncio.to_thread(
-            self._top_k, build, conditions, k, lambda r: float(r["_score"])
+            self._top_k, build, prefixes, conditions, k, lambda r: float(r["_score"])
         )
 
     def _top_k(
         self,
         build: Callable[[int], Callable[[Any], Any]],
+        prefixes: list[Namespace],
         conditions: list[Condition],
         k: int,
         score: Callable[[dict[str, Any]], float],
-    ) -> list[Item]:
-        """The best ``k`` items passing ``conditions``, independent of how ties were cut.
+    ) -> list[list[Item]]:
+        """Under each prefix, the best ``k`` items passing ``conditions``, from one ranking over
+        all prefixes and independent of how ties were cut.
 
-        The fetch widens until ``k`` candidates pass the post-filter and the last one fetched
-        scores strictly below the k-th (so no equally good item was left out), or nothing is left.
+        The fetch widens until, under every prefix, ``k`` candidates pass the post-filter and
+        the last one fetched scores strictly below the k-th (so no equally good item was left
+        out), or nothing is left.
         """
+        if k == 0:
+            return [[] for _ in prefixes]
         post = [c for c in conditions if kind_pushdown([c]) is None]
-        fetch = k + 1 if not post else max(4 * k, 40)
+        fetch = (k + 1 if not post else max(4 * k, 40)) * len(prefixes)
         while True:
             found = lr.records(self._read_async(build(fetch)))
-            passing = ranked(_item(r, score(r)) for r in found if matches(r["value"], post))
+            passing = [
+                ranked(
+                    _item(r, score(r))
+                    for r in found
+                    if has_prefix(r["namespace"], prefix) and matches(r["value"], post)
+                )
+                for prefix in prefixes
+            ]
             if len(found) < fetch:
-                return passing[:k]
-            if len(passing) >= k and score(found[-1]) < (passing[k - 1].score or 0.0):
-                return passing[:k]
+                return [items[:k] for items in passing]
+            last = score(found[-1])
+            if all(len(items) >= k and last < (items[k - 1].score or 0.0) for items in passing):
+                return [items[:k] for items in passing]
             fetch *= 4
 
     # -- introspection -----------------------------------------------------------------------
@@ -312,12 +359,17 @@ def _exact(namespace: Namespace, key: str) -> str:
     return f"ns_path = {sql_str(to_path(namespace))} AND key = {sql_str(key)}"
 
 
-def _where(prefix: Namespace, conditions: list[Condition], *, searchable: bool) -> str:
+def _where(
+    prefixes: Namespace | list[Namespace], conditions: list[Condition], *, searchable: bool
+) -> str:
+    """Live (and searchable) rows under any of ``prefixes`` passing the pushed-down filter."""
     parts = [_LIVE]
     if searchable:
         parts.append("indexed = true")
-    if prefix:
-        parts.append(f"starts_with(ns_path, {sql_str(to_path(prefix))})")
+    within = [prefixes] if isinstance(prefixes, tuple) else prefixes
+    if all(within):
+        ors = " OR ".join(f"starts_with(ns_path, {sql_str(to_path(p))})" for p in within)
+        parts.append(f"({ors})" if len(within) > 1 else ors)
     pushed = kind_pushdown(conditions)
     if pushed:
         parts.append(pushed)
