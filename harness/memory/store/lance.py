@@ -4,8 +4,8 @@ Writes: each batch is one ``merge_insert`` (one table version) that adds the new
 clears the ``current`` flag of the rows they supersede. Concurrent writers are grouped: a writer
 that finds nobody committing starts a worker thread that commits everything queued in one batch
 and keeps committing what queued up meanwhile (group commit); writers wait on a future, not on a
-thread. A write returns only once it is committed, so reads always see it. Every ``compact_every`` commits the
-table is optimised (small files merged, the full-text index brought up to date, old table versions
+thread. A write returns only once it is committed, so reads always see it. Every
+``compact_every`` commits the table is optimised (small files merged, the full-text index brought up to date, old table versions
 removed), which keeps thousands of small writes fast and the version count bounded.
 
 Listings, ``get`` and namespace lookups are answered from the store's copy of the current rows
@@ -20,9 +20,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from concurrent.futures import Future
 import warnings
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
