@@ -6,7 +6,8 @@ that finds nobody committing starts a worker thread that commits everything queu
 and keeps committing what queued up meanwhile (group commit); writers wait on a future, not on a
 thread. A write returns only once it is committed, so reads always see it. Every
 ``compact_every`` commits the table is optimised (small files merged, the full-text index brought
-up to date, old table versions removed), which keeps thousands of small writes fast and the version count bounded.
+up to date, old table versions removed), which keeps thousands of small writes fast and the
+version count bounded.
 
 Listings, ``get`` and namespace lookups are answered from the store's copy of the current rows
 (see :mod:`._lance_heads`) while the table is still at the version this store last produced, and
