@@ -250,6 +250,7 @@ class BaseStore(ABC):
             _per_mode(modes, limit, ranked(by_vector), ranked(by_text), spent)
             for by_vector, by_text in zip(vector_hits, text_hits, strict=True)
         ]
+
     async def _ahybrid(
         self, prefix: Namespace, query: str, conditions: list[Condition], need: int
     ) -> list[Item]:
