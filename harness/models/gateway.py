@@ -80,6 +80,7 @@ class LiteLLMModel:
                 "'<provider>/<model>' such as 'openai/gpt-4o-mini' or 'scripted/<name>'"
             )
         _check_local_name(name)
+        _litellm.declare_free(name)
         self.name = name
         self.cache = cache
         self.retry = retry or RetryPolicy()

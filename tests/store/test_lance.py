@@ -176,8 +176,8 @@ def test_listings_from_the_store_copy_equal_a_lancedb_query(tmp_path: Path):
     store = LanceStore(tmp_path)
     _listing_fixture(store)
     fresh = LanceStore(tmp_path)  # never wrote, so it must ask LanceDB
-    assert store._heads.under(store.table, "") is not None
-    assert fresh._heads.under(fresh.table, "") is None
+    assert store._heads.under(store.table.version, "") is not None
+    assert fresh._heads.under(fresh.table.version, "") is None
     for prefix in [(), ("a",), ("a", "b"), ("a", "b", "c"), ("a", "bc"), ("nothing",)]:
         assert store.search(prefix, limit=50) == fresh.search(prefix, limit=50), prefix
         assert store.search(prefix, filter={"kind": "Note"}) == fresh.search(
@@ -194,13 +194,13 @@ def test_listings_see_writes_made_by_another_store(tmp_path: Path):
     a, b = LanceStore(tmp_path), LanceStore(tmp_path)
     a.put(NS, "k1", memory("one"))  # from now on a answers listings from its own copy
     b.put(NS, "k2", memory("two"))
-    assert a._heads.under(a.table, "") is None  # the table moved on behind a's back
+    assert a._heads.under(a.table.version, "") is None  # the table moved on behind a's back
     assert {i.key for i in a.search(NS)} == {"k1", "k2"}
     assert a.get(NS, "k2").value == memory("two")
     b.delete(NS, "k1")
     assert a.get(NS, "k1") is None
     assert [i.key for i in a.search(NS)] == ["k2"]
     a.put(("other",), "k3", memory("three"))  # a reloads its copy and answers again
-    assert a._heads.under(a.table, "") is not None
+    assert a._heads.under(a.table.version, "") is not None
     assert [i.key for i in a.search(NS)] == ["k2"]
     assert a.list_namespaces() == [("memories", "u1"), ("other",)]

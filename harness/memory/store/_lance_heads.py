@@ -72,10 +72,13 @@ class Heads:
 
     # -- reads --------------------------------------------------------------------------------
 
-    def under(self, table: Any, prefix: str) -> list[Row] | None:
+    @property
+    def loaded(self) -> bool:
+        return self._rows is not None
+
+    def under(self, version: int, prefix: str) -> list[Row] | None:
         """Current rows (tombstones included) whose namespace path starts with ``prefix``, or
-        None when the copy is not loaded or not known to match the table's latest version."""
-        version = table.version  # the latest committed version, whoever committed it
+        None when the copy is not loaded or not at ``version`` (the table's latest)."""
         with self._lock:
             if self._rows is None or version != self._version:
                 return None
@@ -87,9 +90,9 @@ class Heads:
                 found.extend(self._by_path[path].values())
             return found
 
-    def one(self, table: Any, pair: Pair) -> tuple[bool, Row | None]:
-        """``(known, row)``: whether the copy can answer, and the current row if any."""
-        version = table.version
+    def one(self, version: int, pair: Pair) -> tuple[bool, Row | None]:
+        """``(known, row)``: whether the copy (at table ``version``) can answer, and the
+        current row if any."""
         with self._lock:
             if self._rows is None or version != self._version:
                 return False, None

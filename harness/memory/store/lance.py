@@ -207,8 +207,18 @@ class LanceStore(BaseStore):
                     f"query on LanceDB table {self.table_name!r} failed: {exc}"
                 ) from exc
 
+    async def _latest_version(self) -> int:
+        """The table's latest version (-1 when this store has no copy of its rows to check).
+
+        Asked on LanceDB's own event loop and awaited, so a busy LanceDB never blocks ours.
+        """
+        if not self._heads.loaded:
+            return -1
+        ask = asyncio.run_coroutine_threadsafe(self.table._table.version(), LOOP.loop)
+        return await asyncio.wrap_future(ask)
+
     async def _aget(self, namespace: Namespace, key: str) -> Item | None:
-        known, row = self._heads.one(self.table, (namespace, key))
+        known, row = self._heads.one(await self._latest_version(), (namespace, key))
         if known:
             return None if row is None or row.deleted else _row_item(row)
         where = f"{_LIVE} AND {_exact(namespace, key)}"
@@ -230,7 +240,7 @@ class LanceStore(BaseStore):
         return sorted(versions, key=lambda v: v.version)
 
     async def _anamespaces(self, prefix: Namespace) -> list[Namespace]:
-        rows = self._heads.under(self.table, to_path(prefix))
+        rows = self._heads.under(await self._latest_version(), to_path(prefix))
         if rows is not None:
             return [row.namespace for row in rows if not row.deleted]
         where = _where(prefix, [], searchable=False)
@@ -240,7 +250,7 @@ class LanceStore(BaseStore):
         return [from_path(path) for path in found.column("ns_path").to_pylist()]
 
     async def _alist(self, prefix: Namespace, conditions: list[Condition]) -> list[Item]:
-        rows = self._heads.under(self.table, to_path(prefix))
+        rows = self._heads.under(await self._latest_version(), to_path(prefix))
         if rows is not None:
             live = (_row_item(row) for row in rows if not row.deleted)
             return [item for item in live if matches(item.value, conditions)]
