@@ -243,7 +243,7 @@ async def _execute(
     from harness.memory.store import LanceStore
 
     config = prepared.config
-    store = LanceStore(folder / "lance", embedder=config.embedder, compact_every=10)
+    store = LanceStore(folder / "lance", embedder=config.embedder, compact_every=10, exclusive=True)
     extractors = await asyncio.to_thread(Extractors, config, prepared.template, store, extractor)
     if run is None:
         run = _run_record(run_id, prepared, extractors)

@@ -1,4 +1,4 @@
-"""One behavioural contract, checked against InMemoryStore and LanceStore alike."""
+"""One behavioural contract, checked against InMemoryStore and LanceStore (both modes) alike."""
 
 from __future__ import annotations
 
@@ -11,6 +11,16 @@ from harness.errors import StoreError
 from harness.memory.store import BaseStore, Item
 
 NS = ("memories", "u1")
+
+
+@pytest.fixture(params=["inmemory", "lance", "lance-exclusive"])
+def store(request: pytest.FixtureRequest, tmp_path) -> BaseStore:
+    """Every backend, and LanceStore's exclusive mode (reads from memory, background commits)."""
+    from harness.memory.store import InMemoryStore, LanceStore
+
+    if request.param == "inmemory":
+        return InMemoryStore()
+    return LanceStore(tmp_path / "lance", exclusive=request.param == "lance-exclusive")
 
 
 def memory(text: str, kind: str = "Memory", **extra: object) -> dict:

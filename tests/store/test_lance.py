@@ -6,6 +6,7 @@ import asyncio
 import subprocess
 import sys
 import textwrap
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -204,3 +205,60 @@ def test_listings_see_writes_made_by_another_store(tmp_path: Path):
     assert a._heads.under(a.table.version, "") is not None
     assert [i.key for i in a.search(NS)] == ["k2"]
     assert a.list_namespaces() == [("memories", "u1"), ("other",)]
+
+
+# -- exclusive stores: reads from memory, commits in the background -----------------------------
+
+
+def _held_commits(store: LanceStore, monkeypatch: pytest.MonkeyPatch, fail: bool = False):
+    """Make background commits wait for the returned event (and then fail, if asked)."""
+    release = threading.Event()
+    write_rows = store._write_rows
+
+    def held(rows):
+        release.wait(timeout=30)
+        if fail:
+            raise OSError("disk full")
+        return write_rows(rows)
+
+    monkeypatch.setattr(store, "_write_rows", held)
+    return release
+
+
+def test_an_exclusive_store_answers_reads_before_its_commits_land(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    store = LanceStore(tmp_path, exclusive=True)
+    store.put(NS, "tea", memory("User likes tea"))
+    store.flush()
+    release = _held_commits(store, monkeypatch)
+    store.put(NS, "tea", memory("User likes green tea"))  # returns while the commit waits
+    store.put(NS, "bike", memory("User owns a bike"))
+    store.delete(NS, "bike")
+    assert store.get(NS, "tea").value == memory("User likes green tea")
+    assert store.get(NS, "bike") is None
+    assert [i.key for i in store.search(NS)] == ["tea"]
+    assert LanceStore(tmp_path).get(NS, "tea").value == memory("User likes tea")  # not yet
+    threading.Timer(0.2, release.set).start()
+    found = store.search(NS, query="green tea", mode="fts")  # waits for the commits under NS
+    assert [i.key for i in found] == ["tea"]
+    asyncio.run(store.aflush())  # the async twin, from another event loop
+    other = LanceStore(tmp_path)
+    assert other.get(NS, "tea").value == memory("User likes green tea")
+    assert [v.version for v in other.history(NS, "tea")] == [1, 2]
+    assert [v.deleted for v in other.history(NS, "bike")] == [False, True]
+
+
+def test_a_failed_background_commit_fails_every_later_call(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    store = LanceStore(tmp_path, exclusive=True)
+    release = _held_commits(store, monkeypatch, fail=True)
+    store.put(NS, "tea", memory("User likes tea"))
+    release.set()
+    with pytest.raises(StoreError, match=r"background commit failed.*disk full"):
+        store.search(NS, query="tea")
+    for call in (lambda: store.get(NS, "tea"), lambda: store.put(NS, "k", memory("x"))):
+        with pytest.raises(StoreError, match="disk full"):
+            call()
+    assert LanceStore(tmp_path).get(NS, "tea") is None

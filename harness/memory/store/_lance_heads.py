@@ -16,14 +16,15 @@ from __future__ import annotations
 
 import bisect
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 from harness.memory.store import _lance_rows as lr
 from harness.memory.store._filters import sql_str
 from harness.memory.store._namespaces import to_path
-from harness.memory.store._versions import Pair, Row
+from harness.memory.store._versions import Pair, PreparedWrite, Row, plan_commit
 
 _LIGHT_COLUMNS = [
     "ns_path", "key", "version", "current", "deleted", "indexed", "kind", "value", "text",
@@ -46,7 +47,7 @@ class Heads:
     def lookup(self, table: Any, pairs: set[Pair]) -> dict[Pair, Row]:
         """The current rows of ``pairs`` that exist (live or tombstone)."""
         if self._rows is None or table.version != self._version:
-            self._load(table)
+            self.load(table)
         with self._lock:
             rows = self._rows
             if rows is not None:
@@ -64,6 +65,17 @@ class Heads:
                     self._put(replace(row, vector=None, text=""))
             self._version = version
 
+    def plan(self, writes: Sequence[PreparedWrite], clock: Callable[[], datetime]) -> list[Row]:
+        """Plan ``writes`` against the copy and apply them to it at once (exclusive stores,
+        whose copy is the truth: nothing else writes their table)."""
+        with self._lock:
+            assert self._rows is not None
+            rows = plan_commit(self._rows, writes, clock)
+            for row in rows:
+                if row.current:
+                    self._put(replace(row, vector=None, text=""))
+            return rows
+
     def moved(self, table: Any) -> None:
         """Our own maintenance (index build, optimize) changed the version, not the rows."""
         with self._lock:
@@ -76,11 +88,12 @@ class Heads:
     def loaded(self) -> bool:
         return self._rows is not None
 
-    def under(self, version: int, prefix: str) -> list[Row] | None:
+    def under(self, version: int | None, prefix: str) -> list[Row] | None:
         """Current rows (tombstones included) whose namespace path starts with ``prefix``, or
-        None when the copy is not loaded or not at ``version`` (the table's latest)."""
+        None when the copy is not loaded or not at ``version`` (the table's latest; None: trust
+        the copy)."""
         with self._lock:
-            if self._rows is None or version != self._version:
+            if self._rows is None or version not in (None, self._version):
                 return None
             start = bisect.bisect_left(self._paths, prefix)
             found: list[Row] = []
@@ -90,11 +103,11 @@ class Heads:
                 found.extend(self._by_path[path].values())
             return found
 
-    def one(self, version: int, pair: Pair) -> tuple[bool, Row | None]:
-        """``(known, row)``: whether the copy (at table ``version``) can answer, and the
-        current row if any."""
+    def one(self, version: int | None, pair: Pair) -> tuple[bool, Row | None]:
+        """``(known, row)``: whether the copy (at table ``version``; None: trust it) can
+        answer, and the current row if any."""
         with self._lock:
-            if self._rows is None or version != self._version:
+            if self._rows is None or version not in (None, self._version):
                 return False, None
             return True, self._rows.get(pair)
 
@@ -114,7 +127,7 @@ class Heads:
         self._rows, self._version = None, -1
         self._by_path, self._paths = {}, []
 
-    def _load(self, table: Any) -> None:
+    def load(self, table: Any) -> None:
         version = table.version  # read first: a commit landing during the scan forces a reload
         count = table.count_rows("current = true")
         if count > self.limit:

@@ -19,6 +19,7 @@ on an over-fetched candidate list, widened until enough pass.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import threading
 import warnings
@@ -35,6 +36,7 @@ import pyarrow as pa
 from lancedb.background_loop import LOOP
 from lancedb.index import FTS
 
+from harness._async import run_sync
 from harness.errors import ConfigurationError, StoreError
 from harness.memory.store import _lance_rows as lr
 from harness.memory.store._filters import Condition, kind_pushdown, matches, sql_str
@@ -62,7 +64,12 @@ class _Ticket:
     """
 
     writes: list[PreparedWrite]
+    rows: list[Row] | None = None  # planned already (exclusive stores)
     done: Future[None] = field(default_factory=Future)
+
+    def touches(self, paths: Sequence[str]) -> bool:
+        """Whether a write of this ticket lies under one of the namespace ``paths``."""
+        return any(to_path(w.namespace).startswith(p) for w in self.writes for p in paths)
 
 
 class LanceStore(BaseStore):
@@ -72,6 +79,13 @@ class LanceStore(BaseStore):
     ``optimize()`` that also deletes table versions older than ``cleanup_older_than`` (default:
     all but the latest; other processes reading the same table re-check the latest version on
     every query, see the README).
+
+    ``exclusive=True`` promises that nothing else writes the table while this store is open (a
+    private, temporary store such as the replay runner's). Listings and ``get`` are then answered
+    from memory without asking LanceDB, and a write returns as soon as it is visible to them,
+    while LanceDB commits it in the background; searches and history wait for the commits under
+    their namespaces, and :meth:`aflush` for all of them. If a background commit fails, every
+    later call raises a :class:`StoreError` naming it.
     """
 
     def __init__(
@@ -84,6 +98,7 @@ class LanceStore(BaseStore):
         index_fields: Sequence[str] | None = None,
         compact_every: int = 50,
         cleanup_older_than: timedelta = timedelta(0),
+        exclusive: bool = False,
     ) -> None:
         super().__init__(embedder=embedder, index_fields=index_fields)
         if (path is None) == (connection is None):
@@ -106,6 +121,15 @@ class LanceStore(BaseStore):
         self._maintenance = RWLock()
         self._commits_since_optimize = 0
         self._heads = Heads()
+        self.exclusive = exclusive
+        self._unsettled: list[_Ticket] = []  # background commits (exclusive stores)
+        self._failed: BaseException | None = None
+        if exclusive:
+            self._heads.load(self.table)
+            if not self._heads.loaded:
+                raise ConfigurationError(
+                    f"LanceDB table {table!r} has too many rows for an exclusive store"
+                )
 
     def _open_table(self) -> Any:
         if self.table_name not in self._db.list_tables().tables:
@@ -120,13 +144,48 @@ class LanceStore(BaseStore):
     # -- writes ------------------------------------------------------------------------------
 
     async def _acommit(self, writes: list[PreparedWrite]) -> None:
-        ticket = _Ticket(writes)
-        with self._queue_lock:
+        if not self.exclusive:
+            await asyncio.wrap_future(self._enqueue(_Ticket(writes)).done)
+            return
+        self._check_healthy()
+        with self._queue_lock:  # planned in call order, against (and into) the store's copy
+            rows = self._heads.plan(writes, clock)
+            if rows:
+                self._unsettled.append(self._enqueue(_Ticket(writes, rows), locked=True))
+
+    def _enqueue(self, ticket: _Ticket, *, locked: bool = False) -> _Ticket:
+        with contextlib.nullcontext() if locked else self._queue_lock:
             self._queue.append(ticket)
             lead, self._draining = not self._draining, True
         if lead:  # nobody is committing: commit everything queued, on a worker thread
             asyncio.get_running_loop().run_in_executor(None, self._drain)
-        await asyncio.wrap_future(ticket.done)
+        return ticket
+
+    async def aflush(self) -> None:
+        """Wait until every write made so far is committed to LanceDB (exclusive stores)."""
+        await self._settle(())
+
+    def flush(self) -> None:
+        run_sync(self.aflush())
+
+    async def _settle(self, *prefixes: Namespace) -> None:
+        """Wait for the background commits of writes under ``prefixes``; raise if one failed."""
+        self._check_healthy()
+        if not self._unsettled:
+            return
+        self._unsettled = [t for t in self._unsettled if not t.done.done()]
+        paths = [to_path(p) for p in prefixes]
+        waiting = [asyncio.wrap_future(t.done) for t in self._unsettled if t.touches(paths)]
+        if waiting:
+            await asyncio.wait(waiting)
+        self._check_healthy()
+
+    def _check_healthy(self) -> None:
+        if self._failed is not None:
+            raise StoreError(
+                f"LanceDB table {self.table_name!r}: a background commit failed, so this store's "
+                f"view of it is no longer reliable: {self._failed}"
+            )
 
     def _drain(self) -> None:
         """Commit batches until the queue is empty; every ticket ends resolved."""
@@ -136,32 +195,51 @@ class LanceStore(BaseStore):
                 if not batch:
                     self._draining = False
                     return
-            batch = [t for t in batch if t.done.set_running_or_notify_cancel()]
+            # A waiter cancelled before its batch started drops its writes; planned rows
+            # (exclusive stores) are already visible, so they are written regardless.
+            batch = [
+                t for t in batch if t.done.set_running_or_notify_cancel() or t.rows is not None
+            ]
             with self._write_lock:
                 try:
-                    self._apply([w for t in batch for w in t.writes])
+                    if self.exclusive:
+                        self._write_rows([r for t in batch for r in t.rows or []])
+                        self._ensure_fts()
+                    else:
+                        self._apply([w for t in batch for w in t.writes])
                 except Exception as exc:
                     error = StoreError(f"write to LanceDB table {self.table_name!r} failed: {exc}")
+                    if self.exclusive:
+                        self._failed = exc
                     for t in batch:
-                        t.done.set_exception(error)
+                        if not t.done.cancelled():
+                            t.done.set_exception(error)
                     continue
                 for t in batch:
-                    t.done.set_result(None)
+                    if not t.done.cancelled():
+                        t.done.set_result(None)
                 self._maybe_optimize()
 
     def _apply(self, writes: list[PreparedWrite]) -> None:
         current = self._heads.lookup(self.table, {w.pair for w in writes})
         rows = plan_commit(current, writes, clock)
-        if not rows:
-            return
+        if rows:
+            self._heads.committed(rows, self._write_rows(rows))
+            self._ensure_fts()
+
+    def _write_rows(self, rows: list[Row]) -> int:
+        """Write version rows (the last of duplicates wins) as one table version; return it."""
+        rows = list({(row.pair, row.version): row for row in rows}.values())
         data = lr.rows_to_arrow(rows, self._schema)
         if any(not r.current for r in rows):
             merge = self.table.merge_insert("row_id")
             result = merge.when_matched_update_all().when_not_matched_insert_all().execute(data)
         else:  # only first versions: a plain append is cheaper than a merge
             result = self.table.add(data)
-        self._heads.committed(rows, result.version)
         self._commits_since_optimize += 1
+        return result.version
+
+    def _ensure_fts(self) -> None:
         if not self._fts_ready:
             if not _has_fts(self.table):
                 self.table.create_index("text", config=FTS(), replace=True)
@@ -207,11 +285,15 @@ class LanceStore(BaseStore):
                     f"query on LanceDB table {self.table_name!r} failed: {exc}"
                 ) from exc
 
-    async def _latest_version(self) -> int:
-        """The table's latest version (-1 when this store has no copy of its rows to check).
+    async def _latest_version(self) -> int | None:
+        """The table's latest version (-1 when this store has no copy of its rows to check;
+        None for an exclusive store, whose copy is always current).
 
         Asked on LanceDB's own event loop and awaited, so a busy LanceDB never blocks ours.
         """
+        if self.exclusive:
+            self._check_healthy()
+            return None
         if not self._heads.loaded:
             return -1
         ask = asyncio.run_coroutine_threadsafe(self.table._table.version(), LOOP.loop)
@@ -228,6 +310,7 @@ class LanceStore(BaseStore):
         return next((_item(r) for r in lr.records(found)), None)
 
     async def _ahistory(self, namespace: Namespace, key: str) -> list[ItemVersion]:
+        await self._settle(namespace)
         where = _exact(namespace, key)
         found = await asyncio.to_thread(
             self._read, lambda t: t.search().where(where).select(lr.VERSION_COLUMNS).limit(None)
@@ -283,6 +366,7 @@ class LanceStore(BaseStore):
     async def _avector_search(
         self, prefixes: list[Namespace], vector: np.ndarray, conditions: list[Condition], k: int
     ) -> list[list[Item]]:
+        await self._settle(*prefixes)
         where = _where(prefixes, conditions, searchable=True)
         query = np.asarray(vector, dtype=np.float32)
 
@@ -304,6 +388,7 @@ class LanceStore(BaseStore):
     async def _afts_search(
         self, prefixes: list[Namespace], query: str, conditions: list[Condition], k: int
     ) -> list[list[Item]]:
+        await self._settle(*prefixes)
         where = _where(prefixes, conditions, searchable=True)
         if not self._fts_ready:  # another store may have indexed the table since we opened it
             self._fts_ready = await asyncio.to_thread(_has_fts, self.table)
