@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -40,15 +41,23 @@ _LIST_LIMIT = 100_000
 
 
 class Slots:
-    """How many cases may replay (talk to the model) and be evaluated at once (None: any).
+    """How many cases may be prepared, replay (talk to the model) and be evaluated at once.
 
-    Two stages, so a case's scoring and retrieval queries, which never call the extraction
-    model, do not hold a replay slot: with a slow model the slots stay busy with model calls.
+    Three stages, so the work that never calls the extraction model (seeding the store before
+    the first session; scoring and retrieval queries after the last) does not hold a replay
+    slot: with a slow model the replay slots stay busy with model calls. A prepared case keeps
+    its preparation slot until it gets a replay slot, so at most ``replay`` cases wait ready.
+    ``None``: no limit.
     """
 
     def __init__(self, replay: int | None = None, evaluate: int | None = None) -> None:
-        self.replay: Any = asyncio.Semaphore(replay) if replay else contextlib.nullcontext()
-        self.evaluate: Any = asyncio.Semaphore(evaluate) if evaluate else contextlib.nullcontext()
+        self.prepare = _semaphore(replay)
+        self.replay = _semaphore(replay)
+        self.evaluate = _semaphore(evaluate)
+
+
+def _semaphore(limit: int | None) -> asyncio.Semaphore:
+    return asyncio.Semaphore(limit or sys.maxsize)
 
 
 @dataclass
@@ -107,6 +116,14 @@ async def _seed(env: CaseEnv, case: Case, repeat: int, states: list[dict[str, Go
         await env.store.aput_many(writes)
 
 
+async def _prepare(env: CaseEnv, case: Case, repeat: int) -> None:
+    timings = current_timings.get()
+    assert timings is not None
+    started = time.perf_counter()
+    await _seed(env, case, repeat, applied_states(case))
+    timings.store_s += time.perf_counter() - started
+
+
 async def _reset(store: BaseStore, namespace: tuple[str, ...], state: dict[str, GoldValue]) -> None:
     present = await store.asearch(namespace, limit=_LIST_LIMIT)
     writes = _state_writes(namespace, state, present)
@@ -127,9 +144,7 @@ async def _replay(
     for s, session in enumerate(case.sessions):
         replay.current = s
         started = time.perf_counter()
-        if s == 0:
-            await _seed(env, case, repeat, states)
-        elif env.config.state == "gold":
+        if s > 0 and env.config.state == "gold":
             await _reset(env.store, run_ns, states[s])
         timings.store_s += time.perf_counter() - started
         messages = [m.model_dump(exclude_none=True) for m in session.messages]
@@ -206,21 +221,27 @@ async def _retrieval(env: CaseEnv, case: Case, repeat: int, replay: Replay, scor
 
 
 class _Clock:
-    """A case's working time: from getting its replay slot, minus waiting for evaluation."""
+    """A case's working time: from getting its first slot, minus waiting for the later ones."""
 
     def __init__(self) -> None:
         self.started: float | None = None
         self.waited = 0.0
 
-    @contextlib.asynccontextmanager
-    async def slot(self, limit: Any, *, first: bool = False) -> Any:
+    async def acquire(self, slots: asyncio.Semaphore) -> None:
         asked = time.perf_counter()
-        async with limit:
-            if first:
-                self.started = time.perf_counter()
-            else:
-                self.waited += time.perf_counter() - asked
+        await slots.acquire()
+        if self.started is None:
+            self.started = time.perf_counter()
+        else:
+            self.waited += time.perf_counter() - asked
+
+    @contextlib.asynccontextmanager
+    async def slot(self, slots: asyncio.Semaphore) -> Any:
+        await self.acquire(slots)
+        try:
             yield
+        finally:
+            slots.release()
 
     def elapsed(self) -> float:
         return 0.0 if self.started is None else time.perf_counter() - self.started - self.waited
@@ -238,8 +259,13 @@ async def run_case(env: CaseEnv, case: Case, repeat: int) -> CaseRecord:
     try:
         with record_calls() as calls, repeat_index(repeat):
             try:
-                async with clock.slot(env.slots.replay, first=True):
+                async with clock.slot(env.slots.prepare):
+                    await _prepare(env, case, repeat)
+                    await clock.acquire(env.slots.replay)  # hand over: stay ready, not queued
+                try:
                     await _replay(env, case, repeat, calls, replay)
+                finally:
+                    env.slots.replay.release()
                 replay.attribute(calls, None)
                 async with clock.slot(env.slots.evaluate):
                     rows = await _evaluate(env, case, repeat, replay)

@@ -136,6 +136,7 @@ def _serial():
 
     class Serial:
         def __init__(self, replay: int | None = None, evaluate: int | None = None) -> None:
+            self.prepare = asyncio.Semaphore(1)  # held until the replay slot is taken
             self.replay = self.evaluate = asyncio.Semaphore(1)
 
     original, engine.Slots = engine.Slots, Serial
