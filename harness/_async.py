@@ -10,20 +10,31 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 T = TypeVar("T")
 
+EXECUTOR_THREADS = 32
 _loop: asyncio.AbstractEventLoop | None = None
 _lock = threading.Lock()
 
 
 def background_loop() -> asyncio.AbstractEventLoop:
-    """The shared loop, started on first use."""
+    """The shared loop, started on first use.
+
+    Its default executor is larger than asyncio's (CPU count + 4): litellm runs the synchronous
+    half of every model call there, and a run's own blocking work (LanceDB commits, embedding
+    batches, result writes) must not leave dozens of concurrent model calls queueing for a
+    thread. The threads mostly wait, so their number costs little.
+    """
     global _loop
     with _lock:
         if _loop is None or _loop.is_closed():
             loop = asyncio.new_event_loop()
+            loop.set_default_executor(
+                ThreadPoolExecutor(max_workers=EXECUTOR_THREADS, thread_name_prefix="harness")
+            )
             thread = threading.Thread(target=loop.run_forever, name="harness-loop", daemon=True)
             thread.start()
             _loop = loop
