@@ -30,6 +30,14 @@ def embeddings_check(ns: dict, ctx: Scripted) -> None:
     assert ns["a"].shape == (384,) and ns["embedder"].name == "minilm"
 
 
+def exclusive_check(ns: dict, ctx: Scripted) -> None:
+    private = ns["private"]
+    assert private.exclusive
+    assert all(ticket.done.done() for ticket in private._unsettled)  # flushed
+    reopened = LanceStore(private._db.uri)  # a second store sees the flushed write
+    assert reopened.get(("scratch",), "k1").value == private.get(("scratch",), "k1").value
+
+
 def registry_check(ns: dict, ctx: Scripted) -> None:
     assert ns["notes"].count_rows() == 2
 
@@ -41,4 +49,5 @@ EXAMPLES = {
     "store-inmemory": Example(check=inmemory_check),
     "store-embeddings": Example(check=embeddings_check),
     "store-lancedb-registry": Example(check=registry_check, after=("store-basics",)),
+    "store-exclusive": Example(check=exclusive_check, after=("store-basics",)),
 }
