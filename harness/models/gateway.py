@@ -80,7 +80,6 @@ class LiteLLMModel:
                 "'<provider>/<model>' such as 'openai/gpt-4o-mini' or 'scripted/<name>'"
             )
         _check_local_name(name)
-        _litellm.declare_free(name)
         self.name = name
         self.cache = cache
         self.retry = retry or RetryPolicy()
@@ -170,6 +169,7 @@ class LiteLLMModel:
         self, messages: Sequence[Message], tools: Sequence[ToolSpec], config: GenerateConfig
     ) -> ModelResponse:
         litellm = _litellm.litellm_module()
+        _litellm.declare_free(self.name)  # once per model; a dict lookup afterwards
         request = request_kwargs(self.name, messages, tools, config)
         try:
             raw = await asyncio.wait_for(

@@ -193,11 +193,11 @@ def test_own_providers_are_free_in_litellms_price_map_but_stay_unpriced_here(scr
     from harness.models._litellm import litellm_module
 
     model = get_model(scripted.model)
+    scripted.enqueue_text("Noted.", usage={"input_tokens": 30, "output_tokens": 2})
+    response = model.generate([{"role": "user", "content": "hi"}])  # the first call declares it
     entry = litellm_module().model_cost[scripted.model]
     assert (entry["input_cost_per_token"], entry["output_cost_per_token"]) == (0.0, 0.0)
-    scripted.enqueue_text("Noted.", usage={"input_tokens": 30, "output_tokens": 2})
-    response = model.generate([{"role": "user", "content": "hi"}])
     assert response.text == "Noted."
     assert response.usage.input_tokens == 30 and response.usage.cost_usd is None
-    get_model("openai/gpt-4o-mini")  # hosted models keep their real prices
+    # hosted models keep their real prices
     assert litellm_module().model_cost["gpt-4o-mini"]["input_cost_per_token"] > 0

@@ -60,9 +60,7 @@ class Heads:
             if self._rows is None or version != self._version + 1:
                 self._reset()  # someone else committed too: reload before trusting it again
                 return
-            for row in rows:
-                if row.current:
-                    self._put(replace(row, vector=None, text=""))
+            self._keep(rows)
             self._version = version
 
     def plan(self, writes: Sequence[PreparedWrite], clock: Callable[[], datetime]) -> list[Row]:
@@ -71,9 +69,7 @@ class Heads:
         with self._lock:
             assert self._rows is not None
             rows = plan_commit(self._rows, writes, clock)
-            for row in rows:
-                if row.current:
-                    self._put(replace(row, vector=None, text=""))
+            self._keep(rows)
             return rows
 
     def moved(self, table: Any) -> None:
@@ -112,6 +108,12 @@ class Heads:
             return True, self._rows.get(pair)
 
     # -- internals ----------------------------------------------------------------------------
+
+    def _keep(self, rows: Iterable[Row]) -> None:
+        """Copy the current rows among ``rows`` (light: no vector, no text)."""
+        for row in rows:
+            if row.current:
+                self._put(replace(row, vector=None, text=""))
 
     def _put(self, row: Row) -> None:
         assert self._rows is not None
