@@ -6,9 +6,10 @@ replay, refs defined before use, ...) live in :mod:`harness.data.validate`.
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 Split = Literal["train", "dev", "test"]
 KeyTerm = str | list[str]
@@ -17,6 +18,27 @@ KeyTerm = str | list[str]
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+def check_iso_date(value: str | None) -> str | None:
+    """Keep an ISO 8601 date or date-time as written; refuse anything else.
+
+    The text is kept (not normalised) so a dataset's content hash does not depend on how a
+    parser would re-print it; only whether it parses is checked.
+    """
+    if value is None:
+        return None
+    text = value.strip()
+    try:
+        if len(text) == 10:
+            date.fromisoformat(text)
+        else:
+            datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(
+            f"'{value}' is not an ISO 8601 date or date-time (e.g. 2023-05-08 or 2023-05-08T13:56)"
+        ) from None
+    return value
 
 
 class Message(_Strict):
@@ -88,16 +110,23 @@ class Session(_Strict):
     messages: list[Message] = Field(min_length=1)
     expected: list[GoldOp] = Field(default_factory=list)
     partial: bool = False
-    date: str | None = None
+    date: str | None = Field(default=None, description="ISO 8601 data time of the session.")
     metadata: dict[str, Any] = Field(default_factory=dict)
+
+    _date = field_validator("date")(check_iso_date)
 
 
 class Query(_Strict):
-    """A retrieval question asked after the last session.
+    """A question asked after the last session.
 
     ``relevant`` lists memory ids/refs; ``relevant_messages`` lists message ids, for data whose
     relevance is known only by evidence turns: a stored memory is then relevant when its
-    provenance includes one of them.
+    provenance includes one of them. A query with neither is not scored for retrieval, so it
+    needs an ``answer`` (answer-level evaluation) to be of use.
+
+    ``answer`` is the reference answer, ``category`` the benchmark category or question type,
+    ``abstention`` marks a question whose right answer is that it cannot be known, and
+    ``question_date`` (ISO 8601) the data time the question is asked at.
     """
 
     id: str | None = None
@@ -105,13 +134,23 @@ class Query(_Strict):
     relevant: list[str] = Field(default_factory=list)
     relevant_messages: list[str] = Field(default_factory=list)
     answer: str | None = None
+    category: str | None = None
+    abstention: bool = False
+    question_date: str | None = None
     metadata: dict[str, Any] = Field(default_factory=dict)
+
+    _question_date = field_validator("question_date")(check_iso_date)
 
     @model_validator(mode="after")
     def _has_relevance(self) -> Query:
-        if not self.relevant and not self.relevant_messages:
-            raise ValueError("a query needs 'relevant' or 'relevant_messages'")
+        if not self.relevant and not self.relevant_messages and self.answer is None:
+            raise ValueError("a query needs 'relevant', 'relevant_messages' or an 'answer'")
         return self
+
+    @property
+    def scored_for_retrieval(self) -> bool:
+        """Whether the query marks relevant memories or evidence messages."""
+        return bool(self.relevant or self.relevant_messages)
 
 
 class Case(_Strict):

@@ -87,13 +87,14 @@ async def run_queries(
     key: RowKey,
 ) -> tuple[list[QueryRow], dict[str, float]]:
     """Rows for the ``queries`` table and the additive sums per state and mode."""
-    texts = [query.query for query in case.queries if query.query.strip()]
+    scored = [(q, query) for q, query in enumerate(case.queries) if query.scored_for_retrieval]
+    texts = [query.query for _, query in scored if query.query.strip()]
     if texts and {"vector", "hybrid"} & set(modes):
         await store.embedder.aembed(texts)  # in one batch; the searches below hit the cache
     found = await asyncio.gather(
-        *(_search(store, spaces, query, modes, top_k) for query in case.queries)
+        *(_search(store, spaces, query, modes, top_k) for _, query in scored)
     )
-    plan = [(q, query, space) for q, query in enumerate(case.queries) for space in spaces]
+    plan = [(q, query, space) for q, query in scored for space in spaces]
     results = [by_mode for per_space in found for by_mode in per_space]
     rows: list[QueryRow] = []
     sums: dict[str, float] = {}

@@ -54,7 +54,8 @@ def test_locomo_questions_become_queries(tmp_path: Path) -> None:
     assert queries[1].answer == "6"
     assert queries[2].relevant_messages == ["D2:1"]
     assert queries[3].answer is None
-    assert queries[3].metadata == {"category": 5, "adversarial_answer": "Biscuit"}
+    assert queries[3].category == "5"  # LoCoMo's category number, as text
+    assert queries[3].metadata == {"adversarial_answer": "Biscuit"}
     assert result.warnings == [
         "locomo-conv-901 qa[2]: evidence D7:40 names no turn",
         "locomo-conv-901 qa[4]: no usable evidence; question skipped",
@@ -68,7 +69,9 @@ def test_locomo_flat_single_object(tmp_path: Path) -> None:
     result = import_locomo(SAMPLES / "locomo_flat.json")
     (case,) = result.cases
     assert case.id == "locomo-conv-903"
-    assert [s.date for s in case.sessions] == ["2023-05-08T13:56", "sometime in early summer"]
+    # a date that does not parse is left out; the raw text stays in the metadata
+    assert [s.date for s in case.sessions] == ["2023-05-08T13:56", None]
+    assert case.sessions[1].metadata["date_time"] == "sometime in early summer"
     assert [op.content for s in case.sessions for op in s.expected] == [
         "Lena registers for the Berlin half marathon.",
         "Omar starts working as a nurse at a children's hospital.",
@@ -96,8 +99,9 @@ def test_longmemeval_sessions_in_date_order_with_turn_evidence() -> None:
     assert query.id == "q-7f3a1c"
     assert query.relevant_messages == ["answer_9c1e_1:0", "answer_9c1e_2:0"]
     assert query.answer == "3"
+    assert (query.category, query.abstention) == ("knowledge-update", False)
+    assert query.question_date == "2023-06-10T09:12"
     assert query.metadata == {
-        "question_type": "knowledge-update",
         "question_date": "2023/06/10 (Sat) 09:12",
         "answer_session_ids": ["answer_9c1e_1", "answer_9c1e_2"],
     }
@@ -109,14 +113,15 @@ def test_longmemeval_answer_session_without_marks_counts_whole_session() -> None
     assert query.relevant_messages == ["answer_44a0:0", "answer_44a0:1"]
 
 
-def test_longmemeval_question_without_evidence_keeps_case_without_query() -> None:
+def test_longmemeval_question_without_evidence_keeps_an_answer_only_query() -> None:
     result = import_longmemeval(SAMPLES / "longmemeval_sample.json")
     abstention = result.cases[2]
     assert abstention.tags == ["longmemeval", "single-session-user", "abstention"]
-    assert abstention.queries == []
-    assert result.warnings == [
-        "lme-q-91c2e4_abs: no evidence turns or sessions; the case has no query"
-    ]
+    (query,) = abstention.queries
+    assert query.abstention is True
+    assert query.relevant_messages == [] and not query.scored_for_retrieval
+    assert query.answer
+    assert result.warnings == ["lme-q-91c2e4_abs: no evidence turns or sessions; answer-level only"]
 
 
 @pytest.mark.parametrize(

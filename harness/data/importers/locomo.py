@@ -7,12 +7,12 @@ Accepted shapes: a list of conversations or a single one; each with its ``sessio
 - Sessions are replayed in number order. Both speakers are people, so every turn becomes a
   ``user`` message with the speaker in ``name``; the message id is the turn's ``dia_id``; an image
   turn gets its caption appended (``[shares an image: ...]``).
-- ``session_N_date_time`` becomes the session ``date`` (ISO when it parses) and stays verbatim in
-  the session metadata.
+- ``session_N_date_time`` becomes the session ``date`` (ISO 8601; left out when it does not parse)
+  and stays verbatim in the session metadata.
 - ``events_session_N`` become insert labels. They are not exhaustive, so every session is
   ``partial``: the events count for recall, unmatched predictions are not penalised.
 - ``qa`` items become queries with ``relevant_messages`` = the evidence ``dia_id``s, ``answer``
-  kept, and ``category`` / ``adversarial_answer`` in the query metadata. Evidence ids that name no
+  and ``category`` kept, ``adversarial_answer`` in the query metadata. Evidence ids that name no
   turn are dropped (with a warning); a question left without evidence is skipped.
 """
 
@@ -142,7 +142,8 @@ def _queries(qa: Any, message_ids: set[str], case_id: str, warnings: list[str]) 
         if not evidence:
             warnings.append(f"{case_id} qa[{index}]: no usable evidence; question skipped")
             continue
-        metadata = {"category": item.get("category")}
+        category = item.get("category")
+        metadata = {}
         if "adversarial_answer" in item:
             metadata["adversarial_answer"] = _text(item["adversarial_answer"])
         answer = item.get("answer")
@@ -152,7 +153,8 @@ def _queries(qa: Any, message_ids: set[str], case_id: str, warnings: list[str]) 
                 query=str(item["question"]),
                 relevant_messages=evidence,
                 answer=None if answer is None else _text(answer),
-                metadata={k: v for k, v in metadata.items() if v is not None},
+                category=None if category is None else _text(category),
+                metadata=metadata,
             )
         )
     return queries
@@ -185,4 +187,4 @@ def _iso_date(raw: Any) -> str | None:
             return datetime.strptime(raw.strip(), pattern).isoformat(timespec="minutes")
         except ValueError:
             continue
-    return raw.strip()
+    return None  # the raw text stays in the session metadata

@@ -6,10 +6,11 @@
 - Sessions carry no memory labels, so all are ``partial``: nothing is counted as spurious.
 - The question becomes one query. Its ``relevant_messages`` are the turns marked ``has_answer``;
   an answer session (``answer_session_ids``) with no marked turn contributes all its turns, so
-  session-level evidence is never lost. ``answer``, ``question_type``, ``question_date`` and
-  ``answer_session_ids`` are kept in the query metadata.
-- A question with no evidence at all (abstention questions ``*_abs`` may have none) keeps its case
-  but gets no query; a warning says so.
+  session-level evidence is never lost. ``answer`` is kept, ``question_type`` becomes the query
+  ``category``, ``*_abs`` questions are ``abstention``, ``question_date`` is kept as ISO 8601
+  (verbatim in the metadata with ``answer_session_ids``).
+- A question with no evidence at all (abstention questions ``*_abs`` may have none) keeps its
+  query for answer-level evaluation, unscored for retrieval; a warning says so.
 """
 
 from __future__ import annotations
@@ -82,13 +83,13 @@ def _case(record: dict[str, Any], case_id: str, where: str, warnings: list[str])
     if str(record["question_id"]).endswith("_abs"):
         tags.append("abstention")
     query = _query(record, replayed, marked, question_type)
-    if query is None:
-        warnings.append(f"{case_id}: no evidence turns or sessions; the case has no query")
+    if not query.relevant_messages:
+        warnings.append(f"{case_id}: no evidence turns or sessions; answer-level only")
     return Case(
         id=case_id,
         tags=tags,
         sessions=replayed,
-        queries=[query] if query else [],
+        queries=[query],
         metadata={"source": "longmemeval", "question_id": str(record["question_id"])},
     )
 
@@ -129,7 +130,7 @@ def _query(
     sessions: list[Session],
     marked: dict[str, list[str]],
     question_type: str,
-) -> Query | None:
+) -> Query:
     answer_sessions = {str(s) for s in record.get("answer_session_ids") or []}
     evidence: list[str] = []
     for session in sessions:
@@ -138,19 +139,21 @@ def _query(
             evidence.extend(turns)
         elif session.id in answer_sessions:
             evidence.extend(message.id for message in session.messages)
-    if not evidence:
-        return None
-    metadata = {
-        "question_type": question_type,
-        "question_date": record.get("question_date"),
-        "answer_session_ids": sorted(answer_sessions),
-    }
+    metadata: dict[str, Any] = {"answer_session_ids": sorted(answer_sessions)}
+    raw_date = record.get("question_date")
+    if raw_date is not None:
+        metadata["question_date"] = raw_date
     return Query(
         id=str(record["question_id"]),
         query=str(record["question"]),
         relevant_messages=evidence,
         answer=str(record["answer"]),
-        metadata={k: v for k, v in metadata.items() if v is not None},
+        category=question_type,
+        abstention=str(record["question_id"]).endswith("_abs"),
+        question_date=None
+        if raw_date is None
+        else _parse_date(raw_date, "question_date").isoformat(timespec="minutes"),
+        metadata=metadata,
     )
 
 
