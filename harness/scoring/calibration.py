@@ -317,7 +317,7 @@ HARD_NEGATIVE_TAGS = (
 
 
 def markdown_tables(data: CalibrationFile, *, tags: Sequence[str] = HARD_NEGATIVE_TAGS) -> str:
-    """The calibration as the Markdown tables the README shows (a test keeps them in sync)."""
+    """The calibration as the Markdown tables docs/scoring.md shows (a test keeps them in sync)."""
 
     def pct(value: float | None) -> str:
         return "-" if value is None else f"{100 * value:.1f} %"

@@ -1,8 +1,9 @@
-"""Every python example in README.md runs, against scripted models, and prints what it claims.
+"""Every python example in the docs (``docs/**/*.md`` and ``README.md``) runs, against scripted
+models, and prints what it claims.
 
 A python block is marked on the line before its fence with ``<!-- example: NAME -->`` (run as a
-test; its replies and checks live in ``tests/readme_examples/<section>.py``) or with
-``<!-- untested: reason -->``. In a marked block:
+test; its replies and checks live in ``tests/doc_examples/<page>.py``) or with
+``<!-- untested: reason -->``. Names are unique across all pages. In a marked block:
 
 - every quoted model string (``"openai/gpt-4o-mini"``, ``"anthropic/..."``, ...) is replaced by a
   scripted model before the block runs;
@@ -25,13 +26,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import doc_examples
 import pytest
-import readme_examples
-from readme_examples import Example, Scripted
+from doc_examples import Example, Scripted
 
 from harness._async import run_sync
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+ROOT = Path(__file__).resolve().parents[1]
+PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
 FENCE = re.compile(
     r"^<!-- (?P<kind>example|untested): (?P<label>[^>]*?) -->\n```python\n(?P<code>.*?)^```",
     re.M | re.S,
@@ -44,40 +46,43 @@ MODEL_LITERAL = re.compile(rf"""(["'])((?:{PROVIDERS})/[^"'\s]+)\1""")
 @dataclass(frozen=True)
 class Block:
     name: str
-    line: int  # README line of the block's first code line
+    page: Path
+    line: int  # line of the block's first code line in its page
     code: str
 
 
-def readme_blocks() -> dict[str, Block]:
-    text = README.read_text(encoding="utf-8")
+def page_blocks() -> dict[str, Block]:
     blocks: dict[str, Block] = {}
-    for match in FENCE.finditer(text):
-        if match["kind"] == "untested":
-            continue
-        name = match["label"].strip()
-        assert name not in blocks, f"README.md: example {name!r} is marked twice"
-        line = text.count("\n", 0, match.start("code")) + 1
-        blocks[name] = Block(name, line, match["code"])
+    for page in PAGES:
+        text = page.read_text(encoding="utf-8")
+        for match in FENCE.finditer(text):
+            if match["kind"] == "untested":
+                continue
+            name = match["label"].strip()
+            where = page.relative_to(ROOT)
+            assert name not in blocks, f"{where}: example {name!r} is also in {blocks[name].page}"
+            line = text.count("\n", 0, match.start("code")) + 1
+            blocks[name] = Block(name, where, line, match["code"])
     return blocks
 
 
 def registered_examples() -> dict[str, Example]:
     examples: dict[str, Example] = {}
-    for module_info in pkgutil.iter_modules(readme_examples.__path__):
-        module = importlib.import_module(f"readme_examples.{module_info.name}")
+    for module_info in pkgutil.iter_modules(doc_examples.__path__):
+        module = importlib.import_module(f"doc_examples.{module_info.name}")
         for name, example in module.EXAMPLES.items():
-            assert name not in examples, f"README example {name!r} is registered twice"
+            assert name not in examples, f"example {name!r} is registered twice"
             examples[name] = example
     return examples
 
 
-BLOCKS = readme_blocks()
+BLOCKS = page_blocks()
 EXAMPLES = registered_examples()
 
 
 def chain(name: str, seen: tuple[str, ...] = ()) -> list[str]:
     """``name`` preceded by the blocks it builds on, each once, in order."""
-    assert name not in seen, f"README examples depend on each other in a cycle: {seen}"
+    assert name not in seen, f"examples depend on each other in a cycle: {seen}"
     order: list[str] = []
     for before in EXAMPLES[name].after:
         order.extend(step for step in chain(before, (*seen, name)) if step not in order)
@@ -104,10 +109,10 @@ def output_matches(expected: str, actual: str) -> bool:
 
 
 def execute(block: Block, source: str, namespace: dict[str, Any]) -> str:
-    padded = "\n" * (block.line - 1) + source  # tracebacks point at README lines
-    code = compile(
-        padded, str(README), "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT, dont_inherit=True
-    )  # README code must not inherit this module's `from __future__ import annotations`
+    padded = "\n" * (block.line - 1) + source  # tracebacks point at the page's lines
+    flags = ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
+    # dont_inherit: page code must not inherit this module's `from __future__ import annotations`
+    code = compile(padded, str(ROOT / block.page), "exec", flags=flags, dont_inherit=True)
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
         maybe = eval(code, namespace)
@@ -117,8 +122,8 @@ def execute(block: Block, source: str, namespace: dict[str, Any]) -> str:
 
 
 def run_example(name: str) -> dict[str, Any]:
-    ctx = Scripted(f"readme-{name}")
-    namespace: dict[str, Any] = {"__name__": f"readme_{name.replace('-', '_')}"}
+    ctx = Scripted(f"docs-{name}")
+    namespace: dict[str, Any] = {"__name__": f"docs_{name.replace('-', '_')}"}
     for step in chain(name):
         block, example = BLOCKS[step], EXAMPLES[step]
         source = MODEL_LITERAL.sub(
@@ -129,22 +134,25 @@ def run_example(name: str) -> dict[str, Any]:
         expected = expected_output(block.code)
         if expected:
             assert len(printed) == len(expected), (
-                f"{step}: printed {printed}, README says {expected}"
+                f"{step}: printed {printed}, {block.page} says {expected}"
             )
             for want, got in zip(expected, printed, strict=True):
-                assert output_matches(want, got), f"{step}: printed {got!r}, README says {want!r}"
+                assert output_matches(want, got), (
+                    f"{step}: printed {got!r}, {block.page}:{block.line} says {want!r}"
+                )
         example.check(namespace, ctx)
     return namespace
 
 
-def test_every_python_block_is_marked():
-    text = README.read_text(encoding="utf-8")
+@pytest.mark.parametrize("page", PAGES, ids=lambda page: str(page.relative_to(ROOT)))
+def test_every_python_block_is_marked(page: Path):
+    text = page.read_text(encoding="utf-8")
     marked = {match.start("code") for match in FENCE.finditer(text)}
     for fence in PYTHON_FENCE.finditer(text):
         line = text.count("\n", 0, fence.start()) + 1
         assert fence.end() + 1 in marked, (
-            f"README.md:{line}: mark the python block with <!-- example: NAME --> "
-            "or <!-- untested: reason --> on the line before"
+            f"{page.relative_to(ROOT)}:{line}: mark the python block with "
+            "<!-- example: NAME --> or <!-- untested: reason --> on the line before"
         )
 
 
@@ -153,9 +161,9 @@ def test_examples_and_registrations_agree():
 
 
 @pytest.mark.parametrize("name", sorted(BLOCKS))
-def test_readme_example(name: str):
+def test_doc_example(name: str):
     if name not in EXAMPLES:
-        pytest.fail(f"README example {name!r} has no entry in tests/readme_examples/")
+        pytest.fail(f"example {name!r} of {BLOCKS[name].page} has no entry in tests/doc_examples/")
     run_example(name)
 
 

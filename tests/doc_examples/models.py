@@ -1,9 +1,9 @@
-"""README section "Models and providers": replies for the gateway examples, and what must hold."""
+"""docs/library/models.md: replies for the gateway examples, and what must hold."""
 
 from __future__ import annotations
 
+from doc_examples import Example, Scripted
 from harness.models import LiteLLMModel, ResponseCache
-from readme_examples import Example, Scripted
 
 REMEMBER = {"name": "remember", "arguments": {"fact": "Cycles to work"}}
 

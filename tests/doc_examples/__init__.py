@@ -1,7 +1,7 @@
-"""Scripted model replies and checks for the README's python examples, one module per section.
+"""Scripted model replies and checks for the python examples of the docs, one module per page.
 
-Each module defines ``EXAMPLES: dict[str, Example]`` keyed by the name in the README marker
-``<!-- example: NAME -->`` (the line before the code fence). ``tests/test_readme_examples.py``
+Each module defines ``EXAMPLES: dict[str, Example]`` keyed by the name in the page's marker
+``<!-- example: NAME -->`` (the line before the code fence). ``tests/test_doc_examples.py``
 finds every module here, runs each marked block with its model strings replaced by a scripted
 model, and applies the checks.
 """
@@ -16,7 +16,7 @@ from harness.models.scripted import ScriptedModel, scripted_model
 
 
 class Scripted:
-    """The scripted models one README example run uses.
+    """The scripted models one example run uses.
 
     Every model string in the example's blocks maps to :attr:`model`, unless the example's
     ``models`` maps that string to a suffix; then it gets a model of its own (``ctx[suffix]``).
@@ -39,7 +39,7 @@ class Scripted:
 
 @dataclass(frozen=True)
 class Example:
-    """How to run one README block.
+    """How to run one marked block of a page.
 
     ``script`` queues the replies the block needs before it runs; ``check`` asserts on the
     variables the block left behind (``ns``) and the requests the models saw; ``after`` names

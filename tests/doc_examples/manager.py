@@ -1,10 +1,10 @@
-"""README section "Memory manager": the replies each example needs, and what must come out."""
+"""docs/library/memory-manager.md: the replies each example needs, and what must come out."""
 
 from __future__ import annotations
 
+from doc_examples import Example, Scripted
 from harness.memory import Memory, RemoveDoc
 from harness.memory._existing import string_memory_id
-from readme_examples import Example, Scripted
 
 
 def _call(name: str, **arguments) -> dict:

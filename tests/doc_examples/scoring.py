@@ -1,8 +1,8 @@
-"""README section "Scoring": the example calls no chat model; the checks look at the outcome."""
+"""docs/scoring.md: the example calls no chat model; the checks look at the outcome."""
 
 from __future__ import annotations
 
-from readme_examples import Example, Scripted
+from doc_examples import Example, Scripted
 
 
 def one_case_check(ns: dict, ctx: Scripted) -> None:

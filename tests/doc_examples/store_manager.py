@@ -1,8 +1,8 @@
-"""README section "Store manager and background reflection": replies and checks per example."""
+"""docs/library/store-manager.md: replies and checks per example."""
 
 from __future__ import annotations
 
-from readme_examples import Example, Scripted
+from doc_examples import Example, Scripted
 
 CHAT = {"openai/gpt-4o-mini": "chat"}
 

@@ -1,10 +1,10 @@
-"""README section "Running the harness": a three-case run whose model stores nothing."""
+"""docs/running.md: a three-case run whose model stores nothing."""
 
 from __future__ import annotations
 
+from doc_examples import Example, Scripted
 from harness.memory.schemas import Memory
 from harness.templates import TemplateVariables, load_template
-from readme_examples import Example, Scripted
 
 
 def api_script(ctx: Scripted) -> None:

@@ -1,9 +1,9 @@
-"""README section "Memory store": no chat model is called; the checks look at the store."""
+"""docs/library/stores.md: no chat model is called; the checks look at the store."""
 
 from __future__ import annotations
 
+from doc_examples import Example, Scripted
 from harness.memory.store import InMemoryStore, LanceStore
-from readme_examples import Example, Scripted
 
 
 def basics_check(ns: dict, ctx: Scripted) -> None:
