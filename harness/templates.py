@@ -23,7 +23,7 @@ from __future__ import annotations
 import hashlib
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -95,9 +95,12 @@ class InstructionTemplate:
 
     def render(self, variables: TemplateVariables | None = None) -> str:
         """The instructions text; errors name the template and line."""
+        return self.render_values((variables or TemplateVariables()).model_dump())
+
+    def render_values(self, values: Mapping[str, Any]) -> str:
+        """Render with plain values (answer and judge templates); errors name template and line."""
         from jinja2 import TemplateError, UndefinedError
 
-        values = (variables or TemplateVariables()).model_dump()
         template = _compile(self.name, self.source)
         try:
             text = template.render(**values)
@@ -139,6 +142,36 @@ def load_template(name_or_path: str | os.PathLike[str] = DEFAULT_TEMPLATE) -> In
     except UnicodeDecodeError as error:
         raise ConfigurationError(f"template {str(path)!r} is not UTF-8 text: {error}") from error
     name = path.stem if path.parent == prompts_dir() else str(path)
+    template = InstructionTemplate(name=name, source=source, path=path)
+    _compile(template.name, template.source)
+    return template
+
+
+PROMPT_KINDS = ("answer", "judge")
+"""Subfolders of ``prompts/`` holding the answer-stage and judge templates."""
+
+
+def load_prompt(kind: str, name_or_path: str | os.PathLike[str]) -> InstructionTemplate:
+    """Load an answer or judge template by name (from ``prompts/<kind>/``) or by path."""
+    if kind not in PROMPT_KINDS:
+        raise ConfigurationError(f"unknown prompt kind {kind!r}; expected one of {PROMPT_KINDS}")
+    folder = prompts_dir() / kind
+    if not (folder / f"{name_or_path}{TEMPLATE_SUFFIX}").is_file():
+        bundled = Path(__file__).resolve().parent.parent / "prompts" / kind
+        folder = bundled if (bundled / f"{name_or_path}{TEMPLATE_SUFFIX}").is_file() else folder
+    named = folder / f"{name_or_path}{TEMPLATE_SUFFIX}"
+    path = named if named.is_file() else Path(name_or_path)
+    if not path.is_file():
+        known = sorted(p.stem for p in folder.glob(f"*{TEMPLATE_SUFFIX}"))
+        raise ConfigurationError(
+            f"unknown {kind} template {str(name_or_path)!r}: not a file and not one of "
+            f"{', '.join(known) or '(none)'} in prompts/{kind}/"
+        )
+    try:
+        source = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise ConfigurationError(f"template {str(path)!r} is not UTF-8 text: {error}") from error
+    name = f"{kind}/{path.stem}" if path == named else str(path)
     template = InstructionTemplate(name=name, source=source, path=path)
     _compile(template.name, template.source)
     return template

@@ -2,8 +2,9 @@
 
 litellm takes seconds to import and, left to its defaults, fetches a price map from the network and
 sends telemetry. Everything in the project reaches it through :func:`litellm_module`, which imports
-it once, switches those off, and registers the project's own providers (``scripted``, ``local``)
-in litellm's custom-provider map so they travel the same code path as hosted providers.
+it once, switches those off, and registers the project's own providers (``scripted``, ``local``,
+``baseline``) in litellm's custom-provider map so they travel the same code path as hosted
+providers.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ _module: Any = None
 _providers: dict[str, Callable[[Any], Any]] = {}
 """Provider name -> factory building its ``litellm.CustomLLM`` handler from the litellm module."""
 
-BUILTIN_PROVIDERS = ("scripted", "local")
+BUILTIN_PROVIDERS = ("scripted", "local", "baseline")
 
 
 def _quiet_environment() -> None:
@@ -99,10 +100,11 @@ def _install(name: str, factory: Callable[[Any], Any]) -> None:
 
 
 def _register_builtin_providers() -> None:
-    from harness.models import local, scripted
+    from harness.models import extractive, local, scripted
 
     register_provider("scripted", scripted.make_handler)
     register_provider("local", local.make_handler)
+    register_provider("baseline", extractive.make_handler)
     for name, factory in list(_providers.items()):
         _install(name, factory)
 

@@ -181,6 +181,16 @@ class LiteLLMModel:
 
 
 def _check_local_name(name: str) -> None:
+    if name.startswith("baseline/"):
+        from harness.models.extractive import EXTRACTIVE_MODELS
+
+        if name.removeprefix("baseline/") not in EXTRACTIVE_MODELS:
+            known = ", ".join(f"baseline/{n}" for n in EXTRACTIVE_MODELS)
+            raise ConfigurationError(
+                f"{name!r} is a memory system, not a chat model; the baseline answer models "
+                f"are: {known}"
+            )
+        return
     if not name.startswith("local/"):
         return
     from harness.models.local import MODELS
