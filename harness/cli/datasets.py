@@ -100,15 +100,24 @@ def _print_stats(numbers: dict[str, Any]) -> None:
 @app.command("import")
 def import_(
     source: Source = typer.Argument(..., help="Which benchmark the file comes from."),
-    src: Path = typer.Argument(..., exists=True, dir_okay=False, help="The benchmark JSON file."),
+    src: list[Path] = typer.Argument(
+        ...,
+        exists=True,
+        help="The benchmark file(s). LoCoMo also takes folders of per-conversation files and the "
+        "release zip.",
+    ),
     out: Path = typer.Option(..., "-o", "--out", help="Where to write the JSONL cases."),
     force: bool = typer.Option(False, "--force", help="Replace OUT if it exists."),
 ) -> None:
-    """Convert a LoCoMo or LongMemEval file into validated JSONL cases."""
+    """Convert LoCoMo or LongMemEval files into validated JSONL cases."""
     from harness.data.importers import import_locomo, import_longmemeval, write_cases
 
-    convert = import_locomo if source is Source.locomo else import_longmemeval
-    result = convert(src)
+    if source is Source.locomo:
+        result = import_locomo(src)
+    elif len(src) != 1 or src[0].is_dir():
+        raise typer.BadParameter("LongMemEval takes one JSON file", param_hint="SRC")
+    else:
+        result = import_longmemeval(src[0])
     dataset = write_cases(result.cases, out, force=force)
     for warning in result.warnings[:_MAX_WARNINGS_SHOWN]:
         typer.echo(f"warning: {warning}", err=True)

@@ -95,6 +95,18 @@ def test_import_writes_a_valid_file(tmp_path: Path) -> None:
     assert runner.invoke(app, ["validate", str(out)]).exit_code == 0
 
 
+def test_import_locomo_takes_a_folder_and_a_file_together(tmp_path: Path) -> None:
+    out = tmp_path / "locomo.jsonl"
+    folder = HERE / "samples" / "locomo_v2"
+    flat = HERE / "samples" / "locomo_flat.json"
+    result = runner.invoke(app, ["import", "locomo", str(folder), str(flat), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert f"wrote 3 cases to {out}" in result.output
+    refused = runner.invoke(app, ["import", "longmemeval", str(folder), "-o", str(out), "--force"])
+    assert refused.exit_code == 2
+    assert "LongMemEval takes one JSON file" in refused.output
+
+
 def test_entry_point_exit_codes(tmp_path: Path) -> None:
     broken = HERE / "broken" / "duplicate_case_id.jsonl"
     failed = _harness("datasets", "validate", str(broken))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -25,44 +26,37 @@ def test_locomo_release_shape(tmp_path: Path) -> None:
         "sample_id": "conv-901",
         "speaker_a": "Priya",
         "speaker_b": "Tomas",
+        "session_summaries": {
+            "session_1": "Priya tells Tomas she moved to Porto; Tomas still climbs in Leeds.",
+            "session_2": "Priya adopted a cat; Tomas celebrates six years at his climbing club.",
+        },
     }
     # session_3 is empty in the source and is not replayed
     assert [s.id for s in case.sessions] == ["session_1", "session_2"]
     first, second = case.sessions
     assert all(s.partial for s in case.sessions)
     assert first.date == "2023-03-12T16:05"
-    assert first.metadata == {"session": 1, "date_time": "4:05 pm on 12 March, 2023"}
+    assert first.metadata == {
+        "session": 1,
+        "date_time": "4:05 pm on 12 March, 2023",
+        "events": {"Priya": ["Priya moves to Porto."], "Tomas": []},
+    }
     assert [m.id for m in first.messages] == ["D1:1", "D1:2", "D1:3", "D1:4"]
     assert {m.role for m in first.messages} == {"user"}
     assert [m.name for m in first.messages[:2]] == ["Priya", "Tomas"]
     assert first.messages[2].content.endswith(
         "[shares an image: a photo of a red bridge over a river at sunset]"
     )
-    assert [(op.op, op.ref, op.content) for op in first.expected] == [
-        ("insert", "s1-e1", "Priya moves to Porto.")
+    # observations are the labels, sourced by their evidence (D1:04 is read as D1:4)
+    assert [(op.ref, op.content, op.source) for op in first.expected] == [
+        ("s1-o1", "Priya moved to Porto last week.", ["D1:3"]),
+        ("s1-o2", "Tomas lives in Leeds and climbs most weekends.", ["D1:4"]),
+        ("s1-o3", "Tomas has been climbing for five years.", ["D1:4"]),
     ]
-    assert [op.ref for op in second.expected] == ["s2-e1", "s2-e2"]
-
-
-def test_locomo_questions_become_queries(tmp_path: Path) -> None:
-    result = import_locomo(SAMPLES / "locomo_sample.json")
-    queries = result.cases[0].queries
-    # qa[4] has no evidence and is skipped; the unknown evidence id of qa[2] is dropped
-    assert [q.id for q in queries] == ["qa-0", "qa-1", "qa-2", "qa-3"]
-    assert queries[0].relevant_messages == ["D1:3"] and queries[0].answer == "Porto"
-    assert queries[1].relevant_messages == ["D1:4", "D2:2"]
-    assert queries[1].answer == "6"
-    assert queries[2].relevant_messages == ["D2:1"]
-    assert queries[3].answer is None
-    assert queries[3].category == "5"  # LoCoMo's category number, as text
-    assert queries[3].metadata == {"adversarial_answer": "Biscuit"}
-    assert result.warnings == [
-        "locomo-conv-901 qa[2]: evidence D7:40 names no turn",
-        "locomo-conv-901 qa[4]: no usable evidence; question skipped",
-        f"{SAMPLES / 'locomo_sample.json'}: item 1 session_1[2]: dia_id D1:2 repeats; "
-        "this turn is D1:2#2",
-    ]
-    assert [m.id for m in result.cases[1].sessions[0].messages] == ["D1:1", "D1:2", "D1:2#2"]
+    assert [op.source for op in second.expected] == [["D2:1"], ["D2:2", "D2:3"], ["D2:3"]]
+    # a conversation without observations falls back to its events (no sources)
+    other = result.cases[1].sessions[0]
+    assert [(op.content, op.source) for op in other.expected] == [("Ana starts cello lessons.", [])]
 
 
 def test_locomo_flat_single_object(tmp_path: Path) -> None:
@@ -124,10 +118,72 @@ def test_longmemeval_question_without_evidence_keeps_an_answer_only_query() -> N
     assert result.warnings == ["lme-q-91c2e4_abs: no evidence turns or sessions; answer-level only"]
 
 
+def test_locomo_per_conversation_file_takes_its_id_from_the_file_stem() -> None:
+    result = import_locomo(SAMPLES / "locomo_v2" / "77.json")
+    (case,) = result.cases
+    assert case.id == "locomo-77"
+    assert [m.name for m in case.sessions[0].messages] == ["Nate", "Joanna", "Nate"]
+    assert [s.date for s in case.sessions] == ["2022-01-21T19:31", "2022-01-29T14:01"]
+    assert case.sessions[1].expected[1].source == ["D2:2", "D1:3"]
+    assert case.metadata["session_summaries"]["session_2"] == (
+        "Joanna submitted her screenplay to a festival."
+    )
+    queries = {q.id: q for q in case.queries}
+    assert queries["qa-1"].relevant_messages == ["D2:1"]  # "D:2:1" normalised
+    assert queries["qa-2"].relevant_messages == ["D2:2", "D1:3"]
+    assert (queries["qa-3"].category, queries["qa-3"].answer) == ("5", None)
+    assert result.warnings == ["locomo-77 qa[1]: evidence D:2:1 read as D2:1"]
+
+
+def test_locomo_folder_zip_and_several_inputs_give_the_same_cases(tmp_path: Path) -> None:
+    folder = SAMPLES / "locomo_v2"
+    archive = tmp_path / "locomo10.zip"
+    with zipfile.ZipFile(archive, "w") as handle:
+        for file in sorted(folder.glob("*.json")):
+            handle.write(file, f"data/multimodal_dialog/locomo10_v2/{file.name}")
+        handle.writestr("__MACOSX/data/._77.json", b"not json")
+    from_folder = import_locomo(folder)
+    from_zip = import_locomo(archive)
+    one_by_one = import_locomo([folder / "77.json", folder / "78.json"])
+    assert [c.id for c in from_folder.cases] == ["locomo-77", "locomo-78"]
+    assert from_zip.cases == from_folder.cases == one_by_one.cases
+    combined = import_locomo([SAMPLES / "locomo_sample.json", archive])
+    assert [c.id for c in combined.cases] == [
+        "locomo-conv-901",
+        "locomo-conv-902",
+        "locomo-77",
+        "locomo-78",
+    ]
+    written = write_cases(combined.cases, tmp_path / "all.jsonl")
+    assert len(written) == 4
+
+
+def test_locomo_duplicate_ids_across_inputs_are_refused_naming_both(tmp_path: Path) -> None:
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    (copy / "77.json").write_text((SAMPLES / "locomo_v2" / "77.json").read_text())
+    with pytest.raises(DatasetError) as caught:
+        import_locomo([SAMPLES / "locomo_v2", copy])
+    message = str(caught.value)
+    assert "case id 'locomo-77'" in message
+    assert str(copy / "77.json") in message
+    assert str(SAMPLES / "locomo_v2" / "77.json") in message
+
+
+def test_locomo_empty_folder_and_broken_zip_are_clear_errors(tmp_path: Path) -> None:
+    with pytest.raises(DatasetError, match="a folder without any .json file"):
+        import_locomo(tmp_path)
+    bad = tmp_path / "locomo10.zip"
+    bad.write_bytes(b"PK not really")
+    with pytest.raises(DatasetError, match="not a zip file"):
+        import_locomo(bad)
+
+
 @pytest.mark.parametrize(
     ("importer", "sample"),
     [
         (import_locomo, "locomo_sample.json"),
+        (import_locomo, "locomo_v2"),
         (import_locomo, "locomo_flat.json"),
         (import_longmemeval, "longmemeval_sample.json"),
     ],

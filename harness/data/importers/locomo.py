@@ -1,54 +1,97 @@
-"""LoCoMo (``locomo10.json``) -> cases: one case per conversation.
+"""LoCoMo (snap-research/locomo) -> cases: one case per conversation.
 
-Accepted shapes: a list of conversations or a single one; each with its ``session_N`` lists and
-``session_N_date_time`` either at the top level or under ``conversation`` (as released), and its
-``events_session_N`` at the top level or under ``event_summary``.
+Accepted inputs (:func:`import_locomo` takes one or several):
 
-- Sessions are replayed in number order. Both speakers are people, so every turn becomes a
-  ``user`` message with the speaker in ``name``; the message id is the turn's ``dia_id``; an image
-  turn gets its caption appended (``[shares an image: ...]``).
-- ``session_N_date_time`` becomes the session ``date`` (ISO 8601; left out when it does not parse)
-  and stays verbatim in the session metadata.
-- ``events_session_N`` become insert labels. They are not exhaustive, so every session is
-  ``partial``: the events count for recall, unmatched predictions are not penalised.
-- ``qa`` items become queries with ``relevant_messages`` = the evidence ``dia_id``s, ``answer``
-  and ``category`` kept, ``adversarial_answer`` in the query metadata. Evidence ids that name no
-  turn are dropped (with a warning); a question left without evidence is skipped.
+- the combined ``locomo10.json``: a list of conversations, each
+  ``{"sample_id": "conv-26", "conversation": {...}, "observation": {...},
+  "session_summary": {...}, "event_summary": {...}, "qa": [...]}``;
+- one per-conversation file as in the release zip (``locomo10_v2/26.json``): the same keys flat
+  at the top level (``speaker_a``, ``session_1``, ``session_1_date_time``,
+  ``session_1_observation``, ``session_1_summary``, ``events_session_1``, ``qa``) and no
+  ``sample_id``;
+- a folder of such files, or the zip itself (every ``*.json`` inside, in name order).
+
+Shapes inside a conversation: ``session_N`` is a list of turns
+``{"speaker": "Caroline", "dia_id": "D1:3", "text": "...", "img_url": [...],
+"blip_caption": "..."}``; ``session_N_date_time`` is like ``"1:56 pm on 8 May, 2023"``;
+``session_N_observation`` maps a speaker to ``[[fact, evidence], ...]`` where evidence is a
+dia_id, several in one string (``"D4:17, D4:19"``) or a list; ``events_session_N`` maps a speaker
+to a list of event strings (plus ``"date"``); ``session_N_summary`` is text; a ``qa`` item is
+``{"question", "answer" | "adversarial_answer", "evidence": [dia_id, ...], "category": 1-5}``.
+
+Conversion:
+
+- Case ids come from the source: ``locomo-<sample_id>``, else ``locomo-<file stem>`` (a list
+  without sample ids: ``locomo-<stem>-<index>``). The same id from two records is refused,
+  naming both.
+- Sessions in number order. Both speakers are people, so every turn becomes a ``user`` message
+  with the speaker in ``name``; the message id is the ``dia_id``; an image turn gets its caption
+  appended (``[shares an image: ...]``). ``session_N_date_time`` becomes the session ``date``
+  (ISO 8601; left out when it does not parse) and stays verbatim in the session metadata.
+- Observations become insert labels whose ``source`` is their evidence dia_ids, so a gold memory
+  knows the turns it comes from. Events stay in the session metadata; only a conversation with no
+  observations at all uses its events as labels (without sources). Labels are not exhaustive, so
+  every session is ``partial``. Session summaries go to the case metadata.
+- ``qa`` items become queries with ``relevant_messages`` = the evidence dia_ids, ``answer`` and
+  ``category`` (the number as text) kept, ``adversarial_answer`` in the metadata.
+- Evidence ids in the known typo forms (``D30:05``, ``D:11:26``) are normalised, with a warning
+  saying so; ids that still name no turn are dropped with a warning, and a question left without
+  evidence is skipped.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from harness.data.importers._common import ImportResult, as_records, read_json, unique_id
+from harness.data.importers._common import ImportResult
+from harness.data.importers._sources import SourceRecord, read_sources
 from harness.data.models import Case, GoldOp, Message, Query, Session
 from harness.errors import DatasetError
 
 _SESSION = re.compile(r"^session_(\d+)$")
+_TYPO = re.compile(r"^D:?0*(\d+):0*(\d+)$")
 _DATE_FORMATS = ("%I:%M %p on %d %B, %Y", "%I:%M %p on %d %b, %Y")
 
 
-def import_locomo(source: str | Path) -> ImportResult:
-    """Convert a LoCoMo JSON file into cases (validated when written by ``write_cases``)."""
-    path = Path(source)
+def import_locomo(source: str | Path | Sequence[str | Path]) -> ImportResult:
+    """Convert LoCoMo files, folders or zips into cases (validated by ``write_cases``)."""
+    sources = [source] if isinstance(source, str | Path) else list(source)
     result = ImportResult(cases=[])
-    taken: set[str] = set()
-    for index, record in enumerate(as_records(read_json(path), path, "LoCoMo conversation")):
-        where = f"{path}: item {index}"
-        sample = str(record.get("sample_id", index))
-        case_id = unique_id(f"locomo-{sample}", taken)
-        result.cases.append(_case(record, case_id, where, result.warnings))
+    origins: dict[str, str] = {}
+    for each in sources:
+        for item in read_sources(each, "LoCoMo conversation"):
+            case_id = _case_id(item)
+            if case_id in origins:
+                raise DatasetError(
+                    f"{item.where}: case id '{case_id}' also comes from {origins[case_id]}; "
+                    "import each conversation once"
+                )
+            origins[case_id] = item.where
+            result.cases.append(_case(item.record, case_id, item.where, result.warnings))
     return result
 
 
+def _case_id(item: SourceRecord) -> str:
+    sample = item.record.get("sample_id")
+    if sample is not None and str(sample).strip():
+        return f"locomo-{str(sample).strip()}"
+    return f"locomo-{item.stem}" if item.single else f"locomo-{item.stem}-{item.index}"
+
+
+def _part(record: dict[str, Any], key: str, where: str) -> dict[str, Any]:
+    part = record.get(key, record)
+    if not isinstance(part, dict):
+        raise DatasetError(f"{where}: '{key}' must be an object")
+    return part
+
+
 def _case(record: dict[str, Any], case_id: str, where: str, warnings: list[str]) -> Case:
-    conversation = record.get("conversation", record)
-    events = record.get("event_summary", record)
-    if not isinstance(conversation, dict) or not isinstance(events, dict):
-        raise DatasetError(f"{where}: 'conversation' and 'event_summary' must be objects")
+    conversation = _part(record, "conversation", where)
+    parts = {key: _part(record, key, where) for key in ("event_summary", "observation")}
     numbers = sorted(
         int(match.group(1))
         for key, value in conversation.items()
@@ -56,16 +99,32 @@ def _case(record: dict[str, Any], case_id: str, where: str, warnings: list[str])
     )
     if not numbers:
         raise DatasetError(f"{where}: no non-empty 'session_N' lists")
+    use_events = not any(parts["observation"].get(f"session_{n}_observation") for n in numbers)
     message_ids: set[str] = set()
-    sessions = [
-        _session(conversation, events, number, message_ids, warnings, where) for number in numbers
-    ]
+    sessions = []
+    for number in numbers:
+        session = _session(conversation, number, message_ids, warnings, where)
+        events = parts["event_summary"].get(f"events_session_{number}")
+        if use_events:
+            session.expected = _event_ops(events, number)
+        else:
+            session.expected = _observation_ops(parts, number, message_ids, warnings, where)
+            if isinstance(events, dict) and any(v for k, v in events.items() if k != "date"):
+                session.metadata["events"] = {k: v for k, v in events.items() if k != "date"}
+        sessions.append(session)
     queries = _queries(record.get("qa", []), message_ids, case_id, warnings)
+    summaries = _part(record, "session_summary", where)
     metadata = {
         "source": "locomo",
         "sample_id": record.get("sample_id"),
         "speaker_a": conversation.get("speaker_a"),
         "speaker_b": conversation.get("speaker_b"),
+        "session_summaries": {
+            f"session_{n}": str(text)
+            for n in numbers
+            if (text := summaries.get(f"session_{n}_summary"))
+        }
+        or None,
     }
     return Case(
         id=case_id,
@@ -78,7 +137,6 @@ def _case(record: dict[str, Any], case_id: str, where: str, warnings: list[str])
 
 def _session(
     conversation: dict[str, Any],
-    events: dict[str, Any],
     number: int,
     message_ids: set[str],
     warnings: list[str],
@@ -90,30 +148,32 @@ def _session(
         if not isinstance(turn, dict) or "text" not in turn:
             raise DatasetError(f"{where}: a turn needs 'speaker', 'dia_id' and 'text'")
         wanted = str(turn.get("dia_id") or f"D{number}:{turn_index + 1}")
-        message_id = unique_id(wanted, message_ids)
+        message_id = _unique(wanted, message_ids)
         if message_id != wanted:
             warnings.append(f"{where}: dia_id {wanted} repeats; this turn is {message_id}")
         text = str(turn["text"])
         if turn.get("blip_caption"):
             text = f"{text} [shares an image: {turn['blip_caption']}]"
         speaker = turn.get("speaker")
-        messages.append(
-            Message(
-                id=message_id,
-                role="user",
-                content=text,
-                name=str(speaker) if speaker else None,
-            )
-        )
+        name = str(speaker) if speaker else None
+        messages.append(Message(id=message_id, role="user", content=text, name=name))
     raw_date = conversation.get(f"session_{number}_date_time")
     return Session(
         id=f"session_{number}",
         messages=messages,
-        expected=_event_ops(events.get(f"events_session_{number}"), number),
         partial=True,
         date=_iso_date(raw_date),
         metadata={"session": number, **({"date_time": raw_date} if raw_date else {})},
     )
+
+
+def _unique(wanted: str, taken: set[str]) -> str:
+    candidate, number = wanted, 1
+    while candidate in taken:
+        number += 1
+        candidate = f"{wanted}#{number}"
+    taken.add(candidate)
+    return candidate
 
 
 def _event_ops(events: Any, number: int) -> list[GoldOp]:
@@ -130,17 +190,72 @@ def _event_ops(events: Any, number: int) -> list[GoldOp]:
     return ops
 
 
+def _observation_ops(
+    parts: dict[str, dict[str, Any]],
+    number: int,
+    message_ids: set[str],
+    warnings: list[str],
+    item: str,
+) -> list[GoldOp]:
+    """Observations of one session as inserts sourced by their evidence (earlier turns only)."""
+    observed = parts["observation"].get(f"session_{number}_observation")
+    ops: list[GoldOp] = []
+    for speaker, facts in (observed or {}).items():
+        for index, fact in enumerate(facts if isinstance(facts, list) else []):
+            where = f"{item} session_{number}_observation.{speaker}[{index}]"
+            text, evidence = (fact[0], fact[1:]) if isinstance(fact, list) and fact else (fact, [])
+            if not isinstance(text, str) or not text.strip():
+                warnings.append(f"{where}: no fact text; skipped")
+                continue
+            found = resolve_evidence(evidence, message_ids, where, warnings)
+            ref = f"s{number}-o{len(ops) + 1}"
+            ops.append(GoldOp(op="insert", ref=ref, content=text.strip(), source=found))
+    return ops
+
+
+def resolve_evidence(raw: Any, known: set[str], where: str, warnings: list[str]) -> list[str]:
+    """Known message ids named by ``raw``: one id, several in one string, or (nested) lists.
+
+    An id in a known typo form (``D30:05``, ``D:11:26``) is read as its normal form when that
+    names a turn, with a warning; ids that name no turn are dropped with a warning.
+    """
+    found: list[str] = []
+    unknown: list[str] = []
+    for part in _flatten(raw):
+        if part in known:
+            fixed = part
+        elif (match := _TYPO.match(part)) and (f"D{match.group(1)}:{match.group(2)}" in known):
+            fixed = f"D{match.group(1)}:{match.group(2)}"
+            warnings.append(f"{where}: evidence {part} read as {fixed}")
+        else:
+            if part not in unknown:
+                unknown.append(part)
+            continue
+        if fixed not in found:
+            found.append(fixed)
+    if unknown:
+        warnings.append(f"{where}: evidence {', '.join(unknown)} names no turn")
+    return found
+
+
+def _flatten(raw: Any) -> list[str]:
+    if isinstance(raw, list | tuple):
+        return [part for item in raw for part in _flatten(item)]
+    if raw is None:
+        return []
+    return [part for part in re.split(r"[;,\s]+", str(raw)) if part]
+
+
 def _queries(qa: Any, message_ids: set[str], case_id: str, warnings: list[str]) -> list[Query]:
     queries = []
     for index, item in enumerate(qa if isinstance(qa, list) else []):
+        where = f"{case_id} qa[{index}]"
         if not isinstance(item, dict) or not item.get("question"):
-            warnings.append(f"{case_id} qa[{index}]: no question; skipped")
+            warnings.append(f"{where}: no question; skipped")
             continue
-        evidence, unknown = _evidence(item.get("evidence", []), message_ids)
-        if unknown:
-            warnings.append(f"{case_id} qa[{index}]: evidence {', '.join(unknown)} names no turn")
+        evidence = resolve_evidence(item.get("evidence", []), message_ids, where, warnings)
         if not evidence:
-            warnings.append(f"{case_id} qa[{index}]: no usable evidence; question skipped")
+            warnings.append(f"{where}: no usable evidence; question skipped")
             continue
         category = item.get("category")
         metadata = {}
@@ -158,21 +273,6 @@ def _queries(qa: Any, message_ids: set[str], case_id: str, warnings: list[str]) 
             )
         )
     return queries
-
-
-def _evidence(raw: Any, message_ids: set[str]) -> tuple[list[str], list[str]]:
-    """Known and unknown evidence ids; some releases pack several ids into one string."""
-    items = raw if isinstance(raw, list) else [raw]
-    found: list[str] = []
-    unknown: list[str] = []
-    for item in items:
-        for part in re.split(r"[;,\s]+", str(item)):
-            if not part:
-                continue
-            bucket = found if part in message_ids else unknown
-            if part not in bucket:
-                bucket.append(part)
-    return found, unknown
 
 
 def _text(value: Any) -> str:
