@@ -171,7 +171,7 @@ def test_locomo_duplicate_ids_across_inputs_are_refused_naming_both(tmp_path: Pa
 
 
 def test_locomo_empty_folder_and_broken_zip_are_clear_errors(tmp_path: Path) -> None:
-    with pytest.raises(DatasetError, match="a folder without any .json file"):
+    with pytest.raises(DatasetError, match=r"a folder without any \.json file"):
         import_locomo(tmp_path)
     bad = tmp_path / "locomo10.zip"
     bad.write_bytes(b"PK not really")
