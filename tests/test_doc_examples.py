@@ -11,6 +11,13 @@ test; its replies and checks live in ``tests/doc_examples/<page>.py``) or with
   call the blocking ``invoke``);
 - comment lines right after a ``print(...)`` line are the expected output; ``...`` in them
   matches anything.
+
+A ``bash`` block marked ``<!-- example: NAME -->`` is a shell session: each command runs, in
+order, in a fresh folder holding a link to the project's ``datasets/`` (which is also ``HOME``),
+with no ``HARNESS_*`` variable set, so every default applies. A command must exit 0 unless its
+trailing comment starts with ``exit N``. Its example's ``check`` gets ``cwd`` (the folder) and
+``outputs`` (each command's stdout). Unmarked ``bash`` blocks are illustrations (real models,
+files you provide) and do not run.
 """
 
 from __future__ import annotations
@@ -20,8 +27,12 @@ import contextlib
 import importlib
 import inspect
 import io
+import os
 import pkgutil
 import re
+import subprocess
+import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,9 +46,11 @@ from harness._async import run_sync
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
 FENCE = re.compile(
-    r"^<!-- (?P<kind>example|untested): (?P<label>[^>]*?) -->\n```python\n(?P<code>.*?)^```",
+    r"^<!-- (?P<kind>example|untested): (?P<label>[^>]*?) -->\n"
+    r"```(?P<lang>python|bash)\n(?P<code>.*?)^```",
     re.M | re.S,
 )
+TRAILING_EXIT = re.compile(r"\s#\s*exit (?P<code>\d+)\b")
 PYTHON_FENCE = re.compile(r"^```python\s*$", re.M)
 PROVIDERS = "openai|anthropic|gemini|vertex_ai|ollama|mistral|groq|azure|bedrock|together_ai"
 MODEL_LITERAL = re.compile(rf"""(["'])((?:{PROVIDERS})/[^"'\s]+)\1""")
@@ -49,6 +62,7 @@ class Block:
     page: Path
     line: int  # line of the block's first code line in its page
     code: str
+    lang: str = "python"
 
 
 def page_blocks() -> dict[str, Block]:
@@ -62,7 +76,7 @@ def page_blocks() -> dict[str, Block]:
             where = page.relative_to(ROOT)
             assert name not in blocks, f"{where}: example {name!r} is also in {blocks[name].page}"
             line = text.count("\n", 0, match.start("code")) + 1
-            blocks[name] = Block(name, where, line, match["code"])
+            blocks[name] = Block(name, where, line, match["code"], match["lang"])
     return blocks
 
 
@@ -121,7 +135,43 @@ def execute(block: Block, source: str, namespace: dict[str, Any]) -> str:
     return out.getvalue()
 
 
+def shell_commands(code: str) -> list[tuple[int, str, int]]:
+    """(offset in the block, command, expected exit code) of every command line."""
+    commands = []
+    for offset, line in enumerate(code.splitlines()):
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        exit_code = TRAILING_EXIT.search(line)
+        commands.append((offset, stripped, int(exit_code["code"]) if exit_code else 0))
+    return commands
+
+
+def run_shell_example(block: Block, example: Example) -> None:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("HARNESS_")}
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    with tempfile.TemporaryDirectory(prefix="docs-shell-") as folder:
+        cwd = Path(folder)
+        (cwd / "datasets").symlink_to(ROOT / "datasets", target_is_directory=True)
+        env["HOME"] = str(cwd)  # the response cache and other user-level files stay in the folder
+        outputs = []
+        for offset, command, expected in shell_commands(block.code):
+            done = subprocess.run(
+                command, shell=True, cwd=cwd, env=env, capture_output=True, text=True, timeout=600
+            )
+            assert done.returncode == expected, (
+                f"{block.page}:{block.line + offset}: `{command}` exited {done.returncode}, "
+                f"the page says {expected}\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}"
+            )
+            outputs.append(done.stdout)
+        example.check({"cwd": cwd, "outputs": outputs}, Scripted(f"docs-{block.name}"))
+
+
 def run_example(name: str) -> dict[str, Any]:
+    if BLOCKS[name].lang == "bash":
+        run_shell_example(BLOCKS[name], EXAMPLES[name])
+        return {}
     ctx = Scripted(f"docs-{name}")
     namespace: dict[str, Any] = {"__name__": f"docs_{name.replace('-', '_')}"}
     for step in chain(name):
@@ -165,6 +215,14 @@ def test_doc_example(name: str):
     if name not in EXAMPLES:
         pytest.fail(f"example {name!r} of {BLOCKS[name].page} has no entry in tests/doc_examples/")
     run_example(name)
+
+
+def test_shell_command_parsing():
+    code = "# a comment\nharness run --name a   # about a minute\n\nharness gate a  # exit 1: why\n"
+    assert shell_commands(code) == [
+        (1, "harness run --name a   # about a minute", 0),
+        (3, "harness gate a  # exit 1: why", 1),
+    ]
 
 
 def test_expected_output_parsing():

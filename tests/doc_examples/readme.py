@@ -21,3 +21,22 @@ def library_check(ns: dict, ctx: Scripted) -> None:
 
 
 EXAMPLES = {"readme-library": Example(library_script, library_check)}
+
+
+def tour_check(ns: dict, ctx: Scripted) -> None:
+    import duckdb
+
+    stats, heuristic, oracle, compare, report, floor, regression = ns["outputs"]
+    assert "core" in stats
+    assert "micro_f1" in heuristic and "micro_f1" in oracle
+    assert "micro_f1" in compare and "better" in compare
+    html = ns["cwd"] / "reports" / "report.html"
+    assert html.stat().st_size > 10_000 and "report written to reports/report.html" in report
+    assert "PASS" in floor
+    assert "FAILED" in regression and "micro_f1 vs baseline" in regression
+    with duckdb.connect(str(ns["cwd"] / "reports" / "harness.duckdb"), read_only=True) as db:
+        runs = db.execute("SELECT name, model, n_cases FROM runs ORDER BY name").fetchall()
+    assert runs == [("heuristic", "baseline/heuristic", 20), ("oracle", "baseline/oracle", 20)]
+
+
+EXAMPLES["readme-tour"] = Example(check=tour_check)
