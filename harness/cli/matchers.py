@@ -16,6 +16,8 @@ app = typer.Typer(
 )
 
 DEFAULT_PAIRS = Path("datasets/matcher_pairs.jsonl")
+HISTORY_TAG = "history"
+"""Pairs whose candidate states the old value as past or negated, reported on their own."""
 
 
 def _pct(value: float | None) -> str:
@@ -72,6 +74,7 @@ def _print_report(report: dict[str, Any], path: Path) -> None:
         ("f1", _pct(report["f1"])),
         ("tp / fp / tn / fn", f"{report['tp']} / {report['fp']} / {report['tn']} / {report['fn']}"),
     ]
+    rows += _history_rows(report)
     for name, value in rows:
         summary.add_row(name, value)
     console.print(summary)
@@ -83,6 +86,23 @@ def _print_report(report: dict[str, Any], path: Path) -> None:
         for tag, numbers in report["per_tag"].items():
             tags.add_row(tag, str(numbers["n"]), _pct(numbers["accuracy"]))
         console.print(tags)
+
+
+def _history_rows(report: dict[str, Any]) -> list[tuple[str, str]]:
+    """Accuracy on the history-phrasing pairs (tag ``history``) and on the rest, apart."""
+    history = report["per_tag"].get(HISTORY_TAG)
+    if history is None:
+        return []
+    rest_n = report["n"] - history["n"]
+    rest = (
+        (report["accuracy"] * report["n"] - history["accuracy"] * history["n"]) / rest_n
+        if rest_n
+        else None
+    )
+    return [
+        (f"accuracy on {HISTORY_TAG} pairs", f"{_pct(history['accuracy'])} of {history['n']}"),
+        ("accuracy on other pairs", f"{_pct(rest)} of {rest_n}"),
+    ]
 
 
 @app.command("calibrate")

@@ -313,6 +313,8 @@ HARD_NEGATIVE_TAGS = (
     "different-person",
     "possibility",
     "different-attribute",
+    "history-stale",
+    "history-reversed",
 )
 
 

@@ -10,7 +10,14 @@ case-insensitive and on token boundaries rather than regex ``\\b``, so terms suc
 - hyphens separate words (``dark`` is found in ``dark-mode``), and a space inside a term matches
   any run of spaces or hyphens (``dark mode`` is found in ``dark-mode``);
 - text and terms are compared after Unicode NFKC normalisation and case folding, with curly
-  apostrophes read as straight ones.
+  apostrophes read as straight ones;
+- a term edge that is a Japanese, Chinese or Korean character needs no boundary on that side
+  (those scripts write words without spaces), so ``リヨン`` is found in ``リヨンからリールへ``.
+
+A ``forbid`` term counts only where the text asserts it as current: an occurrence stated as
+past or negated ("moved from Lyon to Lille", "lives in Lille, not Lyon", "no longer eats meat")
+is reported in ``KeyTermCheck.history`` and does not fail the check (see
+:mod:`harness.scoring.history`); ``history=False`` restores the plain rule.
 """
 
 from __future__ import annotations
@@ -21,11 +28,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from harness.scoring.history import stated_as_history
+
 KeyTermItem = str | Sequence[str]
 """A required term, or a sequence of alternatives of which at least one must occur."""
 
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'"})
 _WORD = re.compile(r"\w")
+_CJK = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uff66-\uff9f]")
 
 
 @dataclass(frozen=True)
@@ -34,24 +44,28 @@ class KeyTermCheck:
 
     ``missing`` holds the ``require`` items none of whose alternatives occur (a plain term stays a
     string, a list of alternatives becomes a tuple); ``forbidden_found`` the ``forbid`` terms that
-    occur.
+    occur as current; ``history`` those that occur only stated as past or negated (not a fault).
     """
 
     ok: bool
     missing: tuple[str | tuple[str, ...], ...] = ()
     forbidden_found: tuple[str, ...] = ()
+    history: tuple[str, ...] = ()
 
     def describe(self) -> str:
         """A short human-readable account, e.g. ``missing 'dark'; forbidden 'light' found``."""
+        note = ""
+        if self.history:
+            note = "; only as history: " + ", ".join(repr(term) for term in self.history)
         if self.ok:
-            return "key terms ok"
+            return "key terms ok" + note
         parts = []
         if self.missing:
             parts.append("missing " + ", ".join(_show(item) for item in self.missing))
         if self.forbidden_found:
             found = ", ".join(repr(term) for term in self.forbidden_found)
             parts.append(f"forbidden {found} found")
-        return "; ".join(parts)
+        return "; ".join(parts) + note
 
 
 KEY_TERMS_OK = KeyTermCheck(ok=True)
@@ -72,6 +86,10 @@ def _pattern(term: str) -> re.Pattern[str]:
     # Right: not followed by a word character, "+"/"#" ("C" in "C++") or ".5" ("3" in "3.5").
     left = r"(?<!\w)(?<!\w[.,])" if _WORD.match(norm[0]) else r"(?<!\w)"
     right = r"(?![\w+#])(?![.,]\w)" if _WORD.match(norm[-1]) else r"(?!\w)"
+    if _CJK.match(norm[0]):
+        left = ""
+    if _CJK.match(norm[-1]):
+        right = ""
     return re.compile(left + body + right)
 
 
@@ -81,10 +99,15 @@ def contains_term(text: str, term: str) -> bool:
 
 
 def check_key_terms(
-    text: str, require: Sequence[KeyTermItem] = (), forbid: Sequence[str] = ()
+    text: str,
+    require: Sequence[KeyTermItem] = (),
+    forbid: Sequence[str] = (),
+    *,
+    history: bool = True,
 ) -> KeyTermCheck:
     """Check ``text`` against ``require`` (every item must occur; an item that is a list is
-    satisfied by any of its alternatives) and ``forbid`` (no term may occur)."""
+    satisfied by any of its alternatives) and ``forbid`` (no term may occur as current; with
+    ``history=False`` not at all)."""
     if not require and not forbid:
         return KEY_TERMS_OK
     norm = normalise(text)
@@ -95,8 +118,22 @@ def check_key_terms(
             raise ValueError("a require item must not be an empty list of alternatives")
         if not any(_pattern(term).search(norm) for term in alternatives):
             missing.append(item if isinstance(item, str) else alternatives)
-    found = tuple(term for term in forbid if _pattern(term).search(norm))
-    return KeyTermCheck(ok=not missing and not found, missing=tuple(missing), forbidden_found=found)
+    found: list[str] = []
+    past: list[str] = []
+    for term in forbid:
+        spans = [m.span() for m in _pattern(term).finditer(norm)]
+        if not spans:
+            continue
+        if history and all(stated_as_history(norm, start, end) for start, end in spans):
+            past.append(term)
+        else:
+            found.append(term)
+    return KeyTermCheck(
+        ok=not missing and not found,
+        missing=tuple(missing),
+        forbidden_found=tuple(found),
+        history=tuple(past),
+    )
 
 
 def _show(item: str | tuple[str, ...]) -> str:

@@ -80,3 +80,22 @@ def test_calibrate_writes_where_asked(app, pairs_file, tmp_path, monkeypatch):
     from harness.scoring.calibration import calibrated_threshold
 
     assert calibrated_threshold("token_f1") == data["matchers"]["token_f1"]["threshold"]
+
+
+def test_evaluate_reports_history_pairs_apart(app, tmp_path):
+    pairs = [
+        *PAIRS,
+        {"id": "h1", "a": "User lives in Lille", "b": "User moved from Lyon to Lille",
+         "same": True, "require": ["Lille"], "forbid": ["Lyon"], "tags": ["history"]},
+        {"id": "h2", "a": "User lives in Lille", "b": "User moved from Lille to Lyon",
+         "same": False, "require": ["Lille"], "forbid": ["Lyon"], "tags": ["history"]},
+    ]  # fmt: skip
+    path = tmp_path / "pairs.jsonl"
+    path.write_text("".join(json.dumps(p) + "\n" for p in pairs), encoding="utf-8")
+    result = CliRunner().invoke(
+        app, ["matchers", "evaluate", str(path), "-m", "token_f1", "--threshold", "0.3"]
+    )
+    assert result.exit_code == 0, result.output
+    # h1: F1 4/9 >= 0.3 and Lyon only as history; h2: Lyon asserted. Both right.
+    assert "accuracy on history pairs │ 100.0 % of 2" in result.output
+    assert "accuracy on other pairs   │ 100.0 % of 3" in result.output
