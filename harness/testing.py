@@ -27,7 +27,8 @@ from typing import Any
 
 from harness._async import run_sync
 from harness.reports._casedata import CaseData, case_data
-from harness.reports._metricinfo import case_value, check_metrics, fmt, fmt_interval
+from harness.reports._format import fmt, fmt_interval
+from harness.scoring.catalogue import case_value, check_metrics
 
 __all__ = ["CaseOutcome", "MemoryEval", "amemory_eval", "memory_eval"]
 
@@ -238,7 +239,7 @@ async def amemory_eval(
     **options: Any,
 ) -> MemoryEval:
     """Replay ``dataset`` through ``system`` and score it (see :func:`memory_eval`)."""
-    from harness.reports.db import ResultsStore, open_results
+    from harness.results.db import ResultsStore, open_results
     from harness.runner.config import RunConfig
     from harness.runner.engine import arun
 

@@ -214,8 +214,8 @@ plt.show()
 # bootstrap interval and a permutation p-value (the same numbers as `harness compare`).
 
 # %%
-from harness.reports import open_results  # noqa: E402
 from harness.reports.compare import CompareOptions, compare_runs  # noqa: E402
+from harness.results import open_results  # noqa: E402
 
 if len(runs) >= 2:
     best, rest = board.index[0], board.index[1:]

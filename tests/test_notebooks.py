@@ -30,7 +30,7 @@ def _report_cases():
 @pytest.fixture(scope="module")
 def results_db(tmp_path_factory) -> Path:
     """Two hand-made runs, made to differ in model and template."""
-    from harness.reports import open_results
+    from harness.results import open_results
 
     db, _ = _report_cases().hand_made_db(tmp_path_factory.mktemp("nb"))
     with open_results(db) as store:

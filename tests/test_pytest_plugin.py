@@ -13,7 +13,7 @@ from importlib.metadata import entry_points
 import pytest
 
 from harness.errors import ConfigurationError
-from harness.reports import open_results
+from harness.results import open_results
 from harness.testing import memory_eval
 
 pytest_plugins = ["pytester"]

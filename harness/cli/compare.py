@@ -128,9 +128,9 @@ def compare(
     """
     import json
 
-    from harness.reports import open_results
     from harness.reports._markdown import comparison_markdown
     from harness.reports.compare import compare_runs
+    from harness.results import open_results
 
     options = compare_options(
         metrics=metrics or None,

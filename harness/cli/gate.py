@@ -45,7 +45,7 @@ _STATS = stats_options()
 def _max_drops(values: list[str]) -> tuple[dict[str, float], float | None]:
     """``--max-drop micro_f1=0.02`` per metric; a bare ``--max-drop 0.03`` sets the default."""
     from harness.errors import ConfigurationError
-    from harness.reports._metricinfo import parse_assignments
+    from harness.scoring.catalogue import parse_assignments
 
     named, default = [], None
     for value in values:
@@ -139,9 +139,9 @@ def check(
     with `harness gate export RUN -o baseline.json`.
     """
     from harness.errors import ConfigurationError
-    from harness.reports import open_results
-    from harness.reports._metricinfo import parse_assignments
     from harness.reports.gate import run_gate
+    from harness.results import open_results
+    from harness.scoring.catalogue import parse_assignments
 
     named_drops, default_drop = _max_drops(max_drop or [])
     options = _options(
@@ -203,9 +203,9 @@ def export(
     db: Path | None = db_option(),
 ) -> None:
     """Export a finished run as a baseline file (per-case rows, so gates can run paired tests)."""
-    from harness.reports import open_results
     from harness.reports._baseline import dumps
     from harness.reports.gate import export_baseline
+    from harness.results import open_results
 
     with open_results(db, read_only=True) as store:
         data = export_baseline(store, run, output)

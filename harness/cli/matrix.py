@@ -87,8 +87,8 @@ def matrix(
 
     from rich.console import Console
 
-    from harness.reports import open_results
     from harness.reports._markdown import comparison_markdown
+    from harness.results import open_results
     from harness.runner.matrix import compare_matrix, load_matrix, plan_matrix
 
     config = load_matrix(file)

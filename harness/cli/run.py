@@ -335,8 +335,9 @@ def _run_with_interrupt(config, run_id, resume, db, concurrency, progress) -> An
 
 
 def _report(result: Any, db: Path | None, as_json: bool) -> None:
-    from harness.reports import open_results
-    from harness.runner.summary import metrics_json, summary_table
+    from harness.reports._console import summary_table
+    from harness.results import open_results
+    from harness.results.summary import metrics_json
 
     with open_results(db, read_only=False) as results:
         run = results.get_run(result.run_id)

@@ -13,11 +13,6 @@ _EXPORTS: dict[str, str] = {
     "get_model": "harness.models.gateway",
     "get_embedder": "harness.models.embeddings",
     "Embedder": "harness.models.embeddings",
-    "BASELINE_NAMES": "harness.models.baselines",
-    "GoldContext": "harness.models.baselines",
-    "get_baseline": "harness.models.baselines",
-    "is_baseline": "harness.models.baselines",
-    "oracle_context": "harness.models.baselines",
     "LiteLLMModel": "harness.models.gateway",
     "compute_cost": "harness.models.gateway",
     "ChatModel": "harness.models.protocol",
@@ -40,12 +35,10 @@ _EXPORTS: dict[str, str] = {
 }
 
 __all__ = [
-    "BASELINE_NAMES",
     "CallRecord",
     "ChatModel",
     "Embedder",
     "GenerateConfig",
-    "GoldContext",
     "LiteLLMModel",
     "Message",
     "ModelResponse",
@@ -59,11 +52,8 @@ __all__ = [
     "cache_key",
     "call_purpose",
     "compute_cost",
-    "get_baseline",
     "get_embedder",
     "get_model",
-    "is_baseline",
-    "oracle_context",
     "record_calls",
     "repeat_index",
     "scripted_model",
@@ -74,13 +64,6 @@ __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, __all__)
 
 
 if TYPE_CHECKING:  # pragma: no cover
-    from harness.models.baselines import (
-        BASELINE_NAMES,
-        GoldContext,
-        get_baseline,
-        is_baseline,
-        oracle_context,
-    )
     from harness.models.cache import ResponseCache, cache_key, repeat_index
     from harness.models.gateway import LiteLLMModel, compute_cost, get_model
     from harness.models.protocol import ChatModel

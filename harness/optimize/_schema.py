@@ -120,7 +120,7 @@ LATEST_VERSION = MIGRATIONS[-1][0]
 
 def migrate(con: Any, *, where: str = "results database") -> int:
     """Apply every optimizer migration not yet recorded; return the version reached."""
-    from harness.reports._migrations import utc_now
+    from harness.results.migrations import utc_now
 
     con.execute(
         "CREATE TABLE IF NOT EXISTS optimize_migrations ("

@@ -26,7 +26,7 @@ from harness.optimize.loop import Search
 from harness.optimize.progress import OptimizeProgress
 from harness.optimize.result import OptimizeResult, build_result
 from harness.optimize.store import OptimizationRow, OptimizeStore
-from harness.reports._migrations import utc_now
+from harness.results.migrations import utc_now
 
 
 def new_opt_id() -> str:
@@ -174,10 +174,10 @@ async def aoptimize(
 ) -> OptimizeResult:
     """Run a new optimization (``config``) or finish one (``resume``: id or name).
 
-    ``db`` is a results-database path or an open :class:`~harness.reports.db.ResultsStore`;
+    ``db`` is a results-database path or an open :class:`~harness.results.db.ResultsStore`;
     ``budget`` may raise ``max_calls``/``max_cost``/``max_iterations`` on resume.
     """
-    from harness.reports.db import ResultsStore, open_results
+    from harness.results.db import ResultsStore, open_results
 
     if (config is None) == (resume is None):
         raise ConfigurationError("give a configuration or an optimization to resume (not both)")

@@ -34,7 +34,7 @@ from harness.optimize.pareto import (
 from harness.optimize.progress import NoProgress, OptimizeProgress, Snapshot
 from harness.optimize.proposer import apropose, parse_proposal, reflection_messages
 from harness.optimize.store import CandidateRow, OptimizeStore, ProposalRow, ScoreRow
-from harness.reports._migrations import utc_now
+from harness.results.migrations import utc_now
 
 logger = logging.getLogger(__name__)
 

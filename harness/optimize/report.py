@@ -12,13 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-REPORTED_METRICS: tuple[str, ...] = (
-    "micro_f1",
-    "micro_precision",
-    "micro_recall",
-    "exact_session_accuracy",
-    "final_f1",
-)
+from harness.scoring.catalogue import OPTIMIZE_METRICS
 
 
 class MetricComparison(BaseModel):
@@ -86,7 +80,7 @@ def held_out_report(
     zero = dict.fromkeys(COUNT_COLUMNS, 0)
     start_rows = {case: {**zero, **row} for case, row in start_rows.items()}
     winner_rows = {case: {**zero, **row} for case, row in winner_rows.items()}
-    names = dict.fromkeys((metric, *REPORTED_METRICS))
+    names = dict.fromkeys((metric, *OPTIMIZE_METRICS))
     formulas = {name: EXTRACTION_METRICS[name] for name in names}
     estimates = paired_bootstrap(
         winner_rows,

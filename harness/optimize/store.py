@@ -1,7 +1,7 @@
 """Reading and writing the optimizer's tables (schema in :mod:`harness.optimize._schema`).
 
 :class:`OptimizeStore` works on its own cursor of the results database a
-:class:`~harness.reports.db.ResultsStore` has open, so an optimization and the runs evaluating
+:class:`~harness.results.db.ResultsStore` has open, so an optimization and the runs evaluating
 its candidates land in one file. Every statement is parameterised; table and column names come
 from the row classes below, never from input.
 """
@@ -17,8 +17,8 @@ from typing import Any, ClassVar, TypeVar
 from harness.errors import ConfigurationError
 from harness.optimize._schema import migrate
 from harness.optimize.budget import Spend
-from harness.reports._records import columns
-from harness.reports._tables import dump_json, insert_rows, select_rows, transaction
+from harness.results.records import columns
+from harness.results.tables import dump_json, insert_rows, select_rows, transaction
 
 R = TypeVar("R")
 
@@ -145,7 +145,7 @@ class OptimizeStore:
 
     @classmethod
     def of(cls, results: Any) -> OptimizeStore:
-        """The optimizer's store inside an open :class:`~harness.reports.db.ResultsStore`."""
+        """The optimizer's store inside an open :class:`~harness.results.db.ResultsStore`."""
         return cls(results.connection, where=results.where)
 
     def close(self) -> None:

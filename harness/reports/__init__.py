@@ -1,6 +1,7 @@
-"""Results: the DuckDB record of every run, and what is built from it.
+"""Reports: comparisons, the HTML report, the CI gate and their renderings of stored results.
 
-Names load on first use, so importing :mod:`harness.reports` does not import DuckDB.
+They only read and render: the results database is :mod:`harness.results`. Names load on first
+use, so importing :mod:`harness.reports` does not import DuckDB.
 """
 
 from __future__ import annotations
@@ -10,19 +11,6 @@ from typing import TYPE_CHECKING
 from harness._lazy import lazy_exports
 
 _EXPORTS: dict[str, str] = {
-    "DB_ENV": "harness.reports.db",
-    "ResultsStore": "harness.reports.db",
-    "default_db_path": "harness.reports.db",
-    "open_results": "harness.reports.db",
-    "LATEST_VERSION": "harness.reports._migrations",
-    "MIGRATIONS": "harness.reports._migrations",
-    "CallRow": "harness.reports._records",
-    "CaseRecord": "harness.reports._records",
-    "FinalRow": "harness.reports._records",
-    "MetricRow": "harness.reports._records",
-    "OpRow": "harness.reports._records",
-    "QueryRow": "harness.reports._records",
-    "RunRecord": "harness.reports._records",
     "ReportOptions": "harness.reports.html",
     "ReportResult": "harness.reports.html",
     "render_report": "harness.reports.html",
@@ -38,27 +26,14 @@ _EXPORTS: dict[str, str] = {
 }
 
 __all__ = [
-    "DB_ENV",
-    "LATEST_VERSION",
-    "MIGRATIONS",
-    "CallRow",
-    "CaseRecord",
     "CompareOptions",
     "Comparison",
-    "FinalRow",
     "GateOptions",
     "GateResult",
-    "MetricRow",
-    "OpRow",
-    "QueryRow",
     "ReportOptions",
     "ReportResult",
-    "ResultsStore",
-    "RunRecord",
     "compare_runs",
-    "default_db_path",
     "export_baseline",
-    "open_results",
     "read_baseline",
     "render_report",
     "run_gate",
@@ -70,18 +45,7 @@ __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, __all__)
 
 
 if TYPE_CHECKING:  # pragma: no cover
-    from harness.reports._migrations import LATEST_VERSION, MIGRATIONS
-    from harness.reports._records import (
-        CallRow,
-        CaseRecord,
-        FinalRow,
-        MetricRow,
-        OpRow,
-        QueryRow,
-        RunRecord,
-    )
     from harness.reports.compare import CompareOptions, Comparison, compare_runs
-    from harness.reports.db import DB_ENV, ResultsStore, default_db_path, open_results
     from harness.reports.gate import (
         GateOptions,
         GateResult,

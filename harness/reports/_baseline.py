@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from harness.errors import ConfigurationError
 from harness.reports._casedata import CaseData, RunInfo, column_template, dense, load_case_data
-from harness.reports._migrations import utc_now
+from harness.results.migrations import utc_now
 
 FORMAT = "memory-harness-baseline"
 VERSION = 1

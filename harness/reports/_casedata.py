@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from harness.errors import ConfigurationError
-from harness.reports._records import CaseRecord, RunRecord
+from harness.results.records import CaseRecord, RunRecord
 
 USAGE_COLUMNS: tuple[str, ...] = ("input_tokens", "output_tokens", "cost_usd", "latency_s")
 
@@ -85,7 +85,7 @@ class CaseData:
 
 def column_template() -> dict[str, float]:
     """Every additive column a row may hold, at zero."""
-    from harness.runner.summary import retrieval_columns
+    from harness.scoring.catalogue import retrieval_columns
     from harness.scoring.metrics import COUNT_COLUMNS
 
     names = [*COUNT_COLUMNS, *retrieval_columns(), "case_repeats", "case_errors"]
@@ -99,7 +99,7 @@ def dense(row: Mapping[str, float], template: Mapping[str, float]) -> dict[str, 
 
 def case_data(run: RunRecord, records: Sequence[CaseRecord]) -> CaseData:
     """Build a run's :class:`CaseData` from its case rows (pure)."""
-    from harness.runner.summary import per_case_rows
+    from harness.results.summary import per_case_rows
 
     template = column_template()
     rows = {case_id: dense(row, template) for case_id, row in per_case_rows(records).items()}

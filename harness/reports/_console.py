@@ -1,14 +1,17 @@
-"""Rich tables for ``harness compare``, ``harness matrix`` and ``harness gate`` (terminal output).
+"""Rich tables for ``harness run``, ``compare``, ``matrix`` and ``gate`` (terminal output).
 
 Builders return renderables; the CLI prints them. Rich is imported inside the functions.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from harness.reports._metricinfo import fmt, fmt_interval, fmt_p
+from harness.reports._format import fmt, fmt_interval, fmt_p
 from harness.reports._paired import IMPROVED, REGRESSED
+from harness.results.records import MetricRow
+from harness.scoring.catalogue import HEADLINE
 
 if TYPE_CHECKING:  # pragma: no cover
     from harness.reports.compare import Comparison
@@ -195,3 +198,23 @@ def gate_renderables(result: GateResult) -> list[Any]:
     verdict = "[bold green]PASSED[/bold green]" if result.passed else "[bold red]FAILED[/bold red]"
     out.append(f"{verdict}: {result.summary}")
     return out
+
+
+def summary_table(
+    title: str, metrics: Mapping[str, MetricRow], names: Sequence[str] = HEADLINE
+) -> Any:
+    """A rich table of the headline metrics with their intervals."""
+    from rich.table import Table
+
+    table = Table(title=title, title_justify="left")
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    table.add_column("95% CI", justify="right")
+    table.add_column("n", justify="right")
+    for name in names:
+        row = metrics.get(name)
+        if row is None:
+            continue
+        interval = "-" if row.ci_low is None else f"[{fmt(row.ci_low)}, {fmt(row.ci_high)}]"
+        table.add_row(name, fmt(row.value), interval, str(row.n))
+    return table

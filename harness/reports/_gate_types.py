@@ -11,16 +11,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from harness.reports._casedata import RunInfo
-from harness.reports._metricinfo import check_metrics, higher_is_better
+from harness.scoring.catalogue import REGRESSION_METRICS, check_metrics, higher_is_better
 
-DEFAULT_REGRESSION_METRICS: tuple[str, ...] = (
-    "micro_f1",
-    "insert_f1",
-    "update_f1",
-    "delete_f1",
-    "final_f1",
-    "error_rate",
-)
+DEFAULT_REGRESSION_METRICS = REGRESSION_METRICS
 """Checked against a baseline when no ``max_drop`` names metrics of its own."""
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from typing import TYPE_CHECKING
 
-from harness.reports._metricinfo import fmt, fmt_interval, fmt_p
+from harness.reports._format import fmt, fmt_interval, fmt_p
 
 if TYPE_CHECKING:  # pragma: no cover
     from harness.reports.gate import Check, GateResult

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
-from harness.reports._metricinfo import fmt, fmt_interval, fmt_p
+from harness.reports._format import fmt, fmt_interval, fmt_p
 from harness.reports._paired import IMPROVED, REGRESSED
 
 if TYPE_CHECKING:  # pragma: no cover

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
-from harness.reports._metricinfo import columns_for, formulas, higher_is_better, project
+from harness.scoring.catalogue import columns_for, formulas, higher_is_better, project
 
 IMPROVED = "improved"
 REGRESSED = "regressed"

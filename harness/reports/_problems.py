@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from harness.reports._records import CaseRecord, OpRow
+from harness.results.records import CaseRecord, OpRow
 
 GOOD_OUTCOMES = frozenset({"matched", "optional_matched", "optional_unmatched", "unlabeled"})
 

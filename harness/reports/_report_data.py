@@ -12,26 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from harness.errors import ConfigurationError
-from harness.reports._records import RunRecord
-
-LEADERBOARD_METRICS: tuple[str, ...] = (
-    "micro_f1",
-    "insert_f1",
-    "update_f1",
-    "delete_f1",
-    "exact_session_accuracy",
-    "nothing_to_store_fpr",
-    "final_f1",
-    "e2e_hybrid_recall@5",
-    "e2e_hybrid_mrr",
-    "gold_hybrid_recall@5",
-    "error_rate",
-)
-"""Columns of the leaderboard, in order."""
-
-CI_CHART_METRICS: tuple[str, ...] = ("micro_f1", "update_f1", "final_f1", "e2e_hybrid_recall@5")
-"""Metrics drawn as point-and-interval panels."""
-
+from harness.results.records import RunRecord
 
 GOLD_OUTCOMES: tuple[str, ...] = (
     "matched",

@@ -17,12 +17,9 @@ from harness.reports._charts import (
     score_color,
     text_color,
 )
-from harness.reports._metricinfo import LOWER_IS_BETTER
 from harness.reports._report_cases import Drilldown
 from harness.reports._report_data import (
-    CI_CHART_METRICS,
     GOLD_OUTCOMES,
-    LEADERBOARD_METRICS,
     NONE,
     OP_TYPES,
     PREDICTED_OUTCOMES,
@@ -30,6 +27,7 @@ from harness.reports._report_data import (
     ReportData,
     RunSummary,
 )
+from harness.scoring.catalogue import CHART_METRICS, LEADERBOARD_METRICS, LOWER_IS_BETTER
 
 
 def f3(value: float | None) -> str:
@@ -144,7 +142,7 @@ def _series(runs: list[RunSummary]) -> list[Series]:
 def _charts(data: ReportData) -> dict[str, Markup | None]:
     series = _series(data.runs)
     panels = []
-    for metric in CI_CHART_METRICS:
+    for metric in CHART_METRICS:
         cells = [r.metrics.get(metric) for r in data.runs]
         panels.append(
             (metric, [Interval(c.value, c.low, c.high) if c else Interval(None, None, None)

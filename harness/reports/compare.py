@@ -29,8 +29,8 @@ from harness.reports._casedata import (
     overlap,
     resolve_runs,
 )
-from harness.reports._metricinfo import COMPARE_METRICS, check_metrics, columns_for, formulas
 from harness.reports._paired import PairedDiff, adjust_holm, paired_differences
+from harness.scoring.catalogue import COMPARE_METRICS, check_metrics, columns_for, formulas
 
 __all__ = [
     "CompareOptions",

@@ -31,6 +31,7 @@ from harness.reports._baseline import (
     write_baseline,
 )
 from harness.reports._casedata import CaseData, load_case_data, overlap
+from harness.reports._format import fmt, fmt_interval, p_text
 from harness.reports._gate_types import (
     DEFAULT_REGRESSION_METRICS,
     Check,
@@ -39,8 +40,8 @@ from harness.reports._gate_types import (
     Status,
     WorstCase,
 )
-from harness.reports._metricinfo import case_value, fmt, fmt_interval, higher_is_better, p_text
 from harness.reports._paired import paired_differences
+from harness.scoring.catalogue import case_value, higher_is_better
 
 __all__ = [
     "DEFAULT_REGRESSION_METRICS",

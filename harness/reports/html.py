@@ -25,7 +25,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from harness.reports._records import RunRecord
+from harness.results.records import RunRecord
 
 __all__ = ["DEFAULT_OUTPUT", "ReportOptions", "ReportResult", "render_report", "write_report"]
 
@@ -80,11 +80,11 @@ def write_report(
     """Write the report of ``runs`` (ids or names) or the ``latest`` N finished runs to ``output``.
 
     ``db`` is a path (default ``$HARNESS_DB`` or ``reports/harness.duckdb``) or an open
-    :class:`~harness.reports.db.ResultsStore`. With neither ``runs`` nor ``latest``, every finished
+    :class:`~harness.results.db.ResultsStore`. With neither ``runs`` nor ``latest``, every finished
     run up to the 20 newest is shown. The file is written whole (to a temporary name, then
     renamed), so a failed render never leaves half a page behind.
     """
-    from harness.reports.db import ResultsStore, open_results
+    from harness.results.db import ResultsStore, open_results
 
     started = time.perf_counter()
     options = options or ReportOptions()

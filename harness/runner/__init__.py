@@ -14,10 +14,6 @@ _EXPORTS: dict[str, str] = {
     "arun": "harness.runner.engine",
     "resume_run": "harness.runner.engine",
     "run_dataset": "harness.runner.engine",
-    "HEADLINE": "harness.runner.summary",
-    "metric_formulas": "harness.runner.summary",
-    "per_case_rows": "harness.runner.summary",
-    "summarise": "harness.runner.summary",
     "Progress": "harness.runner.progress",
     "make_progress": "harness.runner.progress",
     "MatrixConfig": "harness.runner.matrix",
@@ -29,7 +25,6 @@ _EXPORTS: dict[str, str] = {
 }
 
 __all__ = [
-    "HEADLINE",
     "MatrixConfig",
     "MatrixResult",
     "Progress",
@@ -40,12 +35,9 @@ __all__ = [
     "compare_matrix",
     "load_matrix",
     "make_progress",
-    "metric_formulas",
-    "per_case_rows",
     "resume_run",
     "run_dataset",
     "run_matrix",
-    "summarise",
 ]
 
 
@@ -74,4 +66,3 @@ if TYPE_CHECKING:  # pragma: no cover
         run_matrix,
     )
     from harness.runner.progress import Progress, make_progress
-    from harness.runner.summary import HEADLINE, metric_formulas, per_case_rows, summarise

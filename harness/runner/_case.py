@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from harness.baselines.registry import oracle_context
 from harness.data.models import Case
 from harness.errors import HarnessError
 from harness.memory.schemas import MemoryOperation
@@ -27,8 +28,8 @@ from harness.memory.store.base import BaseStore, Item
 from harness.models.cache import repeat_index
 from harness.models.types import CallRecord
 from harness.models.usage import record_calls
-from harness.reports._migrations import utc_now
-from harness.reports._records import CaseRecord
+from harness.results.migrations import utc_now
+from harness.results.records import CaseRecord
 from harness.runner._extractors import Extractors, Timings, case_schemas, current_timings
 from harness.runner._queries import RowKey, SearchSpace, run_queries, space_sources
 from harness.runner._rows import call_rows, call_totals, final_rows, op_rows
@@ -162,8 +163,6 @@ async def _replay(
 
 
 def _oracle(case: Case, session: int, registry: Any) -> Any:
-    from harness.models.baselines import oracle_context
-
     return oracle_context(case, session, schemas=registry.models())
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from harness.baselines.registry import baseline_class, baseline_for_run, is_baseline
 from harness.errors import ConfigurationError
 from harness.memory.schemas import Memory
 from harness.memory.store.base import BaseStore
@@ -85,8 +86,6 @@ class Extractors:
     def __init__(
         self, config: RunConfig, template: Any, store: BaseStore, custom: Any = None
     ) -> None:
-        from harness.models.baselines import is_baseline
-
         self.config = config
         self.template = template
         self.store = store
@@ -100,8 +99,8 @@ class Extractors:
     def replays_gold(self) -> bool:
         """Whether the extractor is the oracle, which must be told each session's gold ops."""
         if self.custom is not None:
-            return getattr(self.custom, "name", None) == "baseline/oracle"
-        return self.config.model == "baseline/oracle"
+            return bool(getattr(self.custom, "replays_gold", False))
+        return self.baseline and baseline_class(self.config.model).replays_gold
 
     @property
     def model_name(self) -> str:
@@ -151,17 +150,7 @@ class Extractors:
         if self.custom is not None:
             return self.custom
         if self.baseline:
-            from harness.models.baselines import get_baseline
-
-            options: dict[str, Any] = {"schemas": schemas}
-            if config.model == "baseline/heuristic":
-                options.update(
-                    enable_inserts=config.enable_inserts,
-                    enable_updates=config.enable_updates,
-                    enable_deletes=config.enable_deletes,
-                    embedder=config.embedder,
-                )
-            return get_baseline(config.model, **options)
+            return baseline_for_run(config.model, schemas, dict(config))
         from harness.memory.manager import create_memory_manager
         from harness.models.types import GenerateConfig
 

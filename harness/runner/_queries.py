@@ -16,8 +16,8 @@ from typing import Any
 
 from harness.data.models import Case, Query
 from harness.memory.store.base import BaseStore, Item
-from harness.reports._records import QueryRow
-from harness.runner.summary import retrieval_key
+from harness.results.records import QueryRow
+from harness.scoring.catalogue import retrieval_key
 from harness.scoring.retrieval import (
     RetrievalScore,
     map_relevant,

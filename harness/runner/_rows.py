@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from harness.data.models import Case
 from harness.memory.schemas import MemoryOperation
 from harness.models.types import CallRecord
-from harness.reports._records import CallRow, FinalRow, OpRow
+from harness.results.records import CallRow, FinalRow, OpRow
 from harness.runner._queries import RowKey
 from harness.scoring.metrics import CaseScore
 from harness.scoring.outcomes import OpOutcome

@@ -12,8 +12,8 @@ import asyncio
 import time
 from dataclasses import dataclass, field
 
-from harness.reports._records import CaseRecord
-from harness.reports.db import ResultsStore
+from harness.results.db import ResultsStore
+from harness.results.records import CaseRecord
 
 
 @dataclass

@@ -24,16 +24,16 @@ from typing import Any
 
 from harness._async import run_sync
 from harness.errors import ConfigurationError
-from harness.reports._migrations import utc_now
-from harness.reports._records import MetricRow, RunRecord
-from harness.reports.db import ResultsStore, open_results
+from harness.results.db import ResultsStore, open_results
+from harness.results.migrations import utc_now
+from harness.results.records import MetricRow, RunRecord
+from harness.results.summary import metrics_json, summarise
 from harness.runner import _environment as environment
 from harness.runner._case import CaseEnv, Slots, run_case
 from harness.runner._extractors import Extractors, text_hash
 from harness.runner._writer import CaseWriter, WriterStats
 from harness.runner.config import RunConfig, resolve_dataset_path
 from harness.runner.progress import NoProgress, Progress
-from harness.runner.summary import metrics_json, summarise
 
 logger = logging.getLogger(__name__)
 

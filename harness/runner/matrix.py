@@ -38,7 +38,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from harness._async import run_sync
 from harness.errors import ConfigurationError, HarnessError
-from harness.reports._records import RunRecord
+from harness.results.records import RunRecord
 from harness.runner.config import DEFAULT_DATASET, DEFAULT_PROMPT, RunConfig, resolve_dataset_path
 
 logger = logging.getLogger(__name__)
@@ -301,7 +301,7 @@ async def arun_matrix(
     matrix again resumes where it stopped. ``progress(entry)`` builds the progress display of
     one combination's run.
     """
-    from harness.reports.db import ResultsStore, open_results
+    from harness.results.db import ResultsStore, open_results
 
     owned = not isinstance(db, ResultsStore)
     store = open_results(db) if owned else db

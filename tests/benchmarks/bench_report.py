@@ -1,7 +1,7 @@
 """Benchmark: ``harness report`` over a results database of 20 runs x 1,000 cases (target < 10 s).
 
 The database is synthesised straight into the real schema (migrations applied by
-:func:`~harness.reports.db.open_results`), by SQL over ``range()``: per case one or two sessions
+:func:`~harness.results.db.open_results`), by SQL over ``range()``: per case one or two sessions
 with one to three gold ops each; a share of them matched that depends on the run's quality, the
 rest missed, wrongly updated, duplicated or deleted; spurious predictions; case counts
 aggregated from those ops; final-state rows from the first session's ops; nine query rows per
@@ -28,8 +28,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from harness.data._lines import record_hash
-from harness.reports import RunRecord, open_results
-from harness.runner.summary import TOTALS, metric_formulas
+from harness.results import RunRecord, open_results
+from harness.scoring.catalogue import TOTALS, metric_formulas
 
 TAGS = ["fact", "preference", "update", "delete", "nothing", "time", "multi-session",
         "third-party", "structured", "secret", "contradiction", "long"]  # fmt: skip

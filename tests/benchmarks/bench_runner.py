@@ -109,7 +109,7 @@ def _config(dataset: Path, model: str, **options: Any) -> Any:
 
 
 def _split(db: Path, run_id: str, writer: Any) -> dict[str, float]:
-    from harness.reports import open_results
+    from harness.results import open_results
 
     with open_results(db) as store:
         records = store.case_results(run_id)

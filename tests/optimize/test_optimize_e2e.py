@@ -17,7 +17,7 @@ from harness.models.usage import record_calls
 from harness.optimize import OptimizeConfig, aoptimize
 from harness.optimize.objective import set_score
 from harness.optimize.store import OptimizeStore
-from harness.reports.db import open_results
+from harness.results.db import open_results
 from harness.templates import InstructionTemplate, load_template
 
 pytestmark = pytest.mark.slow

@@ -42,7 +42,7 @@ from harness.optimize.proposer import (
     validation_variables,
 )
 from harness.optimize.report import held_out_report
-from harness.reports._records import OpRow
+from harness.results.records import OpRow
 from harness.templates import InstructionTemplate, TemplateVariables
 
 # --- Pareto front ------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from harness.optimize.store import (
     ProposalRow,
     ScoreRow,
 )
-from harness.reports.db import open_results
+from harness.results.db import open_results
 
 NOW = datetime(2025, 1, 2, 3, 4, 5)
 

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from harness.reports import CaseRecord, OpRow, RunRecord
+from harness.results import CaseRecord, OpRow, RunRecord
 
 INJECTION = "<script>window.__pwned = 1; document.title = 'pwned';</script>"
 
@@ -197,8 +197,8 @@ def hand_made_db(folder: Path) -> tuple[Path, Path]:
     nothing-001 a spurious insert.
     """
     from harness.data._lines import record_hash
-    from harness.reports import open_results
-    from harness.runner.summary import summarise
+    from harness.results import open_results
+    from harness.results.summary import summarise
 
     dataset = write_dataset(folder / "tiny.jsonl")
     hashes = {c["id"]: record_hash(c) for c in CASES}

@@ -8,8 +8,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
-from harness.reports import CaseRecord, OpRow, ResultsStore, RunRecord
-from harness.runner.summary import summarise
+from harness.results import CaseRecord, OpRow, ResultsStore, RunRecord
+from harness.results.summary import summarise
 
 _T0 = datetime(2025, 1, 1, 12, 0, 0)
 

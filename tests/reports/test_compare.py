@@ -6,9 +6,9 @@ import pytest
 from run_factory import add_run, case_record, run_record, update_counts
 
 from harness.errors import ConfigurationError
-from harness.reports import open_results
 from harness.reports._paired import decide, holm
 from harness.reports.compare import CompareOptions, build_comparison, compare_runs, run_keys
+from harness.results import open_results
 
 FAST = {"n_resamples": 400, "n_permutations": 2000}
 

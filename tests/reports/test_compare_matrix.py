@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from harness.cli import main
 from harness.errors import ConfigurationError
-from harness.reports import open_results
+from harness.results import open_results
 from harness.runner.matrix import (
     Combination,
     combinations,

@@ -10,7 +10,6 @@ import pytest
 from run_factory import add_run, case_record, op_row, run_record, update_counts
 
 from harness.errors import ConfigurationError
-from harness.reports import open_results
 from harness.reports._junit import gate_junit
 from harness.reports._markdown import escape, gate_markdown
 from harness.reports.gate import (
@@ -20,6 +19,7 @@ from harness.reports.gate import (
     regression_verdict,
     run_gate,
 )
+from harness.results import open_results
 
 FAST = {"n_resamples": 400, "n_permutations": 2000}
 

@@ -11,7 +11,7 @@ from run_factory import add_run, case_record, run_record, update_counts
 from typer.testing import CliRunner
 
 from harness.cli import main
-from harness.reports import open_results
+from harness.results import open_results
 
 
 @pytest.fixture(scope="module")

@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 
 from harness.cli import main
 from harness.models.scripted import scripted_model
-from harness.reports import open_results
+from harness.results import open_results
 from harness.templates import load_template
 
 pytestmark = pytest.mark.slow

@@ -11,9 +11,9 @@ import pytest
 from report_cases import CASES, hand_made_db
 
 from harness.errors import ConfigurationError
-from harness.reports import open_results
 from harness.reports._report_cases import clip, load_drilldown, pair_ops, read_cases
 from harness.reports._report_data import load_report_data, run_keys, select_runs
+from harness.results import open_results
 
 
 @pytest.fixture(scope="module")

@@ -10,9 +10,9 @@ import sys
 import pytest
 from report_cases import INJECTION, hand_made_db
 
-from harness.reports import open_results
 from harness.reports._charts import Series, bar_chart, heatmap, score_color
 from harness.reports.html import ReportOptions, write_report
+from harness.results import open_results
 
 HOSTILE_NAME = "<img src=x onerror=alert(1)>"
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from harness._async import run_sync
-from harness.reports import ResultsStore, open_results
+from harness.results import ResultsStore, open_results
 from harness.runner import RunConfig
 from harness.runner.engine import RunResult, arun
 

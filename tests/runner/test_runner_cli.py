@@ -7,7 +7,7 @@ import json
 import pytest
 from runner_helpers import TINY, cli, results
 
-from harness.reports import open_results
+from harness.results import open_results
 
 
 def _json(out: str) -> dict:

@@ -28,7 +28,7 @@ from runner_helpers import TINY, results, run
 
 from harness.data import load_dataset
 from harness.runner import RunConfig
-from harness.runner.summary import KS
+from harness.scoring.catalogue import KS
 from harness.templates import load_template
 
 EXPECTED = {
@@ -244,7 +244,7 @@ def test_a_memory_manager_object_replays_like_its_model_string(db_path, tiny_mod
 
 def test_a_custom_oracle_object_gets_the_gold_context(db_path):
     from harness._async import run_sync
-    from harness.models.baselines import get_baseline
+    from harness.baselines.registry import get_baseline
     from harness.runner.engine import arun
 
     config = RunConfig(dataset=str(TINY), matcher="exact", n_resamples=0)

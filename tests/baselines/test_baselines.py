@@ -10,12 +10,8 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from harness.data import Case, load_dataset, load_schemas
-from harness.errors import ConfigurationError
-from harness.memory.manager import ExtractionResult
-from harness.memory.schemas import ExtractedMemory, Memory, RemoveDoc, memory_text
-from harness.models import get_baseline as exported_get_baseline
-from harness.models.baselines import (
+from harness.baselines import get_baseline as exported_get_baseline
+from harness.baselines.registry import (
     BASELINE_NAMES,
     GoldContext,
     HeuristicBaseline,
@@ -25,6 +21,10 @@ from harness.models.baselines import (
     is_baseline,
     oracle_context,
 )
+from harness.data import Case, load_dataset, load_schemas
+from harness.errors import ConfigurationError
+from harness.memory.manager import ExtractionResult
+from harness.memory.schemas import ExtractedMemory, Memory, RemoveDoc, memory_text
 from harness.models.types import Usage
 from harness.scoring import aggregate, get_matcher, score_case
 
@@ -359,7 +359,7 @@ def test_noop_scores_zero_recall_on_the_bundled_data():
 
 
 def test_heuristic_lies_between_noop_and_oracle_and_stores_no_secret():
-    from harness.models._heuristic import contains_secret
+    from harness.baselines._heuristic import contains_secret
 
     metrics = score_bundled("baseline/heuristic", "token_f1")
     assert 0.2 < metrics.values["micro_f1"] < 0.9
@@ -374,3 +374,23 @@ def test_heuristic_lies_between_noop_and_oracle_and_stores_no_secret():
             written = [op for ops in predicted for op in ops if op.op in ("insert", "update")]
             texts = [memory_text(op.after) for op in written]
             assert not [text for text in texts if contains_secret(text)], case.id
+
+
+def test_the_registry_says_which_baseline_replays_gold_and_which_run_settings_it_takes():
+    from harness.baselines import baseline_for_run
+    from harness.baselines.registry import baseline_class
+
+    assert [baseline_class(name).replays_gold for name in BASELINE_NAMES] == [False, False, True]
+    settings = {
+        "enable_inserts": True,
+        "enable_updates": False,
+        "enable_deletes": True,
+        "embedder": None,
+        "temperature": 0.3,  # not a baseline option: left out
+    }
+    heuristic = baseline_for_run("baseline/heuristic", [Memory], settings)
+    assert isinstance(heuristic, HeuristicBaseline)
+    assert heuristic.options.enable_updates is False
+    assert isinstance(baseline_for_run("baseline/noop", [Memory], settings), NoopBaseline)
+    with pytest.raises(ConfigurationError, match="known baselines"):
+        baseline_for_run("baseline/magic", [Memory], settings)

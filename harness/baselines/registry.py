@@ -43,16 +43,9 @@ from typing import Any, ClassVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from harness._async import run_sync
-from harness.errors import ConfigurationError
-from harness.memory._apply import Change, State, summarise
-from harness.memory._existing import ID_NAMESPACE, Entry, normalise_existing
-from harness.memory._input import read_input
-from harness.memory._prompt import Turn, fingerprint, normalise_messages
-from harness.memory.manager import ExtractionResult
-from harness.memory.schemas import Memory, memory_text
-from harness.models import _heuristic_plan as rules
-from harness.models._heuristic import ForgetRequest, Statement, read_turns
-from harness.models._oracle import (
+from harness.baselines import _heuristic_plan as rules
+from harness.baselines._heuristic import ForgetRequest, Statement, read_turns
+from harness.baselines._oracle import (
     GoldContext,
     _open_model,
     current_gold,
@@ -60,6 +53,13 @@ from harness.models._oracle import (
     oracle_context,
     schema_map,
 )
+from harness.errors import ConfigurationError
+from harness.memory._apply import Change, State, summarise
+from harness.memory._existing import ID_NAMESPACE, Entry, normalise_existing
+from harness.memory._input import read_input
+from harness.memory._prompt import Turn, fingerprint, normalise_messages
+from harness.memory.manager import ExtractionResult
+from harness.memory.schemas import Memory, memory_text
 from harness.models.types import Usage
 
 __all__ = [
@@ -70,6 +70,8 @@ __all__ = [
     "HeuristicOptions",
     "NoopBaseline",
     "OracleBaseline",
+    "baseline_class",
+    "baseline_for_run",
     "get_baseline",
     "is_baseline",
     "oracle_context",
@@ -83,6 +85,10 @@ class Baseline:
     """Shared plumbing: input reading, the sync twin, and the result shape."""
 
     name: ClassVar[str]
+    replays_gold: ClassVar[bool] = False
+    """Whether a replay must tell it each session's gold ops (inside :func:`oracle_context`)."""
+    run_options: ClassVar[tuple[str, ...]] = ()
+    """The run settings (``RunConfig`` fields) it takes as options, besides ``schemas``."""
 
     def __init__(self, schemas: SchemasArg = (Memory,)) -> None:
         self.schema_map = schema_map(schemas)  # type: ignore[arg-type]
@@ -125,6 +131,7 @@ class OracleBaseline(Baseline):
     """Emits the gold ops of the session named by the gold context (see the module docstring)."""
 
     name = "baseline/oracle"
+    replays_gold = True
 
     async def _extract(self, turns: tuple[Turn, ...], existing: Any, gold: Any) -> ExtractionResult:
         context = _gold_context(gold)
@@ -151,6 +158,7 @@ class HeuristicBaseline(Baseline):
     """Rule-based extraction: the floor every model must beat (module docstring for the rules)."""
 
     name = "baseline/heuristic"
+    run_options = ("enable_inserts", "enable_updates", "enable_deletes", "embedder")
 
     def __init__(self, schemas: SchemasArg = (Memory,), options: HeuristicOptions | None = None):
         super().__init__(schemas)
@@ -254,17 +262,29 @@ def is_baseline(name: object) -> bool:
     return isinstance(name, str) and name.startswith("baseline/")
 
 
+def baseline_class(name: str) -> type[Baseline]:
+    """The class registered as ``name``; ConfigurationError naming the known ones otherwise."""
+    cls = _BASELINES.get(name)
+    if cls is None:
+        raise ConfigurationError(
+            f"unknown baseline {name!r}; known baselines: {', '.join(BASELINE_NAMES)}"
+        )
+    return cls
+
+
+def baseline_for_run(name: str, schemas: SchemasArg, settings: Mapping[str, Any]) -> Baseline:
+    """The baseline ``name`` configured from a run's ``settings`` (the ones it takes)."""
+    options = {key: settings[key] for key in baseline_class(name).run_options}
+    return get_baseline(name, schemas=schemas, **options)
+
+
 def get_baseline(name: str, **options: Any) -> Baseline:
     """The baseline ``name`` (one of :data:`BASELINE_NAMES`).
 
     Every baseline takes ``schemas`` (default ``(Memory,)``); ``baseline/heuristic`` also takes
     the fields of :class:`HeuristicOptions`.
     """
-    cls = _BASELINES.get(name)
-    if cls is None:
-        raise ConfigurationError(
-            f"unknown baseline {name!r}; known baselines: {', '.join(BASELINE_NAMES)}"
-        )
+    cls = baseline_class(name)
     schemas = options.pop("schemas", (Memory,))
     if cls is HeuristicBaseline:
         try:

@@ -1,4 +1,4 @@
-"""A run's aggregates, rebuilt from its case rows: the metric formulas, intervals and tables.
+"""A run's aggregates, rebuilt from its case rows: every catalogued metric with its interval.
 
 Everything is computed from the additive per-case columns stored in ``case_results.counts`` and
 ``case_results.retrieval``, so comparisons and gates can recompute any metric, its bootstrap
@@ -18,82 +18,16 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from harness.reports._records import CaseRecord, MetricRow
-
-STATES: dict[str, str] = {"end_to_end": "e2e", "gold": "gold"}
-"""Query state -> metric-name prefix."""
-MODES: tuple[str, ...] = ("vector", "fts", "hybrid")
-KS: tuple[int, ...] = (1, 3, 5, 10)
-RANK_METRICS: tuple[str, ...] = (
-    *(f"recall@{k}" for k in KS),
-    *(f"ndcg@{k}" for k in KS),
-    "mrr",
-)
-
-HEADLINE: tuple[str, ...] = (
-    "micro_f1",
-    "insert_f1",
-    "update_f1",
-    "delete_f1",
-    "exact_session_accuracy",
-    "nothing_to_store_fpr",
-    "final_f1",
-    "e2e_vector_recall@5",
-    "e2e_fts_recall@5",
-    "e2e_hybrid_recall@5",
-    "e2e_hybrid_mrr",
-    "gold_hybrid_recall@5",
-    "gold_hybrid_mrr",
-    "error_rate",
-)
-"""Metrics the summary table shows (every metric is stored and in ``--json``)."""
-
-TOTALS: tuple[str, ...] = (
-    "input_tokens",
-    "output_tokens",
-    "cost_usd",
-    "n_calls",
-    "retries",
-    "cached_calls",
-    "mean_case_latency_s",
-)
-"""Operational totals stored beside the metrics (no interval)."""
-
-
-def retrieval_key(state: str, mode: str, metric: str) -> str:
-    """The column/metric name of a retrieval metric: ``e2e_hybrid_recall@5``."""
-    return f"{STATES[state]}_{mode}_{metric}"
-
-
-def retrieval_columns(modes: Sequence[str] = MODES) -> list[str]:
-    return [
-        retrieval_key(state, mode, metric)
-        for state in STATES
-        for mode in modes
-        for metric in ("queries", *RANK_METRICS)
-    ]
-
-
-def metric_formulas(modes: Sequence[str] = MODES) -> dict[str, Any]:
-    """Metric name -> formula over summed columns (extraction, retrieval, error rate)."""
-    from harness.scoring.metrics import EXTRACTION_METRICS, ratio
-
-    formulas: dict[str, Any] = dict(EXTRACTION_METRICS)
-    for state in STATES:
-        for mode in modes:
-            queries = retrieval_key(state, mode, "queries")
-            for metric in RANK_METRICS:
-                key = retrieval_key(state, mode, metric)
-                formulas[key] = lambda c, k=key, q=queries: ratio(c[k], c[q])
-    formulas["error_rate"] = lambda c: ratio(c["case_errors"], c["case_repeats"])
-    return formulas
+from harness.results.records import CaseRecord, MetricRow
+from harness.scoring.catalogue import MODES, TOTALS, metric_formulas, retrieval_columns
+from harness.scoring.metrics import COUNT_COLUMNS
+from harness.scoring.stats import bootstrap, count_matrix
 
 
 def per_case_rows(
     records: Iterable[CaseRecord], modes: Sequence[str] = MODES
 ) -> dict[str, dict[str, float]]:
     """Case id -> every additive column summed over the case's repeats (zeros where absent)."""
-    from harness.scoring.metrics import COUNT_COLUMNS
 
     template = dict.fromkeys([*COUNT_COLUMNS, *retrieval_columns(modes)], 0.0)
     rows: dict[str, dict[str, float]] = {}
@@ -128,7 +62,6 @@ def aggregate_rows(
     seed: int = 0,
 ) -> list[MetricRow]:
     """Every metric with its case-bootstrap interval and the number of cases it is defined on."""
-    from harness.scoring.stats import bootstrap, count_matrix
 
     formulas = metric_formulas(modes)
     ordered = [rows[case_id] for case_id in sorted(rows)]
@@ -183,25 +116,3 @@ def metrics_json(metrics: Iterable[MetricRow]) -> dict[str, dict[str, Any]]:
 
 def _clean(value: float | None) -> float | None:
     return None if value is None or math.isnan(value) else float(value)
-
-
-def _fmt(value: float | None) -> str:
-    return "-" if value is None else f"{value:.3f}"
-
-
-def summary_table(title: str, metrics: Mapping[str, MetricRow], names: Sequence[str] = HEADLINE):
-    """A rich table of the headline metrics with their intervals."""
-    from rich.table import Table
-
-    table = Table(title=title, title_justify="left")
-    table.add_column("metric")
-    table.add_column("value", justify="right")
-    table.add_column("95% CI", justify="right")
-    table.add_column("n", justify="right")
-    for name in names:
-        row = metrics.get(name)
-        if row is None:
-            continue
-        interval = "-" if row.ci_low is None else f"[{_fmt(row.ci_low)}, {_fmt(row.ci_high)}]"
-        table.add_row(name, _fmt(row.value), interval, str(row.n))
-    return table

@@ -6,8 +6,7 @@ from __future__ import annotations
 import pytest
 from pydantic import BaseModel
 
-from harness.memory.schemas import Memory, memory_text
-from harness.models._heuristic import (
+from harness.baselines._heuristic import (
     ForgetRequest,
     contains_secret,
     forget_request,
@@ -19,15 +18,16 @@ from harness.models._heuristic import (
     split_clauses,
     split_sentences,
 )
-from harness.models._heuristic_plan import (
+from harness.baselines._heuristic_plan import (
     Decision,
     choose_schema,
     plan,
     same_text,
     statement_value,
 )
-from harness.models._rewrite import conjugate, to_third_person
-from harness.models.baselines import get_baseline
+from harness.baselines._rewrite import conjugate, to_third_person
+from harness.baselines.registry import get_baseline
+from harness.memory.schemas import Memory, memory_text
 
 
 class Preference(BaseModel):

@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from harness.errors import ConfigurationError
-from harness.reports._migrations import LATEST_VERSION, migrate, utc_now
-from harness.reports._records import (
+from harness.results.migrations import LATEST_VERSION, migrate, utc_now
+from harness.results.records import (
     CallRow,
     CaseRecord,
     FinalRow,
@@ -26,7 +26,7 @@ from harness.reports._records import (
     QueryRow,
     RunRecord,
 )
-from harness.reports._tables import dump_json, insert_rows, select_rows, transaction
+from harness.results.tables import dump_json, insert_rows, select_rows, transaction
 
 DB_ENV = "HARNESS_DB"
 DEFAULT_DB = Path("reports") / "harness.duckdb"

@@ -1,6 +1,6 @@
 """Plain rows of the results database, one dataclass per table (fields in column order).
 
-The runner builds them; :class:`~harness.reports.db.ResultsStore` writes and reads them. Fields
+The runner builds them; :class:`~harness.results.db.ResultsStore` writes and reads them. Fields
 named in ``JSON_FIELDS`` hold Python objects and are stored as JSON text.
 """
 

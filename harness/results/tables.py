@@ -1,7 +1,7 @@
 """Row classes <-> DuckDB tables: the one insert/select/transaction path of every store.
 
 A row class is a dataclass with ``TABLE`` (its table) and ``JSON_FIELDS`` (fields stored as JSON
-text); its fields are the columns (see :func:`~harness.reports._records.columns`). Table and
+text); its fields are the columns (see :func:`~harness.results.records.columns`). Table and
 column names come from these classes, never from input; values are always parameters.
 """
 
@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from harness.reports._records import columns
+from harness.results.records import columns
 
 R = TypeVar("R")
 

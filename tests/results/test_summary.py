@@ -6,8 +6,9 @@ from datetime import datetime
 
 import pytest
 
-from harness.reports import CaseRecord
-from harness.runner.summary import aggregate_rows, metric_formulas, per_case_rows, summarise
+from harness.results import CaseRecord
+from harness.results.summary import aggregate_rows, per_case_rows, summarise
+from harness.scoring.catalogue import metric_formulas
 from harness.scoring.stats import paired_bootstrap
 
 

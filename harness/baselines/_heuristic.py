@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from harness.models._rewrite import strip_fillers, to_third_person
+from harness.baselines._rewrite import strip_fillers, to_third_person
 
 __all__ = [
     "ForgetRequest",

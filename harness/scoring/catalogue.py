@@ -1,8 +1,11 @@
-"""Metric names as comparisons and gates use them: which exist, which way is better, parsing.
+"""The metric catalogue: every metric's name, formula, direction, and the lists views show.
 
-Every metric is a formula over per-case additive columns (:func:`harness.runner.summary
-.metric_formulas`), so anything named here can be recomputed on any subset of cases, bootstrapped
-and compared pairwise from the results database alone.
+Every metric is a formula over per-case additive columns (extraction counts from
+:mod:`harness.scoring.metrics`, retrieval sums from :mod:`harness.scoring.retrieval`, case error
+counts), so anything named here can be recomputed on any subset of cases, bootstrapped and
+compared pairwise from the results database alone. Comparisons, gates, reports and the runner's
+summary all read their names from here; the results schema keeps its own frozen copy of what
+its views pivot (a shipped migration never changes).
 """
 
 from __future__ import annotations
@@ -14,11 +17,40 @@ from functools import lru_cache
 from typing import Any
 
 from harness.errors import ConfigurationError
+from harness.scoring.metrics import EXTRACTION_METRICS, ratio
+
+STATES: dict[str, str] = {"end_to_end": "e2e", "gold": "gold"}
+"""Query state -> metric-name prefix."""
+MODES: tuple[str, ...] = ("vector", "fts", "hybrid")
+KS: tuple[int, ...] = (1, 3, 5, 10)
+RANK_METRICS: tuple[str, ...] = (
+    *(f"recall@{k}" for k in KS),
+    *(f"ndcg@{k}" for k in KS),
+    "mrr",
+)
 
 LOWER_IS_BETTER: frozenset[str] = frozenset({"nothing_to_store_fpr", "error_rate"})
 """Metrics where a rise is a regression; every other metric is better when higher."""
 
-COMPARE_METRICS: tuple[str, ...] = (
+HEADLINE: tuple[str, ...] = (
+    "micro_f1",
+    "insert_f1",
+    "update_f1",
+    "delete_f1",
+    "exact_session_accuracy",
+    "nothing_to_store_fpr",
+    "final_f1",
+    "e2e_vector_recall@5",
+    "e2e_fts_recall@5",
+    "e2e_hybrid_recall@5",
+    "e2e_hybrid_mrr",
+    "gold_hybrid_recall@5",
+    "gold_hybrid_mrr",
+    "error_rate",
+)
+"""Metrics the run summary table shows (every metric is stored and in ``--json``)."""
+
+LEADERBOARD_METRICS: tuple[str, ...] = (
     "micro_f1",
     "insert_f1",
     "update_f1",
@@ -27,17 +59,80 @@ COMPARE_METRICS: tuple[str, ...] = (
     "nothing_to_store_fpr",
     "final_f1",
     "e2e_hybrid_recall@5",
+    "e2e_hybrid_mrr",
     "gold_hybrid_recall@5",
     "error_rate",
 )
+"""Columns of the HTML report's leaderboard, in order."""
+
+COMPARE_METRICS: tuple[str, ...] = tuple(m for m in LEADERBOARD_METRICS if m != "e2e_hybrid_mrr")
 """What ``harness compare`` shows unless ``--metric`` says otherwise."""
+
+REGRESSION_METRICS: tuple[str, ...] = (
+    "micro_f1",
+    "insert_f1",
+    "update_f1",
+    "delete_f1",
+    "final_f1",
+    "error_rate",
+)
+"""What the gate checks against a baseline when no ``max_drop`` names metrics of its own."""
+
+CHART_METRICS: tuple[str, ...] = ("micro_f1", "update_f1", "final_f1", "e2e_hybrid_recall@5")
+"""Metrics the HTML report draws as point-and-interval panels."""
+
+OPTIMIZE_METRICS: tuple[str, ...] = (
+    "micro_f1",
+    "micro_precision",
+    "micro_recall",
+    "exact_session_accuracy",
+    "final_f1",
+)
+"""What an optimization's held-out comparison reports."""
+
+TOTALS: tuple[str, ...] = (
+    "input_tokens",
+    "output_tokens",
+    "cost_usd",
+    "n_calls",
+    "retries",
+    "cached_calls",
+    "mean_case_latency_s",
+)
+"""Operational totals stored beside the metrics (no interval)."""
+
+
+def retrieval_key(state: str, mode: str, metric: str) -> str:
+    """The column/metric name of a retrieval metric: ``e2e_hybrid_recall@5``."""
+    return f"{STATES[state]}_{mode}_{metric}"
+
+
+def retrieval_columns(modes: Sequence[str] = MODES) -> list[str]:
+    """Every per-case retrieval column (query counts and rank-metric sums) of ``modes``."""
+    return [
+        retrieval_key(state, mode, metric)
+        for state in STATES
+        for mode in modes
+        for metric in ("queries", *RANK_METRICS)
+    ]
+
+
+def metric_formulas(modes: Sequence[str] = MODES) -> dict[str, Any]:
+    """Metric name -> formula over summed columns (extraction, retrieval, error rate)."""
+    formulas: dict[str, Any] = dict(EXTRACTION_METRICS)
+    for state in STATES:
+        for mode in modes:
+            queries = retrieval_key(state, mode, "queries")
+            for metric in RANK_METRICS:
+                key = retrieval_key(state, mode, metric)
+                formulas[key] = lambda c, k=key, q=queries: ratio(c[k], c[q])
+    formulas["error_rate"] = lambda c: ratio(c["case_errors"], c["case_repeats"])
+    return formulas
 
 
 @lru_cache(maxsize=1)
 def formulas() -> dict[str, Any]:
     """Metric name -> formula over summed per-case columns (every mode's retrieval included)."""
-    from harness.runner.summary import metric_formulas
-
     return metric_formulas()
 
 
@@ -129,28 +224,3 @@ class _Zeros(dict):
 
     def __missing__(self, key: str) -> float:
         return 0.0
-
-
-def fmt(value: float | None, *, signed: bool = False, digits: int = 3) -> str:
-    if value is None:
-        return "-"
-    return f"{value:+.{digits}f}" if signed else f"{value:.{digits}f}"
-
-
-def fmt_interval(low: float | None, high: float | None, *, signed: bool = False) -> str:
-    if low is None or high is None:
-        return "-"
-    return f"[{fmt(low, signed=signed)}, {fmt(high, signed=signed)}]"
-
-
-def fmt_p(p: float | None) -> str:
-    if p is None:
-        return "-"
-    return "<0.001" if p < 0.001 else f"{p:.3f}"
-
-
-def p_text(p: float | None) -> str:
-    """``p < 0.001`` / ``p = 0.023`` for sentences."""
-    if p is None:
-        return "p undefined"
-    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"

@@ -10,7 +10,7 @@ import duckdb
 import pytest
 
 from harness.errors import ConfigurationError
-from harness.reports import (
+from harness.results import (
     LATEST_VERSION,
     MIGRATIONS,
     CallRow,
@@ -21,7 +21,7 @@ from harness.reports import (
     RunRecord,
     open_results,
 )
-from harness.reports._migrations import HEADLINE_COLUMNS
+from harness.results.migrations import V1_SUMMARY_METRICS
 
 REFERENCE_V1 = Path(__file__).resolve().parent / "data" / "results_v1.sql"
 T0 = datetime(2025, 1, 1, 12, 0, 0)
@@ -207,6 +207,6 @@ def test_concurrent_writers_are_serialised(store):
 
 def test_run_summary_has_a_column_per_headline_metric(store):
     columns = {row["column_name"] for row in store.query("DESCRIBE run_summary")}
-    for metric in HEADLINE_COLUMNS:
+    for metric in V1_SUMMARY_METRICS:
         name = metric.replace("@", "_at_")
         assert {name, f"{name}_low", f"{name}_high"} <= columns
