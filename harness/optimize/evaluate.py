@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from harness.baselines.registry import is_baseline
 from harness.data.models import Case
 from harness.optimize.budget import CallBounds, Spend, evaluation_bound, extraction_bound
 from harness.optimize.config import OptimizeConfig
@@ -59,7 +60,7 @@ def call_bounds(config: OptimizeConfig) -> CallBounds:
     """Worst-case model calls per session for the evaluation runs ``config`` describes."""
     run = config.run_config(case_ids=[])
     judge = JUDGE_CALLS_PER_SESSION if run.matcher == "llm" else 0
-    if run.model.startswith("baseline/"):
+    if is_baseline(run.model):
         return CallBounds(extract_per_session=0, judge_per_session=judge)
     return CallBounds(extraction_bound(run.max_steps, run.max_repairs), judge)
 
