@@ -3,13 +3,42 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import uuid
+from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+
+_SCRATCH = pytest.StashKey[str]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Give this test process a temporary directory of its own (inherited by subprocesses), so
+    folders the harness leaves behind are noticed, even with other test sessions beside it."""
+    scratch = tempfile.mkdtemp(prefix="harness-tests-")
+    os.environ["TMPDIR"] = tempfile.tempdir = scratch
+    config.stash[_SCRATCH] = scratch
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    scratch = config.stash.get(_SCRATCH, None)
+    if scratch is not None:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_temporary_folders_left_behind():
+    """Fail the session if the harness left any of its temporary folders behind."""
+    yield
+    left = sorted(p.name for p in Path(tempfile.gettempdir()).glob("harness-*"))
+    if left:
+        pytest.fail(f"temporary folders left behind: {', '.join(left)}", pytrace=False)
 
 
 @pytest.fixture(autouse=True)

@@ -48,6 +48,7 @@ def litellm_module() -> Any:
             litellm.callbacks = []
             _module = litellm
             _register_builtin_providers()
+            _quiet_orphaned_logging_workers()
             atexit.register(_quiet_finalizers)
     return _module
 
@@ -75,6 +76,29 @@ def _quiet_finalizers() -> None:
             task._log_destroy_pending = False
     except Exception:  # pragma: no cover
         pass
+
+
+def _quiet_orphaned_logging_workers() -> None:
+    """Keep litellm's logging worker from printing "Task was destroyed but it is pending".
+
+    The worker binds to the event loop of the latest call; when calls move to another loop
+    (the shared loop, then an ``asyncio.run`` of the caller) it carries its queued work over and
+    drops its task on the old loop, which the garbage collector later reports as pending. That
+    task has nothing left to do, so each worker task is marked as one that may die pending.
+    """
+    try:
+        from litellm.litellm_core_utils.logging_worker import GLOBAL_LOGGING_WORKER as worker
+    except Exception:  # pragma: no cover - a future litellm may not have this worker
+        return
+    start = worker.start
+
+    def start_quietly() -> None:
+        start()
+        task = getattr(worker, "_worker_task", None)
+        if task is not None:
+            task._log_destroy_pending = False
+
+    worker.start = start_quietly
 
 
 def register_provider(name: str, factory: Callable[[Any], Any]) -> None:

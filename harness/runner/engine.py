@@ -36,6 +36,8 @@ from harness.runner.config import RunConfig, resolve_dataset_path
 from harness.runner.progress import NoProgress, Progress
 
 logger = logging.getLogger(__name__)
+STORE_DRAIN_TIMEOUT_S = 30.0
+"""How long removing a run's temporary store waits for its last background commit."""
 
 
 @dataclass
@@ -225,10 +227,34 @@ async def _arun(
     elif results.get_run(run_id) is not None:
         raise ConfigurationError(f"{results.where}: a run with id {run_id!r} exists already")
     folder = Path(tempfile.mkdtemp(prefix=_folder_prefix(run_id)))
+    store = None
     try:
-        return await _execute(results, prepared, run, run_id, folder, progress, extractor)
+        store = _private_store(folder, prepared.config)
+        return await _execute(results, prepared, run, run_id, store, progress, extractor)
     finally:
-        shutil.rmtree(folder, ignore_errors=True)
+        await _remove_private_store(folder, store)
+
+
+def _private_store(folder: Path, config: RunConfig) -> Any:
+    from harness.memory.store import LanceStore
+
+    return LanceStore(folder / "lance", embedder=config.embedder, compact_every=10, exclusive=True)
+
+
+async def _remove_private_store(folder: Path, store: Any) -> None:
+    """Remove the run's temporary store once its background commits are over.
+
+    On an interrupt the cases stop at once, but a commit already handed to LanceDB goes on
+    writing into the folder; removed under it, the folder would be recreated and left behind.
+    The wait is bounded, so a stuck commit cannot keep the process from exiting.
+    """
+    if store is not None and not await asyncio.to_thread(store.wait_idle, STORE_DRAIN_TIMEOUT_S):
+        logger.warning(
+            "the run's store was still committing after %s s; removing %s anyway",
+            STORE_DRAIN_TIMEOUT_S,
+            folder,
+        )
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 async def _execute(
@@ -236,14 +262,11 @@ async def _execute(
     prepared: _Prepared,
     run: RunRecord | None,
     run_id: str,
-    folder: Path,
+    store: Any,
     progress: Progress,
     extractor: Any,
 ) -> RunResult:
-    from harness.memory.store import LanceStore
-
     config = prepared.config
-    store = LanceStore(folder / "lance", embedder=config.embedder, compact_every=10, exclusive=True)
     extractors = await asyncio.to_thread(Extractors, config, prepared.template, store, extractor)
     if run is None:
         run = _run_record(run_id, prepared, extractors)

@@ -19,7 +19,7 @@ def _harness(*args: str) -> subprocess.CompletedProcess[str]:
     """Run the real entry point, so the HarnessError -> exit 2 wrapper is exercised too."""
     code = "from harness.cli.main import main; main()"
     return subprocess.run(
-        [sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=60
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=600
     )
 
 

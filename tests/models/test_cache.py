@@ -217,7 +217,7 @@ def test_two_processes_writing_the_same_key_leave_a_valid_entry(tmp_path):
         subprocess.Popen([sys.executable, "-c", WRITER, str(tmp_path), name], env=os.environ)
         for name in ("a", "b")
     ]
-    assert [p.wait(timeout=120) for p in procs] == [0, 0]
+    assert [p.wait(timeout=600) for p in procs] == [0, 0]
     cache = ResponseCache(tmp_path)
     shared = cache.get("shared".ljust(64, "0"))
     assert shared.text in {"a " * 300, "b " * 300}

@@ -146,7 +146,7 @@ def _run(code: str) -> subprocess.CompletedProcess:
         env=os.environ,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=600,
     )
 
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
+from fake_clock import run_on_fake_clock
 
 from harness.errors import ConfigurationError, ModelError
 from harness.models import GenerateConfig, RetryPolicy, get_model, record_calls
@@ -71,12 +70,16 @@ def test_single_attempt_policy_does_not_retry(scripted):
 def test_hanging_provider_is_cut_off_by_the_call_timeout(scripted):
     scripted.respond_with(lambda request: "too late")
     scripted.delay = 5.0
-    model = get_model(scripted.model, retry=RetryPolicy(max_attempts=2))
-    started = time.perf_counter()
-    with record_calls() as calls, pytest.raises(ModelError) as info:
-        model.generate(USER, config=GenerateConfig(timeout=0.2))
-    elapsed = time.perf_counter() - started
-    assert elapsed < 3.0  # two tries of 0.2 s, far below the provider's 5 s
+    model = get_model(scripted.model, retry=RetryPolicy(max_attempts=2, base_delay=0))
+
+    async def call() -> pytest.ExceptionInfo[ModelError]:
+        with pytest.raises(ModelError) as info:
+            await model.agenerate(USER, config=GenerateConfig(timeout=0.2))
+        return info
+
+    with record_calls() as calls:
+        info, elapsed = run_on_fake_clock(call())
+    assert elapsed == pytest.approx(0.4)  # two tries of 0.2 s; the provider's 5 s never waited
     assert info.value.retryable is True
     assert "within 0.2 s" in str(info.value)
     assert len(scripted.requests) == 2
@@ -99,9 +102,9 @@ def test_timeout_then_success(scripted):
 def test_backoff_waits_between_tries(scripted):
     scripted.enqueue_error("rate_limit").enqueue_error("rate_limit").enqueue_text("ok")
     policy = RetryPolicy(max_attempts=3, base_delay=0.1, jitter=0)
-    started = time.perf_counter()
-    get_model(scripted.model, retry=policy).generate(USER)
-    assert time.perf_counter() - started >= 0.1 + 0.2
+    response, elapsed = run_on_fake_clock(get_model(scripted.model, retry=policy).agenerate(USER))
+    assert response.text == "ok"
+    assert elapsed == pytest.approx(0.1 + 0.2)  # the two back-off waits, nothing else
 
 
 def test_delay_schedule_is_exponential_capped_and_jittered():

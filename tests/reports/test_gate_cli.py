@@ -37,7 +37,7 @@ def _harness(*args: str) -> subprocess.CompletedProcess[str]:
     """The real entry point, so the HarnessError -> exit 2 wrapper is exercised too."""
     code = "from harness.cli.main import main; main()"
     return subprocess.run(
-        [sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=120
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=600
     )
 
 

@@ -109,7 +109,7 @@ def test_charts_escape_labels_and_handle_missing_values():
 def _harness(*args: str) -> subprocess.CompletedProcess[str]:
     code = "from harness.cli.main import main; main()"
     return subprocess.run(
-        [sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=120
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=600
     )
 
 

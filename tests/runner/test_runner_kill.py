@@ -39,7 +39,7 @@ def _harness(*args: str) -> list[str]:
     return [sys.executable, "-m", "harness.cli.main", "run", *args]
 
 
-def _wait_for_calls(log: Path, n: int, proc: subprocess.Popen, timeout: float = 120) -> None:
+def _wait_for_calls(log: Path, n: int, proc: subprocess.Popen, timeout: float = 300) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if log.exists() and len(log.read_text().splitlines()) >= n:
@@ -64,7 +64,7 @@ def test_sigkill_then_resume_leaves_exactly_one_row_per_case_and_repeat(tmp_path
     )  # fmt: skip
     _wait_for_calls(log, 12, proc)  # about half the calls: some cases recorded, some not
     proc.send_signal(signal.SIGKILL)
-    proc.wait(timeout=30)
+    proc.wait(timeout=120)
     assert proc.returncode == -signal.SIGKILL
 
     with results(db) as store:
@@ -120,7 +120,7 @@ def test_ctrl_c_marks_the_run_interrupted_and_says_how_to_resume(tmp_path):
     )  # fmt: skip
     _wait_for_calls(log, 6, proc)
     proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=60)
+    _, err = proc.communicate(timeout=300)
     assert proc.returncode == 130, err
     with results(db) as store:
         [run] = store.list_runs()

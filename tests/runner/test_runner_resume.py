@@ -121,3 +121,55 @@ def test_resume_by_name_and_new_concurrency(db_path, tiny_model):
     first = run_sync(arun(config, db=db_path, progress=CancelAfter(1)))  # finishes: no task set
     again = run_sync(arun(db=db_path, resume="nightly", concurrency=1))
     assert again.run_id == first.run_id
+
+
+def test_an_interrupt_during_a_background_commit_still_removes_the_temporary_store(
+    tmp_path, db_path, monkeypatch
+):
+    """The commit handed to LanceDB goes on after the cancel; the folder goes only after it."""
+    import tempfile
+    import threading
+    from pathlib import Path
+
+    from harness.runner import engine
+
+    held, release, stores = threading.Event(), threading.Event(), []
+    make_store = engine._private_store
+
+    def slow_store(folder, config):
+        store = make_store(folder, config)
+        write_rows = store._write_rows
+
+        def held_write(rows):
+            held.set()
+            release.wait(timeout=60)
+            return write_rows(rows)
+
+        store._write_rows = held_write
+        stores.append(store)
+        return store
+
+    monkeypatch.setattr(engine, "_private_store", slow_store)
+    dataset = write_cases(tmp_path / "syn.jsonl", synthetic_cases(4))
+    config = RunConfig(
+        dataset=str(dataset), model=_slow_model().model, concurrency=2, matcher="exact",
+        n_resamples=0,
+    )  # fmt: skip
+    run_id = new_run_id()
+
+    async def interrupt_during_a_commit() -> None:
+        task = asyncio.ensure_future(arun(config, db=db_path, run_id=run_id))
+        await asyncio.to_thread(held.wait, 60)
+        task.cancel()
+        await asyncio.sleep(0.2)
+        assert not task.done()  # waiting for the commit, not removing the folder under it
+        release.set()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    run_sync(interrupt_during_a_commit())
+    [store] = stores
+    assert store.wait_idle(0)
+    assert not list(Path(tempfile.gettempdir()).glob(f"harness-run-{run_id}-*"))
+    with results(db_path) as db:
+        assert db.get_run(run_id).status == "interrupted"

@@ -37,7 +37,7 @@ def test_writes_persist_across_processes(tmp_path: Path):
         store.delete(ns, "gone")
         """
     )
-    subprocess.run([sys.executable, "-c", script], check=True, timeout=120)
+    subprocess.run([sys.executable, "-c", script], check=True, timeout=600)
     store = LanceStore(tmp_path)
     assert store.get(NS, "tea").value == memory("User likes green tea")
     assert [v.value for v in store.history(NS, "tea")] == [
@@ -262,3 +262,49 @@ def test_a_failed_background_commit_fails_every_later_call(
         with pytest.raises(StoreError, match="disk full"):
             call()
     assert LanceStore(tmp_path).get(NS, "tea") is None
+
+
+def test_wait_idle_says_when_the_last_background_commit_is_over(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    store = LanceStore(tmp_path, exclusive=True)
+    assert store.wait_idle(0)  # nothing written yet
+    release = _held_commits(store, monkeypatch)
+    store.put(NS, "tea", memory("User likes tea"))
+    assert not store.wait_idle(0.05)  # the commit is held
+    release.set()
+    assert store.wait_idle(30)
+    assert LanceStore(tmp_path).get(NS, "tea").value == memory("User likes tea")
+
+
+def test_a_write_on_a_loop_whose_executor_is_shut_down_commits_and_ends_idle(tmp_path: Path):
+    store = LanceStore(tmp_path, exclusive=True)
+
+    async def write_after_teardown() -> None:
+        await asyncio.get_running_loop().shutdown_default_executor()
+        await store.aput(NS, "tea", memory("User likes tea"))
+
+    asyncio.run(write_after_teardown())
+    assert store.wait_idle(30)
+    assert LanceStore(tmp_path).get(NS, "tea").value == memory("User likes tea")
+
+
+def test_a_drain_cancelled_before_it_starts_fails_the_writes_and_ends_idle(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    store = LanceStore(tmp_path, exclusive=True)
+    executor = ThreadPoolExecutor(max_workers=1)
+    busy = threading.Event()
+
+    async def write_then_tear_down() -> None:
+        asyncio.get_running_loop().set_default_executor(executor)
+        executor.submit(busy.wait, 30)  # the only worker is taken: the drain has to queue
+        await store.aput(NS, "tea", memory("User likes tea"))
+        executor.shutdown(wait=False, cancel_futures=True)  # the queued drain never runs
+        busy.set()
+        await asyncio.sleep(0.1)  # the cancellation reaches the loop
+
+    asyncio.run(write_then_tear_down())
+    assert store.wait_idle(5)
+    with pytest.raises(StoreError, match="commit cancelled"):
+        store.get(NS, "tea")

@@ -118,6 +118,8 @@ class LanceStore(BaseStore):
         self._queue_lock = threading.Lock()
         self._queue: list[_Ticket] = []
         self._draining = False
+        self._idle = threading.Event()  # set while no commit is queued or running
+        self._idle.set()
         self._maintenance = RWLock()
         self._commits_since_optimize = 0
         self._heads = Heads()
@@ -157,9 +159,51 @@ class LanceStore(BaseStore):
         with contextlib.nullcontext() if locked else self._queue_lock:
             self._queue.append(ticket)
             lead, self._draining = not self._draining, True
+            if lead:
+                self._idle.clear()
         if lead:  # nobody is committing: commit everything queued, on a worker thread
-            asyncio.get_running_loop().run_in_executor(None, self._drain)
+            self._start_drain()
         return ticket
+
+    def _start_drain(self) -> None:
+        """Commit the queue on a worker thread, or here when the loop can no longer start one.
+
+        A drain that never runs would leave the store busy forever: if the loop's executor is
+        shut down (the loop is being torn down) the queue is committed on a thread of its own,
+        and if the scheduled drain is cancelled before it starts, the queue is failed and the
+        store marked idle.
+        """
+        try:
+            started = asyncio.get_running_loop().run_in_executor(None, self._drain)
+        except RuntimeError:  # no running loop, or its executor is shut down
+            threading.Thread(target=self._drain, name="lance-commit").start()
+            return
+        started.add_done_callback(self._drain_ended)
+
+    def _drain_ended(self, started: asyncio.Future[None]) -> None:
+        if started.cancelled():
+            self._abandon(StoreError(f"LanceDB table {self.table_name!r}: commit cancelled"))
+
+    def _abandon(self, error: StoreError) -> None:
+        with self._queue_lock:
+            if self._idle.is_set():
+                return
+            batch, self._queue = self._queue, []
+            self._draining = False
+            if self.exclusive and batch:
+                self._failed = error
+            self._idle.set()
+        for ticket in batch:
+            if ticket.done.set_running_or_notify_cancel():
+                ticket.done.set_exception(error)
+
+    def wait_idle(self, timeout: float | None = None) -> bool:
+        """Block until no commit is queued or running (True), or ``timeout`` seconds pass.
+
+        For whoever removes the table's folder: a background commit still writing would
+        recreate files in it.
+        """
+        return self._idle.wait(timeout)
 
     async def aflush(self) -> None:
         """Wait until every write made so far is committed to LanceDB (exclusive stores)."""
@@ -189,11 +233,19 @@ class LanceStore(BaseStore):
 
     def _drain(self) -> None:
         """Commit batches until the queue is empty; every ticket ends resolved."""
+        try:
+            self._commit_queued()
+        except BaseException as exc:  # a bug: never leave the store busy for ever
+            self._abandon(StoreError(f"LanceDB table {self.table_name!r}: commit failed: {exc}"))
+            raise
+
+    def _commit_queued(self) -> None:
         while True:
             with self._queue_lock:
                 batch, self._queue = self._queue, []
                 if not batch:
                     self._draining = False
+                    self._idle.set()
                     return
             # A waiter cancelled before its batch started drops its writes; planned rows
             # (exclusive stores) are already visible, so they are written regardless.
