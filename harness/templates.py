@@ -20,6 +20,7 @@ Variables available to every template (see ``prompts/README.md``):
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import sys
@@ -193,7 +194,9 @@ def _resolve(name_or_path: str) -> Path:
     )
 
 
+@functools.lru_cache(maxsize=64)
 def _compile(name: str, source: str) -> Any:
+    """The compiled template (cached: rendering runs once per question in the answer stage)."""
     from jinja2 import StrictUndefined, TemplateSyntaxError
     from jinja2.sandbox import SandboxedEnvironment
 

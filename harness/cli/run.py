@@ -35,6 +35,11 @@ class Mode(StrEnum):
     hybrid = "hybrid"
 
 
+class Protocol(StrEnum):
+    locomo = "locomo"
+    longmemeval = "longmemeval"
+
+
 class Split(StrEnum):
     train = "train"
     dev = "dev"
@@ -111,7 +116,39 @@ ThresholdOpt = Annotated[
 ]
 JudgeOpt = Annotated[
     str | None,
-    _opt("--judge-model", envvar="HARNESS_JUDGE_MODEL", help="Judge for --matcher llm."),
+    _opt(
+        "--judge-model",
+        envvar="HARNESS_JUDGE_MODEL",
+        help="Judge model: grades answers (with --answer-model) and serves --matcher llm.",
+    ),
+]
+AnswerModelOpt = Annotated[
+    str | None,
+    _opt(
+        "--answer-model",
+        envvar="HARNESS_ANSWER_MODEL",
+        help="Answer queries that have a reference answer with this model "
+        "(baseline/extractive works offline).",
+    ),
+]
+AnswerTemplateOpt = Annotated[
+    str | None,
+    _opt(
+        "--answer-template",
+        help="Answer template in prompts/answer/ or a path "
+        "(default: locomo for LoCoMo imports, else default).",
+    ),
+]
+AnswerModeOpt = Annotated[
+    Mode | None,
+    _opt("--answer-search-mode", help="How answers find memories (default: --retrieval-mode)."),
+]
+AnswerTopKOpt = Annotated[
+    int | None, _opt("--answer-top-k", min=1, help="Memories shown to the answer model (10).")
+]
+JudgeProtocolOpt = Annotated[
+    Protocol | None,
+    _opt("--judge-protocol", help="locomo or longmemeval (default: by the dataset's origin)."),
 ]
 SearchModeOpt = Annotated[
     list[Mode] | None,
@@ -171,6 +208,11 @@ def run(
     matcher: MatcherOpt = None,
     matcher_threshold: ThresholdOpt = None,
     judge_model: JudgeOpt = None,
+    answer_model: AnswerModelOpt = None,
+    answer_template: AnswerTemplateOpt = None,
+    answer_search_mode: AnswerModeOpt = None,
+    answer_top_k: AnswerTopKOpt = None,
+    judge_protocol: JudgeProtocolOpt = None,
     search_modes: SearchModeOpt = None,
     top_k: TopKOpt = None,
     retrieval_mode: RetrievalModeOpt = None,
@@ -252,7 +294,9 @@ def _execute(
         except ValidationError as exc:
             raise ConfigurationError(f"invalid options: {_problems(exc)}") from exc
     if config is not None:
-        _check_credentials(config.model)
+        for model in (config.model, config.answer_model, config.judge_model):
+            if model is not None:
+                _check_credentials(model)
     run_id = resume or new_run_id()
     result = _run_with_interrupt(config, run_id, resume, db, options.get("concurrency"), progress)
     _report(result, db, as_json)
@@ -273,7 +317,13 @@ def _check_credentials(model: str) -> None:
     """Fail before the run starts when a hosted model's key is not set, instead of per case."""
     from harness.errors import ConfigurationError
 
-    if "/" not in model or model.split("/", 1)[0] in {"baseline", "scripted", "local", "custom"}:
+    if "/" not in model or model.split("/", 1)[0] in {
+        "baseline",
+        "reference",
+        "scripted",
+        "local",
+        "custom",
+    }:
         return
     from harness.models._litellm import missing_credentials
 

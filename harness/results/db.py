@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 from harness.errors import ConfigurationError
 from harness.results.migrations import LATEST_VERSION, migrate, utc_now
 from harness.results.records import (
+    AnswerRow,
     CallRow,
     CaseRecord,
     FinalRow,
@@ -196,6 +197,7 @@ class ResultsStore:
             insert_rows(con, FinalRow, [row for r in records for row in r.final_state])
             insert_rows(con, QueryRow, [row for r in records for row in r.queries])
             insert_rows(con, CallRow, [row for r in records for row in r.calls])
+            insert_rows(con, AnswerRow, [row for r in records for row in r.answers])
 
     def case_results(self, run_id: str, *, status: str | None = None) -> list[CaseRecord]:
         """The case rows of a run (child rows not loaded), ordered by case id and repeat."""
@@ -215,6 +217,10 @@ class ResultsStore:
 
     def calls(self, run_id: str, case_id: str | None = None) -> list[CallRow]:
         return self._case_rows(CallRow, run_id, case_id, "case_id, repeat, call_index")
+
+    def answers(self, run_id: str, case_id: str | None = None) -> list[AnswerRow]:
+        """The answer stage's rows of a run (or of one case), in question order."""
+        return self._case_rows(AnswerRow, run_id, case_id, "case_id, repeat, query_index")
 
     def final_state(self, run_id: str, case_id: str | None = None) -> list[FinalRow]:
         return self._case_rows(FinalRow, run_id, case_id, "case_id, repeat, side, memory_id")

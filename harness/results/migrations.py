@@ -243,9 +243,47 @@ JOIN runs r USING (run_id)
 JOIN case_results c USING (run_id, case_id, repeat);
 """
 
+_V2_ANSWERS = """
+ALTER TABLE case_results ADD COLUMN answer_counts JSON;  -- additive answer-metric columns
+
+CREATE TABLE answers (
+    run_id            VARCHAR NOT NULL,
+    case_id           VARCHAR NOT NULL,
+    repeat            INTEGER NOT NULL,
+    query_index       INTEGER NOT NULL,
+    query_id          VARCHAR,
+    question          VARCHAR NOT NULL,
+    gold_answer       VARCHAR,
+    category          VARCHAR,                     -- readable category / question type
+    kind              VARCHAR NOT NULL,            -- answer | adversarial | abstention
+    question_date     VARCHAR,
+    context_source    VARCHAR NOT NULL,            -- memories | conversation | none
+    search_mode       VARCHAR,
+    retrieved         JSON NOT NULL,               -- memory ids shown, best first
+    context           JSON NOT NULL,               -- id, text, session_date, speaker, source
+    context_tokens    INTEGER NOT NULL,
+    answer_model      VARCHAR NOT NULL,
+    answer            VARCHAR,
+    answer_error      VARCHAR,
+    search_latency_s  DOUBLE,                      -- the search alone
+    answer_latency_s  DOUBLE,                      -- the answer call alone
+    f1                DOUBLE,
+    bleu1             DOUBLE,
+    em                DOUBLE,
+    declined          BOOLEAN,
+    judge_model       VARCHAR,
+    judge_protocol    VARCHAR,
+    verdict           VARCHAR,                     -- correct | wrong | error; null: not judged
+    judge_reason      VARCHAR,
+    judge_error       VARCHAR
+);
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "runs, case results, ops, final state, queries, llm calls, metrics, views",
               _V1_TABLES + _run_summary_sql(V1_SUMMARY_METRICS) + _V1_OP_OUTCOMES),
+    Migration(2, "answers: the answer stage's per-question rows and per-case sums",
+              _V2_ANSWERS),
 )  # fmt: skip
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -157,12 +157,57 @@ class CallRow:
 
 
 @dataclass
+class AnswerRow:
+    """One question answered after the last session: context, answer, scores and verdict.
+
+    ``context`` lists what the answer model was shown (``id``, ``text``, ``session_date``,
+    ``speaker``, ``source``, ``score``); latencies are those of the operation alone (the store
+    search, the answer call), never time spent waiting for a slot.
+    """
+
+    TABLE: ClassVar[str] = "answers"
+    JSON_FIELDS: ClassVar[frozenset[str]] = frozenset({"retrieved", "context"})
+
+    run_id: str
+    case_id: str
+    repeat: int
+    query_index: int
+    query_id: str | None
+    question: str
+    gold_answer: str | None
+    category: str | None
+    kind: str  # answer | adversarial | abstention
+    question_date: str | None
+    context_source: str  # memories | conversation | none
+    search_mode: str | None
+    retrieved: list[str]
+    context: list[dict[str, Any]]
+    context_tokens: int
+    answer_model: str
+    answer: str | None
+    answer_error: str | None
+    search_latency_s: float | None
+    answer_latency_s: float | None
+    f1: float | None
+    bleu1: float | None
+    em: float | None
+    declined: bool | None
+    judge_model: str | None = None
+    judge_protocol: str | None = None
+    verdict: str | None = None  # correct | wrong | error; None: not judged
+    judge_reason: str | None = None
+    judge_error: str | None = None
+
+
+@dataclass
 class CaseRecord:
     """One case x repeat, with every child row; written in one transaction."""
 
     TABLE: ClassVar[str] = "case_results"
-    JSON_FIELDS: ClassVar[frozenset[str]] = frozenset({"counts", "retrieval", "timings"})
-    CHILDREN: ClassVar[tuple[str, ...]] = ("ops", "final_state", "queries", "calls")
+    JSON_FIELDS: ClassVar[frozenset[str]] = frozenset(
+        {"counts", "retrieval", "timings", "answer_counts"}
+    )
+    CHILDREN: ClassVar[tuple[str, ...]] = ("ops", "final_state", "queries", "calls", "answers")
 
     run_id: str
     case_id: str
@@ -189,6 +234,8 @@ class CaseRecord:
     final_state: list[FinalRow] = field(default_factory=list)
     queries: list[QueryRow] = field(default_factory=list)
     calls: list[CallRow] = field(default_factory=list)
+    answer_counts: dict[str, float] | None = None
+    answers: list[AnswerRow] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from harness.results.records import CaseRecord, MetricRow
+from harness.scoring.answer_metrics import QA_COLUMNS, category_columns, latency_percentiles
 from harness.scoring.catalogue import MODES, TOTALS, metric_formulas, retrieval_columns
 from harness.scoring.metrics import COUNT_COLUMNS
 from harness.scoring.stats import bootstrap, count_matrix
@@ -29,7 +30,7 @@ def per_case_rows(
 ) -> dict[str, dict[str, float]]:
     """Case id -> every additive column summed over the case's repeats (zeros where absent)."""
 
-    template = dict.fromkeys([*COUNT_COLUMNS, *retrieval_columns(modes)], 0.0)
+    template = dict.fromkeys([*COUNT_COLUMNS, *retrieval_columns(modes), *QA_COLUMNS], 0.0)
     rows: dict[str, dict[str, float]] = {}
     for record in records:
         row = rows.setdefault(record.case_id, {**template, "case_repeats": 0, "case_errors": 0})
@@ -37,7 +38,7 @@ def per_case_rows(
         if record.status != "ok":
             row["case_errors"] += 1
             continue
-        for source in (record.counts or {}, record.retrieval or {}):
+        for source in (record.counts or {}, record.retrieval or {}, record.answer_counts or {}):
             for key, value in source.items():
                 row[key] = row.get(key, 0.0) + value
     return rows
@@ -63,8 +64,10 @@ def aggregate_rows(
 ) -> list[MetricRow]:
     """Every metric with its case-bootstrap interval and the number of cases it is defined on."""
 
-    formulas = metric_formulas(modes)
+    formulas = metric_formulas(modes, category_columns(rows))
     ordered = [rows[case_id] for case_id in sorted(rows)]
+    columns = sorted({k for row in ordered for k in row})
+    ordered = [{name: row.get(name, 0.0) for name in columns} for row in ordered]
     names, matrix = count_matrix(ordered)
     estimates = bootstrap(ordered, formulas, n_resamples=max(n_resamples, 1), seed=seed)
     out = []
@@ -90,6 +93,21 @@ def totals(records: Sequence[CaseRecord], run_id: str) -> list[MetricRow]:
         "mean_case_latency_s": (sum(r.latency_s for r in records) / n) if n else None,
     }
     return [MetricRow(run_id, name, values[name], None, None, n) for name in TOTALS]
+
+
+def latency_rows(answers: Sequence[Any], run_id: str) -> list[MetricRow]:
+    """p50/p95 of the answer stage's search and answer latencies (cache hits left out)."""
+    searched = [a.search_latency_s for a in answers if a.search_latency_s is not None]
+    answered = [a.answer_latency_s for a in answers if a.answer_latency_s]
+    values = {
+        **latency_percentiles("search_latency", searched),
+        **latency_percentiles("answer_latency", answered),
+    }
+    sizes = {"search": len(searched), "answer": len(answered)}
+    return [
+        MetricRow(run_id, name, value, None, None, sizes[name.split("_")[0]])
+        for name, value in values.items()
+    ]
 
 
 def summarise(

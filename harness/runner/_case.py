@@ -74,6 +74,7 @@ class CaseEnv:
     case_hashes: dict[str, str]
     split_of: Any
     slots: Slots = field(default_factory=Slots)
+    answering: Any = None  # the answer stage (harness.runner._answer.Answering) or None
 
 
 @dataclass
@@ -219,6 +220,14 @@ async def _retrieval(env: CaseEnv, case: Case, repeat: int, replay: Replay, scor
     )
 
 
+async def _answers(env: CaseEnv, case: Case, repeat: int) -> tuple[list, dict[str, float]]:
+    from harness.runner._answer import answer_case
+
+    run_ns, _ = namespaces(env.run_id, case.id, repeat)
+    key = RowKey(env.run_id, case.id, repeat)
+    return await answer_case(env.answering, env.store, case, run_ns, key)
+
+
 class _Clock:
     """A case's working time: from getting its first slot, minus waiting for the later ones."""
 
@@ -268,6 +277,8 @@ async def run_case(env: CaseEnv, case: Case, repeat: int) -> CaseRecord:
                 replay.attribute(calls, None)
                 async with clock.slot(env.slots.evaluate):
                     rows = await _evaluate(env, case, repeat, replay)
+                if env.answering is not None:  # question slots of its own, see _answer
+                    rows["answers"], rows["answer_counts"] = await _answers(env, case, repeat)
             except HarnessError as exc:
                 error = exc
             except Exception as exc:
@@ -325,4 +336,6 @@ def _record(
         final_state=rows.get("final_state", []) if ok else [],
         queries=rows.get("queries", []) if ok else [],
         calls=call_rows(key, calls, sessions),
+        answer_counts=rows.get("answer_counts") if ok else None,
+        answers=rows.get("answers", []) if ok else [],
     )

@@ -90,7 +90,8 @@ class Extractors:
         self.template = template
         self.store = store
         self.custom = custom
-        self.baseline = custom is None and is_baseline(config.model)
+        self.reference = custom is None and config.model.startswith("reference/")
+        self.baseline = custom is None and (is_baseline(config.model) or self.reference)
         self._chat_model: Any = None
         self._managers: dict[tuple[str, ...], Any] = {}
         self.check()
@@ -100,7 +101,9 @@ class Extractors:
         """Whether the extractor is the oracle, which must be told each session's gold ops."""
         if self.custom is not None:
             return bool(getattr(self.custom, "replays_gold", False))
-        return self.baseline and baseline_class(self.config.model).replays_gold
+        return (
+            self.baseline and not self.reference and baseline_class(self.config.model).replays_gold
+        )
 
     @property
     def model_name(self) -> str:
@@ -149,6 +152,10 @@ class Extractors:
         config = self.config
         if self.custom is not None:
             return self.custom
+        if self.reference:
+            from harness.baselines.reference import get_reference
+
+            return get_reference(config.model, schemas)
         if self.baseline:
             return baseline_for_run(config.model, schemas, dict(config))
         from harness.memory.manager import create_memory_manager

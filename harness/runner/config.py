@@ -24,6 +24,7 @@ SearchModeName = Literal["vector", "fts", "hybrid"]
 StateMode = Literal["predicted", "gold"]
 CacheModeName = Literal["read-write", "read-only", "off"]
 SplitName = Literal["train", "dev", "test"]
+JudgeProtocolName = Literal["locomo", "longmemeval"]
 
 ENV_VARS: dict[str, str] = {
     "dataset": "HARNESS_DATASET",
@@ -33,6 +34,7 @@ ENV_VARS: dict[str, str] = {
     "cache": "HARNESS_CACHE",
     "matcher": "HARNESS_MATCHER",
     "judge_model": "HARNESS_JUDGE_MODEL",
+    "answer_model": "HARNESS_ANSWER_MODEL",
 }
 """Environment variables that set an option's default (the CLI documents them)."""
 
@@ -46,6 +48,12 @@ class RunConfig(BaseModel):
     query is run in, end to end and over the gold final state, returning ``top_k`` memories.
     ``retrieval_mode``/``query_limit`` are how the store manager finds the memories it shows the
     extractor. ``n_resamples``/``seed`` drive the bootstrap intervals.
+
+    ``answer_model`` turns on the answer stage for queries with a reference answer: each is
+    answered from the ``answer_top_k`` memories found in ``answer_search_mode`` (default: the
+    system's own ``retrieval_mode``) through ``answer_template`` (default: ``locomo`` for LoCoMo
+    imports, else ``default``), and judged by ``judge_model`` (when set) under
+    ``judge_protocol`` (default: by the dataset's origin).
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -81,6 +89,12 @@ class RunConfig(BaseModel):
     search_modes: list[SearchModeName] = Field(default_factory=lambda: ["vector", "fts", "hybrid"])
     top_k: int = Field(default=10, ge=1)
     embedder: str | None = None
+
+    answer_model: str | None = None
+    answer_template: str | None = None
+    answer_search_mode: SearchModeName | None = None
+    answer_top_k: int = Field(default=10, ge=1)
+    judge_protocol: JudgeProtocolName | None = None
 
     n_resamples: int = Field(default=1000, ge=0)
     seed: int = 0

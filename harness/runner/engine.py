@@ -27,7 +27,7 @@ from harness.errors import ConfigurationError
 from harness.results.db import ResultsStore, open_results
 from harness.results.migrations import utc_now
 from harness.results.records import MetricRow, RunRecord
-from harness.results.summary import metrics_json, summarise
+from harness.results.summary import latency_rows, metrics_json, summarise
 from harness.runner import _environment as environment
 from harness.runner._case import CaseEnv, Slots, run_case
 from harness.runner._extractors import Extractors, text_hash
@@ -61,6 +61,7 @@ class _Prepared:
     dataset: Any
     template: Any
     matcher: Any
+    answering: Any = None
 
 
 def new_run_id() -> str:
@@ -84,7 +85,9 @@ def prepare(config: RunConfig) -> _Prepared:
     matcher = get_matcher(
         config.matcher, threshold=config.matcher_threshold, model=config.judge_model
     )
-    return _Prepared(config, dataset, template, matcher)
+    from harness.runner._answer import Answering
+
+    return _Prepared(config, dataset, template, matcher, Answering.build(config))
 
 
 def _run_record(run_id: str, prepared: _Prepared, extractors: Extractors) -> RunRecord:
@@ -132,6 +135,7 @@ def _components(prepared: _Prepared, extractors: Extractors) -> dict[str, Any]:
         "retrieval": {"modes": list(config.search_modes), "top_k": config.top_k},
         "embedder": config.embedder or "default",
         "bootstrap": {"n_resamples": config.n_resamples, "seed": config.seed},
+        **({"answering": prepared.answering.describe()} if prepared.answering else {}),
     }
 
 
@@ -283,6 +287,7 @@ async def _execute(
         registry=prepared.dataset.schemas,
         case_hashes=prepared.dataset.case_hashes,
         split_of=prepared.dataset.split_of,
+        answering=prepared.answering,
     )
     done = results.completed(run_id)
     todo = [
@@ -377,6 +382,8 @@ def _finish(results: ResultsStore, env: CaseEnv) -> dict[str, MetricRow]:
         n_resamples=config.n_resamples,
         seed=config.seed,
     )
+    if env.answering is not None:
+        rows += latency_rows(results.answers(env.run_id), env.run_id)
     errors = sum(1 for r in records if r.status != "ok")
     summary = {
         "case_repeats": len(records),

@@ -117,8 +117,13 @@ def retrieval_columns(modes: Sequence[str] = MODES) -> list[str]:
     ]
 
 
-def metric_formulas(modes: Sequence[str] = MODES) -> dict[str, Any]:
-    """Metric name -> formula over summed columns (extraction, retrieval, error rate)."""
+def metric_formulas(modes: Sequence[str] = MODES, columns: Sequence[str] = ()) -> dict[str, Any]:
+    """Metric name -> formula over summed columns (extraction, retrieval, answers, error rate).
+
+    ``columns``: per-case columns present in the rows, for the per-category answer metrics.
+    """
+    from harness.scoring.answer_metrics import answer_formulas
+
     formulas: dict[str, Any] = dict(EXTRACTION_METRICS)
     for state in STATES:
         for mode in modes:
@@ -126,6 +131,7 @@ def metric_formulas(modes: Sequence[str] = MODES) -> dict[str, Any]:
             for metric in RANK_METRICS:
                 key = retrieval_key(state, mode, metric)
                 formulas[key] = lambda c, k=key, q=queries: ratio(c[k], c[q])
+    formulas.update(answer_formulas(columns))
     formulas["error_rate"] = lambda c: ratio(c["case_errors"], c["case_repeats"])
     return formulas
 

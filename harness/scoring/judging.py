@@ -23,6 +23,7 @@ run's answers and a file of hand-labelled judgements.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from dataclasses import dataclass
@@ -93,10 +94,8 @@ def judge_messages(
     question_date: str | None = None,
 ) -> list[dict[str, str]]:
     """The judge request: the protocol's template rendered as one user message."""
-    from harness.templates import load_prompt
-
     protocol = protocol_for(None, protocol)
-    template = load_prompt("judge", protocol)
+    template = _template(protocol)
     text = template.render_values(
         {
             "question": question,
@@ -108,6 +107,14 @@ def judge_messages(
         }
     )
     return [{"role": "user", "content": text}]
+
+
+@functools.lru_cache(maxsize=8)
+def _template(protocol: str) -> Any:
+    """The protocol's judge template, read once per process."""
+    from harness.templates import load_prompt
+
+    return load_prompt("judge", protocol)
 
 
 def _as_verdict(value: Any) -> bool | None:
