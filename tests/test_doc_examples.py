@@ -12,12 +12,16 @@ test; its replies and checks live in ``tests/doc_examples/<page>.py``) or with
 - comment lines right after a ``print(...)`` line are the expected output; ``...`` in them
   matches anything.
 
+Every example runs in a fresh working folder that holds a link to the project's ``datasets/``
+(the example's ``script`` finds it as ``ctx.cwd``, to put files there first).
+
 A ``bash`` block marked ``<!-- example: NAME -->`` is a shell session: each command runs, in
-order, in a fresh folder holding a link to the project's ``datasets/`` (which is also ``HOME``),
-with no ``HARNESS_*`` variable set, so every default applies. A command must exit 0 unless its
+order, in that folder (which is also ``HOME``), with no ``HARNESS_*`` variable set, so every
+default applies. A command must exit 0 unless its
 trailing comment starts with ``exit N``. Its example's ``check`` gets ``cwd`` (the folder) and
 ``outputs`` (each command's stdout). Unmarked ``bash`` blocks are illustrations (real models,
-files you provide) and do not run.
+files you provide) and do not run. A marked ``sql`` block runs statement by statement on
+``reports/harness.duckdb`` in the folder (which its ``script`` writes); ``check`` gets ``rows``.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ import re
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -47,7 +52,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
 FENCE = re.compile(
     r"^<!-- (?P<kind>example|untested): (?P<label>[^>]*?) -->\n"
-    r"```(?P<lang>python|bash)\n(?P<code>.*?)^```",
+    r"```(?P<lang>python|bash|sql)\n(?P<code>.*?)^```",
     re.M | re.S,
 )
 TRAILING_EXIT = re.compile(r"\s#\s*exit (?P<code>\d+)\b")
@@ -147,32 +152,69 @@ def shell_commands(code: str) -> list[tuple[int, str, int]]:
     return commands
 
 
-def run_shell_example(block: Block, example: Example) -> None:
+@contextlib.contextmanager
+def working_folder() -> Iterator[Path]:
+    """A fresh current directory with the project's datasets in it; the old one comes back."""
+    before = Path.cwd()
+    with tempfile.TemporaryDirectory(prefix="docs-example-") as folder:
+        cwd = Path(folder)
+        (cwd / "datasets").symlink_to(ROOT / "datasets", target_is_directory=True)
+        os.chdir(cwd)
+        try:
+            yield cwd
+        finally:
+            os.chdir(before)
+
+
+def run_shell_example(block: Block, example: Example, ctx: Scripted) -> None:
     env = {key: value for key, value in os.environ.items() if not key.startswith("HARNESS_")}
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
-    with tempfile.TemporaryDirectory(prefix="docs-shell-") as folder:
-        cwd = Path(folder)
-        (cwd / "datasets").symlink_to(ROOT / "datasets", target_is_directory=True)
-        env["HOME"] = str(cwd)  # the response cache and other user-level files stay in the folder
-        outputs = []
-        for offset, command, expected in shell_commands(block.code):
-            done = subprocess.run(
-                command, shell=True, cwd=cwd, env=env, capture_output=True, text=True, timeout=600
-            )
-            assert done.returncode == expected, (
-                f"{block.page}:{block.line + offset}: `{command}` exited {done.returncode}, "
-                f"the page says {expected}\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}"
-            )
-            outputs.append(done.stdout)
-        example.check({"cwd": cwd, "outputs": outputs}, Scripted(f"docs-{block.name}"))
+    env["HOME"] = str(ctx.cwd)  # the response cache and other user-level files stay in the folder
+    outputs = []
+    for offset, command, expected in shell_commands(block.code):
+        done = subprocess.run(
+            command, shell=True, cwd=ctx.cwd, env=env, capture_output=True, text=True, timeout=600
+        )
+        assert done.returncode == expected, (
+            f"{block.page}:{block.line + offset}: `{command}` exited {done.returncode}, "
+            f"the page says {expected}\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}"
+        )
+        outputs.append(done.stdout)
+    example.check({"cwd": ctx.cwd, "outputs": outputs}, ctx)
+
+
+def sql_statements(code: str) -> list[str]:
+    """The statements of a SQL block, comment lines dropped."""
+    lines = [line for line in code.splitlines() if not line.strip().startswith("--")]
+    return [statement.strip() for statement in "\n".join(lines).split(";") if statement.strip()]
+
+
+def run_sql_example(block: Block, example: Example, ctx: Scripted) -> None:
+    import duckdb
+
+    rows = []
+    with duckdb.connect(str(ctx.cwd / "reports" / "harness.duckdb"), read_only=True) as db:
+        for statement in sql_statements(block.code):
+            try:
+                rows.append(db.execute(statement).fetchall())
+            except duckdb.Error as error:
+                pytest.fail(f"{block.page}:{block.line}: {error}\n{statement}")
+    example.check({"cwd": ctx.cwd, "rows": rows}, ctx)
 
 
 def run_example(name: str) -> dict[str, Any]:
-    if BLOCKS[name].lang == "bash":
-        run_shell_example(BLOCKS[name], EXAMPLES[name])
-        return {}
-    ctx = Scripted(f"docs-{name}")
+    with working_folder() as cwd:
+        ctx = Scripted(f"docs-{name}", cwd)
+        if BLOCKS[name].lang != "python":
+            EXAMPLES[name].script(ctx)
+            runner = run_shell_example if BLOCKS[name].lang == "bash" else run_sql_example
+            runner(BLOCKS[name], EXAMPLES[name], ctx)
+            return {}
+        return run_python_example(name, ctx)
+
+
+def run_python_example(name: str, ctx: Scripted) -> dict[str, Any]:
     namespace: dict[str, Any] = {"__name__": f"docs_{name.replace('-', '_')}"}
     for step in chain(name):
         block, example = BLOCKS[step], EXAMPLES[step]
@@ -223,6 +265,11 @@ def test_shell_command_parsing():
         (1, "harness run --name a   # about a minute", 0),
         (3, "harness gate a  # exit 1: why", 1),
     ]
+
+
+def test_sql_statement_parsing():
+    code = "-- first\nSELECT 1;\n\n-- second\nSELECT 2\nFROM t;\n"
+    assert sql_statements(code) == ["SELECT 1", "SELECT 2\nFROM t"]
 
 
 def test_expected_output_parsing():

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from harness.models.scripted import ScriptedModel, scripted_model
@@ -22,8 +23,9 @@ class Scripted:
     ``models`` maps that string to a suffix; then it gets a model of its own (``ctx[suffix]``).
     """
 
-    def __init__(self, name: str):
+    def __init__(self, name: str, cwd: Path | None = None):
         self.name = name
+        self.cwd = cwd or Path.cwd()  # the example's working folder
         self.model: ScriptedModel = scripted_model(name).reset()
         self._others: dict[str, ScriptedModel] = {}
 
@@ -50,3 +52,34 @@ class Example:
     check: Callable[[dict[str, Any], Scripted], None] = lambda ns, ctx: None
     after: tuple[str, ...] = ()
     models: Mapping[str, str] = field(default_factory=dict)
+
+
+_SEEDED: dict[str, Path] = {}
+
+
+def seed_results(cwd: Path) -> Path:
+    """Put a results database at ``cwd/reports/harness.duckdb`` holding two finished runs on the
+    first eight bundled cases: ``main-run`` (baseline/heuristic) and ``candidate-run``
+    (baseline/oracle). Built once per test process, then copied."""
+    import atexit
+    import shutil
+    import tempfile
+
+    if "db" not in _SEEDED:
+        from harness.runner import RunConfig, run_dataset
+
+        folder = Path(tempfile.mkdtemp(prefix="docs-results-"))
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        dataset = str(Path(__file__).resolve().parents[2] / "datasets" / "core.jsonl")
+        db = folder / "harness.duckdb"
+        for name, model in (
+            ("main-run", "baseline/heuristic"),
+            ("candidate-run", "baseline/oracle"),
+        ):
+            config = RunConfig(dataset=dataset, model=model, name=name, limit=8, n_resamples=200)
+            run_dataset(config, db=db)
+        _SEEDED["db"] = db
+    target = cwd / "reports" / "harness.duckdb"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(_SEEDED["db"], target)
+    return target

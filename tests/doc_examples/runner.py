@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from doc_examples import Example, Scripted
+from doc_examples import Example, Scripted, seed_results
 from harness.memory.schemas import Memory
 from harness.templates import TemplateVariables, load_template
 
@@ -23,3 +23,13 @@ def api_check(ns: dict, ctx: Scripted) -> None:
 
 
 EXAMPLES = {"runner-api": Example(script=api_script, check=api_check)}
+
+
+def results_sql_check(ns: dict, ctx: Scripted) -> None:
+    latest, outcomes, *_ = ns["rows"]
+    assert sorted(row[1] for row in latest) == ["candidate-run", "main-run"]
+    assert latest[0][1] == "candidate-run"  # best first: the oracle scores 1.0
+    assert {row[0] for row in outcomes} == {"baseline/heuristic"}  # the oracle makes no mistake
+
+
+EXAMPLES["results-sql"] = Example(script=lambda ctx: seed_results(ctx.cwd), check=results_sql_check)
