@@ -104,7 +104,7 @@ class InstructionTemplate:
 
         template = _compile(self.name, self.source)
         try:
-            text = template.render(**values)
+            text = template.environment.render(template, values)
         except UndefinedError as error:
             line = _template_line(self.name, sys.exc_info()[2])
             raise ConfigurationError(
@@ -114,6 +114,11 @@ class InstructionTemplate:
         except TemplateError as error:
             line = _template_line(self.name, sys.exc_info()[2])
             raise ConfigurationError(f"template {self.name!r}{_at(line)}: {error}") from error
+        except (Exception, RecursionError) as error:  # the template's own fault: 1 / 0, ...
+            line = _template_line(self.name, sys.exc_info()[2])
+            raise ConfigurationError(
+                f"template {self.name!r}{_at(line)}: {type(error).__name__}: {_short(error)}"
+            ) from error
         return text.strip() + "\n"
 
 
@@ -196,19 +201,28 @@ def _resolve(name_or_path: str) -> Path:
 
 @functools.lru_cache(maxsize=64)
 def _compile(name: str, source: str) -> Any:
-    """The compiled template (cached: rendering runs once per question in the answer stage)."""
-    from jinja2 import StrictUndefined, TemplateSyntaxError
-    from jinja2.sandbox import SandboxedEnvironment
+    """The compiled template, in a sandbox of limited time, size and call depth (see
+    :mod:`harness._sandbox`); cached: rendering runs once per question in the answer stage."""
+    from jinja2 import TemplateSyntaxError
 
-    environment = SandboxedEnvironment(
-        undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True
-    )
+    from harness._sandbox import LimitedEnvironment
+
+    environment = LimitedEnvironment()
     try:
         return environment.from_string(source, globals={"__template_name__": name})
     except TemplateSyntaxError as error:
         raise ConfigurationError(
             f"template {name!r}{_at(error.lineno)}: syntax error: {error.message}"
         ) from error
+    except (Exception, RecursionError) as error:  # nested too deep to parse, ...
+        raise ConfigurationError(
+            f"template {name!r}: cannot be compiled: {type(error).__name__}: {_short(error)}"
+        ) from error
+
+
+def _short(error: BaseException, limit: int = 200) -> str:
+    text = str(error).splitlines()[0] if str(error) else ""
+    return text if len(text) <= limit else text[:limit] + "..."
 
 
 def _template_line(name: str, tb: Any) -> int | None:

@@ -280,3 +280,52 @@ def test_without_budget_for_dev_and_test_no_test_score_is_reported(planted, monk
     assert result.selection == "train (budget left no dev run)"
     assert result.test is None and result.dev == {}
     assert "test (3 cases): start n/a, winner n/a" in (planted.folder / "winner.j2").read_text()
+
+
+POISONED = [
+    "{% include 'secrets.txt' %}\n",
+    "{% macro f() %}{{ f() }}{% endmacro %}{{ f() }}\n",
+    "Facts: {{ range(10**9) | list }}\n",
+    "Facts: {{ 'x' * 10**9 }}\n",
+]
+
+
+def test_poisoned_proposals_are_invalid_and_resume_does_not_replay_them_as_fatal(
+    planted, monkeypatch
+):
+    """Replies that broke the renderer (traceback, or gigabytes) are invalid proposals; a
+    resume that replays one from the response cache records it as invalid again."""
+    for source in POISONED:
+        planted.proposer.enqueue_text(reply(source))
+    planted.proposer.enqueue_text(reply(GOOD))
+    config = OptimizeConfig(**planted.options(max_iterations=5, name="poisoned"))
+    real_record = OptimizeStore.record
+
+    def crash_at_iteration_3(self, **rows):
+        if any(p.iteration == 3 for p in rows.get("proposals", ())):
+            raise Crash("killed before iteration 3 was committed")
+        return real_record(self, **rows)
+
+    monkeypatch.setattr(OptimizeStore, "record", crash_at_iteration_3)
+    with pytest.raises(Crash):
+        run(config, db=planted.db)
+    monkeypatch.setattr(OptimizeStore, "record", real_record)
+
+    result, _ = run(db=planted.db, resume="poisoned")
+
+    assert len(planted.proposer.requests) == 5  # iteration 3's reply came from the cache
+    assert result.status == "finished" and result.winner_id == "c5"
+    rows = stored(planted.db, result.opt_id)
+    outcomes = [(p.iteration, p.outcome) for p in rows["proposals"]]
+    assert outcomes == [
+        (1, "invalid"),
+        (2, "invalid"),
+        (3, "invalid"),
+        (4, "invalid"),
+        (5, "accepted"),
+    ]
+    errors = [p.error for p in rows["proposals"]][:4]
+    assert "{% include %} is not allowed" in errors[0]
+    assert "calls nested deeper than 50" in errors[1]
+    assert "range of 1,000,000,000 items" in errors[2]
+    assert "a value of 1,000,000,000 items" in errors[3]
