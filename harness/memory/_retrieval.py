@@ -1,6 +1,6 @@
 """Which stored memories the extractor sees before it decides what to change.
 
-The rule (documented in the README, "Store manager"): when the namespace holds at most
+The rule (documented in ``docs/library/store-manager.md``): when the namespace holds at most
 ``query_limit`` usable memories, all of them are shown. Otherwise the store is searched with a few
 queries (the latest user messages, or queries a query model writes), the ranked lists are merged
 round-robin without duplicates, and any room left up to ``query_limit`` is filled with the most

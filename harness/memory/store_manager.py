@@ -286,8 +286,8 @@ def create_memory_store_manager(
     :class:`~harness.memory.manager.MemoryManager`).
 
     Memories live in ``store`` under ``namespace``, whose ``{fields}`` are filled from
-    ``config["configurable"]`` on each call. See the README section "Store manager and background
-    reflection" for retrieval, defaults, phases and the result.
+    ``config["configurable"]`` on each call. ``docs/library/store-manager.md`` covers retrieval,
+    defaults, phases and the result.
     """
     if is_extractor(model):
         if instructions != DEFAULT_INSTRUCTIONS:

@@ -2,8 +2,8 @@
 
 A migration is applied once, in its own transaction, and never edited after it shipped: a schema
 change is a new migration appended to :data:`MIGRATIONS`. Views are created with ``CREATE OR
-REPLACE`` so a later migration can redefine them. The README section "Running the harness"
-documents every table and view.
+REPLACE`` so a later migration can redefine them. ``docs/results.md`` documents every table
+and view.
 """
 
 from __future__ import annotations

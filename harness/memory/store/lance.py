@@ -78,7 +78,7 @@ class LanceStore(BaseStore):
     Pass a directory ``path`` or an open ``connection``. ``compact_every`` commits trigger an
     ``optimize()`` that also deletes table versions older than ``cleanup_older_than`` (default:
     all but the latest; other processes reading the same table re-check the latest version on
-    every query, see the README).
+    every query, see ``docs/library/stores.md``).
 
     ``exclusive=True`` promises that nothing else writes the table while this store is open (a
     private, temporary store such as the replay runner's). Listings and ``get`` are then answered
