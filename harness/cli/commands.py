@@ -24,7 +24,7 @@ def register(app: typer.Typer) -> None:
     app.command(name="run")(run.run)
     for name, help_text in _PLANNED.items():
         app.command(name=name)(_planned(name, help_text))
-    from harness.cli import datasets, matchers
+    from harness.cli import datasets, judges, matchers
     from harness.cli.optimize import optimize
 
     app.command(name="optimize")(optimize)
@@ -39,3 +39,4 @@ def register(app: typer.Typer) -> None:
     app.add_typer(gate.app, name="gate")
     app.add_typer(datasets.app, name="datasets")
     app.add_typer(matchers.app, name="matchers")
+    app.add_typer(judges.app, name="judges")
