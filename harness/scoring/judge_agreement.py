@@ -65,10 +65,7 @@ class AgreementCounts:
 
     def add(self, human: bool, judge: bool | None) -> AgreementCounts:
         """These counts with one more judgement."""
-        if judge is None:
-            key = "judge_errors"
-        else:
-            key = f"human_{_word(human)}_judge_{_word(judge)}"
+        key = "judge_errors" if judge is None else f"human_{_word(human)}_judge_{_word(judge)}"
         values = {name: getattr(self, name) for name in self.__dataclass_fields__}
         values[key] += 1
         return AgreementCounts(**values)
