@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,6 +38,9 @@ def iter_records(path: Path) -> Iterator[Record]:
     line instead of aborting the read. Lines are parsed by pydantic-core's JSON parser (about twice
     as fast as the standard library's); a line it refuses is explained by the standard library.
     """
+    if path.exists() and not path.is_file():  # a folder; a pipe would block the read for ever
+        kind = "a folder" if path.is_dir() else "not a regular file"
+        raise DatasetError(f"{path}: is {kind}, not a dataset file")
     try:
         handle = path.open("rb")
     except FileNotFoundError:
@@ -56,17 +60,69 @@ def iter_records(path: Path) -> Iterator[Record]:
             if not stripped or stripped.startswith("//"):
                 continue
             try:
-                yield Record(number, value=from_json(stripped))
-            except ValueError:
-                yield _parse_with_stdlib(number, stripped)
+                value = from_json(stripped)
+            except ValueError as error:
+                yield _parse_with_stdlib(number, stripped, error)
+                continue
+            duplicate = _duplicate_key(stripped, value)
+            if duplicate is not None:
+                yield Record(number, error=duplicate)
+            else:
+                yield Record(number, value=value)
 
 
-def _parse_with_stdlib(number: int, text: str) -> Record:
+def _parse_with_stdlib(number: int, text: str, fast_error: ValueError) -> Record:
     """The standard library's verdict on a line the fast parser refused, in its familiar wording."""
     try:
-        return Record(number, value=json.loads(text))
+        value = json.loads(text)
     except json.JSONDecodeError as error:
         return Record(number, error=f"invalid JSON at column {error.colno}: {error.msg}")
+    except RecursionError:
+        return Record(number, error="invalid JSON: nested too deeply")
+    except ValueError as error:  # an integer of more than 4300 digits, ...
+        return Record(number, error=f"invalid JSON: {str(error).split(':')[0]}")
+    try:
+        canonical_json(value).encode("utf-8")
+    except UnicodeEncodeError as error:
+        return Record(
+            number,
+            error=f"a lone surrogate escape (\\u{ord(error.object[error.start]):04x}) is not "
+            "valid Unicode text",
+        )
+    return Record(number, error=f"invalid JSON: {fast_error}")
+
+
+_KEY = re.compile(r'"(?:[^"\\]|\\.)*"\s*:')
+
+
+def _duplicate_key(text: str, value: Any) -> str | None:
+    """Why ``text`` is refused for a key that appears twice in one object, or None.
+
+    JSON parsers keep the last of duplicate keys, silently dropping data; a line with more keys
+    than its parsed value is parsed once more to name the key.
+    """
+    if not isinstance(value, dict | list) or "{" not in text:
+        return None
+    if len(_KEY.findall(text)) == len(_KEY.findall(canonical_json(value))):
+        return None
+
+    def refuse_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        seen: dict[str, Any] = {}
+        for key, item in pairs:
+            if key in seen:
+                raise _Duplicate(key)
+            seen[key] = item
+        return seen
+
+    try:
+        json.loads(text, object_pairs_hook=refuse_duplicates)
+    except _Duplicate as duplicate:
+        return f"duplicate key {duplicate.args[0]!r} in one object (only one value may be given)"
+    return None
+
+
+class _Duplicate(Exception):
+    pass
 
 
 def canonical_json(value: Any) -> str:

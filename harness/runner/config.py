@@ -127,7 +127,17 @@ def resolve_dataset_path(dataset: str) -> Path:
         bundled = Path(__file__).resolve().parents[2] / path
         if bundled.is_file():
             return bundled
+    if path.exists():
+        raise ConfigurationError(f"dataset {dataset} is {_kind(path)}, not a file")
     raise ConfigurationError(f"dataset file {dataset} does not exist")
+
+
+def _kind(path: Path) -> str:
+    if path.is_dir():
+        return "a folder"
+    if path.is_fifo():
+        return "a named pipe"
+    return "not a regular file"
 
 
 def env_default(field: str) -> str | None:

@@ -1,0 +1,61 @@
+"""Hostile dataset files: every one is refused with file:line and a reason, never a traceback."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from harness.data import load_dataset
+from harness.errors import ConfigurationError, DatasetError
+from harness.runner.config import resolve_dataset_path
+
+CASE = (
+    '{"id": "c1", "sessions": [{"messages": [{"id": "t1", "role": "user", "content": "hi"}], '
+    '"expected": []}]}'
+)
+
+HOSTILE_LINES = {
+    "nested 100,000 deep": ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+    "integer of 5000 digits": ('{"id": ' + "9" * 5000 + "}", "4300 digits"),
+    "lone surrogate": (CASE.replace('"hi"', '"\\ud800"'), r"lone surrogate escape \(\\ud800\)"),
+    "duplicate key": (CASE.replace('"id": "c1"', '"id": "c1", "id": "c2"'), "duplicate key 'id'"),
+    "nested duplicate key": (
+        CASE.replace('"role": "user"', '"role": "user", "role": "assistant"'),
+        "duplicate key 'role'",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(HOSTILE_LINES))
+def test_a_hostile_line_is_refused_with_file_and_line(tmp_path, name):
+    line, reason = HOSTILE_LINES[name]
+    path = tmp_path / "hostile.jsonl"
+    path.write_text(CASE.replace("c1", "ok") + "\n" + line + "\n", encoding="utf-8")
+    with pytest.raises(DatasetError) as info:
+        load_dataset(path)
+    assert any(f"{path}:2:" in p for p in info.value.problems), info.value.problems
+    assert any(__import__("re").search(reason, p) for p in info.value.problems), info.value.problems
+
+
+def test_a_key_that_looks_duplicated_only_inside_strings_is_fine(tmp_path):
+    path = tmp_path / "fine.jsonl"
+    path.write_text(CASE.replace('"hi"', '"\\"id\\": \\"c2\\", id:"') + "\n", encoding="utf-8")
+    [case] = load_dataset(path)
+    assert case.sessions[0].messages[0].content == '"id": "c2", id:'
+
+
+def test_a_folder_is_named_a_folder(tmp_path):
+    with pytest.raises(DatasetError, match="is a folder, not a dataset file"):
+        load_dataset(tmp_path)
+    with pytest.raises(ConfigurationError, match="is a folder, not a file"):
+        resolve_dataset_path(str(tmp_path))
+
+
+def test_a_named_pipe_is_refused_without_blocking(tmp_path):
+    fifo = tmp_path / "pipe.jsonl"
+    os.mkfifo(fifo)
+    with pytest.raises(DatasetError, match="not a regular file"):
+        load_dataset(fifo)  # opening it would wait for a writer for ever
+    with pytest.raises(ConfigurationError, match="is a named pipe, not a file"):
+        resolve_dataset_path(str(fifo))
