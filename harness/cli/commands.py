@@ -36,6 +36,9 @@ def register(app: typer.Typer) -> None:
     from harness.cli import report
 
     app.command(name="report")(report.report)
+    from harness.cli import rejudge
+
+    app.command(name="rejudge")(rejudge.rejudge)
     app.add_typer(gate.app, name="gate")
     app.add_typer(datasets.app, name="datasets")
     app.add_typer(matchers.app, name="matchers")

@@ -279,11 +279,17 @@ CREATE TABLE answers (
 );
 """
 
+_V3_PARENT = """
+ALTER TABLE runs ADD COLUMN parent_run_id VARCHAR;  -- harness rejudge: the run judged again
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "runs, case results, ops, final state, queries, llm calls, metrics, views",
               _V1_TABLES + _run_summary_sql(V1_SUMMARY_METRICS) + _V1_OP_OUTCOMES),
     Migration(2, "answers: the answer stage's per-question rows and per-case sums",
               _V2_ANSWERS),
+    Migration(3, "runs.parent_run_id: the run a re-judged run copied its answers from",
+              _V3_PARENT),
 )  # fmt: skip
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -49,6 +49,7 @@ class RunRecord:
     finished_at: datetime | None = None
     error: str | None = None
     metrics: dict[str, Any] | None = None
+    parent_run_id: str | None = None  # set by harness rejudge: the run whose answers it judged
 
 
 @dataclass
