@@ -127,26 +127,20 @@ def matrix(
 
 
 def _run(config: Any, store: Any, parallel: int | None, progress: str) -> Any:
-    """Run on the harness event loop; Ctrl-C stops cleanly and says how to go on."""
-    import asyncio
-    import contextlib
-
-    from harness._async import background_loop
+    """Run on the harness event loop; Ctrl-C, SIGTERM or SIGHUP stop cleanly and say how to go
+    on."""
+    from harness.cli._interrupt import Interrupted, run_interruptible
     from harness.runner.matrix import arun_matrix
 
     workers = parallel or config.parallel
     coro = arun_matrix(config, db=store, parallel=workers, progress=_progress(progress, workers))
-    future = asyncio.run_coroutine_threadsafe(coro, background_loop())
     try:
-        return future.result()
-    except KeyboardInterrupt:
-        future.cancel()
-        with contextlib.suppress(BaseException):
-            future.result(timeout=30)
+        return run_interruptible(coro)
+    except Interrupted as stop:
         typer.secho(
-            "interrupted: finished combinations are recorded; run the same command again to "
-            "resume the rest",
+            f"interrupted ({stop}): finished combinations are recorded; run the same command "
+            "again to resume the rest",
             err=True,
             fg="yellow",
         )
-        raise typer.Exit(130) from None
+        raise typer.Exit(stop.exit_code) from None

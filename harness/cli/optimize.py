@@ -91,8 +91,8 @@ def optimize(
     progress: ProgressKind = _opt(ProgressKind.auto, "--progress", help="Live progress on stderr."),
 ) -> None:
     """Improve an instruction template: reflect on failures, screen, select on dev, test."""
-    from harness.optimize import make_progress
-    from harness.optimize import optimize as run_optimize
+    from harness.cli._interrupt import Interrupted, run_interruptible
+    from harness.optimize import aoptimize, make_progress
 
     budget = {"max_calls": max_calls, "max_cost": max_cost, "max_iterations": max_iterations}
     config = None
@@ -101,16 +101,23 @@ def optimize(
     else:
         _check_resume_options(ctx)
     try:
-        result = run_optimize(
-            config,
-            db=db,
-            resume=resume,
-            budget=budget if resume is not None else None,
-            progress=make_progress("none" if as_json else progress.value),
+        result = run_interruptible(
+            aoptimize(
+                config,
+                db=db,
+                resume=resume,
+                budget=budget if resume is not None else None,
+                progress=make_progress("none" if as_json else progress.value),
+            )
         )
-    except KeyboardInterrupt:
-        typer.secho("interrupted: continue with `harness optimize --resume ID`", err=True)
-        raise typer.Exit(130) from None
+    except Interrupted as stop:
+        which = resume or (config.name if config is not None else None) or "ID"
+        where = f" --db {db}" if db else ""
+        typer.secho(
+            f"interrupted ({stop}): continue with `harness optimize --resume {which}{where}`",
+            err=True,
+        )
+        raise typer.Exit(stop.exit_code) from None
     if as_json:
         typer.echo(result.model_dump_json(indent=2))
         return

@@ -342,12 +342,9 @@ def _problems(exc: Any) -> str:
 
 
 def _run_with_interrupt(config, run_id, resume, db, concurrency, progress) -> Any:
-    """Run on the harness event loop; Ctrl-C cancels it cleanly and says how to resume."""
-    import asyncio
-    import concurrent.futures
-    import contextlib
-
-    from harness._async import background_loop
+    """Run on the harness event loop; Ctrl-C, SIGTERM or SIGHUP stop it cleanly and say how to
+    resume (exit 128 + the signal number: 130 for Ctrl-C)."""
+    from harness.cli._interrupt import Interrupted, run_interruptible
     from harness.runner.engine import arun
     from harness.runner.progress import make_progress
 
@@ -359,29 +356,16 @@ def _run_with_interrupt(config, run_id, resume, db, concurrency, progress) -> An
         concurrency=concurrency if resume else None,
         progress=make_progress(progress),  # type: ignore[arg-type]
     )
-    loop = background_loop()
-    started: concurrent.futures.Future[asyncio.Task[Any]] = concurrent.futures.Future()
-
-    async def main() -> Any:
-        started.set_result(asyncio.current_task())  # type: ignore[arg-type]
-        return await coro
-
-    future = asyncio.run_coroutine_threadsafe(main(), loop)
     try:
-        return future.result()
-    except KeyboardInterrupt:
-        # Cancel the task itself and wait for it: the run records its status and removes its
-        # temporary store before this process exits.
-        loop.call_soon_threadsafe(started.result(timeout=30).cancel)
-        with contextlib.suppress(BaseException):
-            future.result(timeout=60)
+        return run_interruptible(coro)
+    except Interrupted as stop:
         typer.secho(
-            f"interrupted: cases in flight were lost, the rest is recorded; finish with "
+            f"interrupted ({stop}): cases in flight were lost, the rest is recorded; finish with "
             f"harness run --resume {run_id}" + (f" --db {db}" if db else ""),
             err=True,
             fg="yellow",
         )
-        raise typer.Exit(130) from None
+        raise typer.Exit(stop.exit_code) from None
 
 
 def _report(result: Any, db: Path | None, as_json: bool) -> None:

@@ -88,7 +88,8 @@ class Dataset:
         """A dataset of the cases that pass every filter, in file order.
 
         ``tags`` keeps cases carrying any of them, ``exclude_tags`` drops cases carrying any of
-        them, ``ids`` keeps the named cases (unknown ids are an error), ``limit`` keeps the first n.
+        them, ``ids`` keeps the named cases (unknown ids and tags are errors), ``limit`` keeps the
+        first n.
         """
         if split is not None and split not in SPLITS:
             raise DatasetError(f"unknown split '{split}' (splits: {', '.join(SPLITS)})")
@@ -98,6 +99,14 @@ class Dataset:
             if unknown:
                 raise DatasetError(f"{self.path}: no case with id {', '.join(unknown)}")
         keep, drop = set(tags or ()), set(exclude_tags or ())
+        if keep:  # like an unknown id: a misspelt tag must not select nothing and pass
+            known = {tag for case in self.cases for tag in case.tags}
+            missing = sorted(keep - known)
+            if missing:
+                raise DatasetError(
+                    f"{self.path}: no case has tag {', '.join(missing)} "
+                    f"(tags: {', '.join(sorted(known)) or 'none'})"
+                )
         chosen = [
             case
             for case in self.cases

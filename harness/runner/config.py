@@ -84,7 +84,7 @@ class RunConfig(BaseModel):
     query_limit: int = Field(default=5, ge=1)
 
     matcher: str = "default"
-    matcher_threshold: float | None = None
+    matcher_threshold: float | None = Field(default=None, allow_inf_nan=False)
     judge_model: str | None = None
     search_modes: list[SearchModeName] = Field(default_factory=lambda: ["vector", "fts", "hybrid"])
     top_k: int = Field(default=10, ge=1)

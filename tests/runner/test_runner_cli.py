@@ -50,6 +50,11 @@ def test_a_missing_dataset_exits_2_naming_the_file(capsys, tmp_path, db_path):
     assert f"dataset file {missing} does not exist" in capsys.readouterr().err
 
 
+def test_a_folder_as_dataset_exits_2_saying_it_is_a_folder(capsys, tmp_path, db_path):
+    assert cli("run", "--dataset", str(tmp_path), "--db", str(db_path)) == 2
+    assert f"dataset {tmp_path} is a folder, not a file" in capsys.readouterr().err
+
+
 def test_a_broken_dataset_exits_2_with_file_and_line(capsys, tmp_path, db_path):
     broken = tmp_path / "broken.jsonl"
     broken.write_text(TINY.read_text() + '{"id": "x", "sessions": []}\n', encoding="utf-8")
@@ -65,11 +70,17 @@ def test_a_broken_dataset_exits_2_with_file_and_line(capsys, tmp_path, db_path):
         (["--model", "nonsense-model-name"], "unknown model 'nonsense-model-name'"),
         (["--matcher", "fuzzy"], "unknown matcher 'fuzzy'"),
         (["--model", "openai/gpt-4o-mini"], "'openai/gpt-4o-mini' needs OPENAI_API_KEY"),
+        (["--case", "nosuch"], "no case with id nosuch"),
+        (["--tags", "nosuch"], "no case has tag nosuch"),
+        (["--matcher-threshold", "nan"], "matcher_threshold: Input should be a finite number"),
+        (["--matcher-threshold", "inf"], "matcher_threshold: Input should be a finite number"),
     ],
 )
 def test_bad_options_exit_2_naming_what_is_wrong(capsys, db_path, args, message):
     assert cli("run", "--dataset", str(TINY), "--db", str(db_path), *args) == 2
-    assert message in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert message in err
+    assert "Traceback" not in err
     with open_results(db_path) as store:
         assert store.list_runs() == []  # nothing recorded for a run that could not start
 
