@@ -107,6 +107,11 @@ def compare(
         None, "--tag-metric", help="Metric of the per-tag breakdown (default: micro_f1)."
     ),
     tags: list[str] = typer.Option(None, "--tag", help="Only these tags in the breakdown."),
+    category_metrics: list[str] = typer.Option(
+        None,
+        "--category-metric",
+        help="Answer metric of the per-category table (repeatable; default: qa_j and qa_f1).",
+    ),
     reference: str | None = typer.Option(
         None, "--reference", help="Compare every run against this one only (id or name)."
     ),
@@ -137,6 +142,7 @@ def compare(
         by_tag=by_tag,
         tag_metrics=tag_metrics or None,
         tags=tags or None,
+        category_metrics=category_metrics or None,
         reference=reference,
         n_resamples=resamples,
         n_permutations=permutations,

@@ -34,6 +34,8 @@ class RunInfo:
     n_cases: int
     repeats: int
     started_at: str | None = None
+    answer_model: str | None = None
+    judge_model: str | None = None
 
     @classmethod
     def from_record(cls, run: RunRecord) -> RunInfo:
@@ -51,6 +53,8 @@ class RunInfo:
             n_cases=run.n_cases,
             repeats=run.repeats,
             started_at=run.started_at.isoformat(timespec="seconds") if run.started_at else None,
+            answer_model=(run.parameters or {}).get("answer_model"),
+            judge_model=(run.parameters or {}).get("judge_model"),
         )
 
     @property

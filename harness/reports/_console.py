@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from harness.reports._format import fmt, fmt_interval, fmt_p
+from harness.reports._format import answering_text, fmt, fmt_interval, fmt_p
 from harness.reports._paired import IMPROVED, REGRESSED
 from harness.results.records import MetricRow
 from harness.scoring.catalogue import HEADLINE
@@ -40,10 +40,12 @@ def legend_table(comparison: Comparison) -> Any:
             label,
             run.model,
             f"{run.template_name} [dim]{run.template_hash[:8]}[/dim]",
-            f"{run.dataset_name} ({run.state_mode})",
+            f"{run.dataset_name} ({run.state_mode})"
+            + (f"\n[dim]{answering_text(run.answer_model, run.judge_model)}[/dim]"
+               if run.answer_model else ""),
             str(column.n_cases),
             run.status,
-        )
+        )  # fmt: skip
     return table
 
 
@@ -136,11 +138,51 @@ def tag_tables(comparison: Comparison) -> list[Any]:
     return tables
 
 
+def _diff_cell(d: Any) -> str:
+    if d.diff is None:
+        return "-"
+    mark = _MARKS.get(d.verdict, "") if d.significant else ""
+    interval = fmt_interval(d.low, d.high, signed=True)
+    return f"{fmt(d.diff, signed=True)} {mark}\n[dim]{interval} p {fmt_p(d.p)}[/dim]"
+
+
+def category_tables(comparison: Comparison) -> list[Any]:
+    """Per question category: each run with its interval, each pair's paired difference."""
+    from rich.table import Table
+
+    tables = []
+    level = round(comparison.confidence * 100)
+    for block in comparison.categories:
+        table = Table(
+            title=f"{block.metric} per question category ({level}% bootstrap intervals; paired "
+            "differences unadjusted)",
+            title_justify="left",
+        )
+        table.add_column("category")
+        table.add_column("questions", justify="right")
+        for column in comparison.runs:
+            table.add_column(column.key, justify="right")
+        labels = list(block.rows[0].diffs) if block.rows else []
+        for label in labels:
+            table.add_column(label, justify="right")
+        for row in block.rows:
+            cells = [row.cells[c.key] for c in comparison.runs]
+            table.add_row(
+                row.category,
+                str(row.n_questions),
+                *(_cell(c.value, c.low, c.high) for c in cells),
+                *(_diff_cell(row.diffs[label]) for label in labels),
+            )
+        tables.append(table)
+    return tables
+
+
 def comparison_renderables(comparison: Comparison) -> list[Any]:
     out: list[Any] = [legend_table(comparison), metrics_table(comparison)]
     if comparison.pairs:
         out.append(pairs_table(comparison))
     out.extend(tag_tables(comparison))
+    out.extend(category_tables(comparison))
     out.extend(f"[yellow]note:[/yellow] {note}" for note in comparison.notes)
     return out
 

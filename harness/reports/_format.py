@@ -26,3 +26,10 @@ def p_text(p: float | None) -> str:
     if p is None:
         return "p undefined"
     return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+
+
+def answering_text(answer_model: str | None, judge_model: str | None) -> str:
+    """``answers: M, judge: J`` (``-`` parts when absent): every answer figure names both."""
+    if answer_model is None:
+        return ""
+    return f"answers: {answer_model}, judge: {judge_model or 'none'}"

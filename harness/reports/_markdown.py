@@ -7,9 +7,9 @@ table and ``<``/``>`` cannot open HTML.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from harness.reports._format import fmt, fmt_interval, fmt_p
+from harness.reports._format import answering_text, fmt, fmt_interval, fmt_p
 from harness.reports._paired import IMPROVED, REGRESSED
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -70,7 +70,12 @@ def comparison_markdown(comparison: Comparison, *, title: str = "Run comparison"
                 code(c.run.run_id) + (f" {escape(c.run.name)}" if c.run.name else ""),
                 code(c.run.model),
                 f"{code(c.run.template_name)} {code(c.run.template_hash[:8])}",
-                f"{escape(c.run.dataset_name)} ({c.run.state_mode})",
+                f"{escape(c.run.dataset_name)} ({c.run.state_mode})"
+                + (
+                    f" · {escape(answering_text(c.run.answer_model, c.run.judge_model))}"
+                    if c.run.answer_model
+                    else ""
+                ),
                 str(c.n_cases),
             ]
             for c in comparison.runs
@@ -99,9 +104,41 @@ def comparison_markdown(comparison: Comparison, *, title: str = "Run comparison"
                 for r in tags.rows
             ),
         )
+    lines += _categories_markdown(comparison)
     if comparison.notes:
         lines += ["", *(f"> note: {escape(note)}" for note in comparison.notes)]
     return "\n".join(lines) + "\n"
+
+
+def _diff_text(d: Any) -> str:
+    if d.diff is None:
+        return "-"
+    mark = f" {_CHANGE.get(d.verdict, '')}" if d.significant else ""
+    interval = fmt_interval(d.low, d.high, signed=True)
+    return f"{fmt(d.diff, signed=True)} {interval} p {fmt_p(d.p)}{mark}"
+
+
+def _categories_markdown(comparison: Comparison) -> list[str]:
+    lines: list[str] = []
+    keys = [c.key for c in comparison.runs]
+    for block in comparison.categories:
+        labels = list(block.rows[0].diffs) if block.rows else []
+        lines += ["", f"**{escape(block.metric)} per question category** (paired differences "
+                  "unadjusted)", ""]  # fmt: skip
+        lines += table(
+            ["category", "questions", *keys, *labels],
+            "lr" + "r" * (len(keys) + len(labels)),
+            (
+                [
+                    escape(r.category),
+                    str(r.n_questions),
+                    *(_cell(*_triple(r.cells[k])) for k in keys),
+                    *(_diff_text(r.diffs[label]) for label in labels),
+                ]
+                for r in block.rows
+            ),
+        )
+    return lines
 
 
 def _triple(cell) -> tuple[float | None, float | None, float | None]:

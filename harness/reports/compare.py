@@ -33,6 +33,8 @@ from harness.reports._paired import PairedDiff, adjust_holm, paired_differences
 from harness.scoring.catalogue import COMPARE_METRICS, check_metrics, columns_for, formulas
 
 __all__ = [
+    "CategoryRow",
+    "CategoryTable",
     "CompareOptions",
     "Comparison",
     "MetricCell",
@@ -59,6 +61,7 @@ class CompareOptions(BaseModel):
     by_tag: bool = False
     tag_metrics: list[str] = Field(default_factory=lambda: ["micro_f1"])
     tags: list[str] = Field(default_factory=list)
+    category_metrics: list[str] = Field(default_factory=lambda: ["qa_j", "qa_f1"])
     reference: str | None = None
     n_resamples: int = Field(default=1000, ge=1)
     n_permutations: int = Field(default=2000, ge=1)
@@ -66,6 +69,18 @@ class CompareOptions(BaseModel):
     confidence: float = Field(default=0.95, gt=0.0, lt=1.0)
     alpha: float = Field(default=0.05, gt=0.0, lt=1.0)
     adjust: Literal["none", "holm"] = "none"
+
+    @field_validator("category_metrics")
+    @classmethod
+    def _per_category(cls, value: list[str]) -> list[str]:
+        from harness.scoring.answer_metrics import CATEGORY_METRICS
+
+        wrong = [name for name in value if name not in CATEGORY_METRICS]
+        if wrong:
+            raise ValueError(
+                f"{wrong[0]!r} has no per-category form; use {', '.join(CATEGORY_METRICS)}"
+            )
+        return list(dict.fromkeys(value))
 
     @field_validator("metrics", "tag_metrics")
     @classmethod
@@ -119,6 +134,25 @@ class TagTable:
 
 
 @dataclass
+class CategoryRow:
+    """One question category: each run's value and each compared pair's paired difference.
+
+    ``n_questions`` is the most ordinary questions of the category any run answered.
+    """
+
+    category: str
+    n_questions: int
+    cells: dict[str, MetricCell]
+    diffs: dict[str, PairedDiff]  # "B - A" -> difference
+
+
+@dataclass
+class CategoryTable:
+    metric: str
+    rows: list[CategoryRow]
+
+
+@dataclass
 class Comparison:
     """Everything ``harness compare`` shows; :meth:`as_dict` is its ``--json`` form."""
 
@@ -129,6 +163,7 @@ class Comparison:
     notes: list[str]
     pairs: list[PairComparison]
     tags: list[TagTable] = field(default_factory=list)
+    categories: list[CategoryTable] = field(default_factory=list)
     confidence: float = 0.95
     alpha: float = 0.05
     adjust: str = "none"
@@ -183,6 +218,21 @@ class Comparison:
                     ],
                 }
                 for t in self.tags
+            ],
+            "categories": [
+                {
+                    "metric": t.metric,
+                    "rows": [
+                        {
+                            "category": r.category,
+                            "n_questions": r.n_questions,
+                            "cells": {k: asdict(v) for k, v in r.cells.items()},
+                            "diffs": {k: d.as_dict() for k, d in r.diffs.items()},
+                        }
+                        for r in t.rows
+                    ],
+                }
+                for t in self.categories
             ],
         }
 
@@ -312,6 +362,45 @@ def _tag_tables(
     return tables
 
 
+def _category_tables(
+    datas: Sequence[CaseData],
+    keys: Sequence[str],
+    pairs: Sequence[PairComparison],
+    options: CompareOptions,
+) -> list[CategoryTable]:
+    """Per question category: every run's answer metric and every compared pair's difference."""
+    from harness.scoring.answer_metrics import categories_in
+
+    found = sorted({c for d in datas for c in categories_in(d.rows)})
+    by_key = dict(zip(keys, datas, strict=True))
+    tables = []
+    for metric in options.category_metrics:
+        rows = []
+        for category in found:
+            name = f"{metric}[{category}]"
+            cells = {k: metric_cells(d.rows, [name], options)[name] for k, d in by_key.items()}
+            diffs = {}
+            for pair in pairs:
+                a, b = by_key[pair.a], by_key[pair.b]
+                shared = [c for c in a.rows if c in b.rows]
+                diffs[f"{pair.b} - {pair.a}"] = paired_differences(
+                    {c: a.rows[c] for c in shared},
+                    {c: b.rows[c] for c in shared},
+                    [name],
+                    n_resamples=options.n_resamples,
+                    n_permutations=options.n_permutations,
+                    seed=options.seed,
+                    confidence=options.confidence,
+                    alpha=options.alpha,
+                )[name]
+            asked = max(
+                sum(r.get(f"qa_n[{category}]", 0.0) for r in d.rows.values()) for d in datas
+            )
+            rows.append(CategoryRow(category, int(asked), cells, diffs))
+        tables.append(CategoryTable(metric, rows))
+    return tables
+
+
 def build_comparison(
     datas: Sequence[CaseData],
     options: CompareOptions | None = None,
@@ -351,6 +440,7 @@ def build_comparison(
             pair.diffs, start = flat[start : start + len(pair.diffs)], start + len(pair.diffs)
     n_cases = len(used[0].rows) if scope != "own" else 0
     tags = _tag_tables(used, keys, options) if options.by_tag else []
+    categories = _category_tables(used, keys, compared, options)
     return Comparison(
         runs=columns,
         metrics=list(options.metrics),
@@ -359,6 +449,7 @@ def build_comparison(
         notes=notes,
         pairs=compared,
         tags=tags,
+        categories=categories,
         confidence=options.confidence,
         alpha=options.alpha,
         adjust=options.adjust,

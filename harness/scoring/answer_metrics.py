@@ -17,17 +17,21 @@ out of every denominator: a question the judge could not grade is neither right 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 __all__ = [
+    "CATEGORY_METRICS",
     "LOCOMO_CATEGORIES",
     "QA_COLUMNS",
     "QuestionResult",
     "answer_counts",
     "answer_formulas",
+    "categories_in",
     "category_columns",
+    "category_formula",
     "category_label",
     "latency_percentiles",
     "question_kind",
@@ -161,6 +165,29 @@ def answer_formulas(columns: Iterable[str] = ()) -> dict[str, Any]:
             for metric in ("f1", "bleu1", "em"):
                 formulas[f"qa_{metric}{suffix}"] = _ratio(f"qa_{metric}_sum{suffix}", column)
     return formulas
+
+
+CATEGORY_METRICS: tuple[str, ...] = ("qa_j", "qa_f1", "qa_bleu1", "qa_em")
+"""The answer metrics that exist per category, as ``qa_j[temporal]`` and so on."""
+
+_CATEGORY_NAME = re.compile(r"^(qa_(?:j|f1|bleu1|em))\[(.+)\]$")
+
+
+def category_formula(name: str) -> Any:
+    """The formula of a per-category metric name such as ``qa_j[temporal]``; None otherwise."""
+    found = _CATEGORY_NAME.match(name)
+    if found is None:
+        return None
+    return answer_formulas([f"qa_n[{found.group(2)}]"])[name]
+
+
+def categories_in(rows: Mapping[str, Mapping[str, float]]) -> list[str]:
+    """The question categories with at least one ordinary question in the per-case rows."""
+    return sorted(
+        column[len("qa_n[") : -1]
+        for column in category_columns(rows)
+        if any(row.get(column, 0.0) for row in rows.values())
+    )
 
 
 def category_columns(rows: Mapping[str, Mapping[str, float]]) -> list[str]:

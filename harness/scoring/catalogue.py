@@ -136,10 +136,34 @@ def metric_formulas(modes: Sequence[str] = MODES, columns: Sequence[str] = ()) -
     return formulas
 
 
+class _Catalogue(dict):
+    """The fixed formulas, plus every per-category answer metric (``qa_j[temporal]``...) on
+    demand: categories come from the data, so they cannot be listed ahead."""
+
+    def __missing__(self, name: str) -> Any:
+        from harness.scoring.answer_metrics import category_formula
+
+        formula = category_formula(name)
+        if formula is None:
+            raise KeyError(name)
+        return formula  # not kept: the catalogue lists the fixed metrics only
+
+    def __contains__(self, name: object) -> bool:
+        from harness.scoring.answer_metrics import category_formula
+
+        return super().__contains__(name) or (
+            isinstance(name, str) and category_formula(name) is not None
+        )
+
+
 @lru_cache(maxsize=1)
 def formulas() -> dict[str, Any]:
-    """Metric name -> formula over summed per-case columns (every mode's retrieval included)."""
-    return metric_formulas()
+    """Metric name -> formula over summed per-case columns (every mode's retrieval included).
+
+    Per-category answer metrics (``qa_j[single-hop]``, ``qa_f1[temporal-reasoning]``...) are
+    resolved by name, so ``--metric`` and gates can name any category.
+    """
+    return _Catalogue(metric_formulas())
 
 
 def known_metrics() -> list[str]:
