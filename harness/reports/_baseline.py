@@ -45,6 +45,8 @@ class BaselineRun(_Strict):
     n_cases: int
     repeats: int
     started_at: str | None = None
+    answer_model: str | None = None
+    judge_model: str | None = None
     harness_version: str | None = None
     git_revision: str | None = None
 
