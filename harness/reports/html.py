@@ -122,6 +122,7 @@ def render_report(
     source: str = "",
 ) -> tuple[str, int]:
     """The report page for ``runs`` (in that order) and the number of drill-down cases."""
+    from harness.reports._report_answers import load_answers
     from harness.reports._report_cases import load_drilldown
     from harness.reports._report_data import load_report_data
     from harness.reports._report_view import build_context
@@ -131,6 +132,7 @@ def render_report(
     cap = options.case_cap(len(runs))
     drilldown = load_drilldown(store, data.runs, mode=options.cases, max_cases=cap)
     context = build_context(data, drilldown, title=options.title, source=source)
+    context["answers"] = load_answers(store, data.runs)
     context["generated_at"] = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     context["nonce"] = secrets.token_urlsafe(18)
     return _environment().get_template("report.html.j2").render(context), len(drilldown.cases)
