@@ -15,7 +15,15 @@ from typing import Annotated, Any
 
 import typer
 
-_RESUME_MAY_CHANGE = {"concurrency", "db", "as_json", "progress", "resume"}
+_RESUME_MAY_CHANGE = {
+    "concurrency",
+    "db",
+    "as_json",
+    "progress",
+    "resume",
+    "call_timeout",
+    "max_retries",
+}
 
 
 class State(StrEnum):
@@ -175,6 +183,16 @@ MaxStepsOpt = Annotated[int | None, _opt("--max-steps", min=1, help="Steps per c
 TemperatureOpt = Annotated[float | None, _opt("--temperature", help="Sampling temperature (0).")]
 TodayOpt = Annotated[str | None, _opt("--today", help="Date templates resolve dates by.")]
 EmbedderOpt = Annotated[str | None, _opt("--embedder", help="Embedding model (minilm).")]
+CallTimeoutOpt = Annotated[
+    float | None,
+    _opt("--call-timeout", min=0.001, envvar="HARNESS_CALL_TIMEOUT",
+         help="Seconds one model call may take before it is retried (default: 60)."),
+]  # fmt: skip
+MaxRetriesOpt = Annotated[
+    int | None,
+    _opt("--max-retries", min=0, envvar="HARNESS_MAX_RETRIES",
+         help="Tries after the first when a call times out or fails transiently (default: 3)."),
+]  # fmt: skip
 ResamplesOpt = Annotated[
     int | None, _opt("--resamples", min=0, help="Bootstrap resamples for the CIs (1000).")
 ]
@@ -184,7 +202,7 @@ ProgressOpt = Annotated[
     _opt("--progress", envvar="HARNESS_PROGRESS", help="Progress on stderr: rich, plain, none."),
 ]
 
-_NOT_CONFIG = {"resume", "db", "as_json", "progress"}
+_NOT_CONFIG = {"resume", "db", "as_json", "progress", "call_timeout", "max_retries"}
 _RENAMED = {"resamples": "n_resamples"}
 
 
@@ -224,6 +242,8 @@ def run(
     temperature: TemperatureOpt = None,
     today: TodayOpt = None,
     embedder: EmbedderOpt = None,
+    call_timeout: CallTimeoutOpt = None,
+    max_retries: MaxRetriesOpt = None,
     resamples: ResamplesOpt = None,
     seed: SeedOpt = None,
     progress: ProgressOpt = ProgressKind.auto,
@@ -231,7 +251,24 @@ def run(
     """Replay a dataset through a memory manager and record every result in DuckDB."""
     if resume is not None:
         _check_resume_options(ctx)
+    _set_call_limits(call_timeout, max_retries)
     _execute(_config_options(ctx.params), resume, db, as_json, progress.value)
+
+
+def _set_call_limits(call_timeout: float | None, max_retries: int | None) -> None:
+    """How long a model call may take and how often it is retried: settings of this process,
+    not of the run (a resumed run may change them; cached replies do not depend on them)."""
+    import math
+    import os
+
+    from harness.errors import ConfigurationError
+
+    if call_timeout is not None:
+        if not math.isfinite(call_timeout):
+            raise ConfigurationError(f"--call-timeout must be a finite number, not {call_timeout}")
+        os.environ["HARNESS_CALL_TIMEOUT"] = repr(call_timeout)
+    if max_retries is not None:
+        os.environ["HARNESS_MAX_RETRIES"] = str(max_retries)
 
 
 def _config_options(params: dict[str, Any]) -> dict[str, Any]:
@@ -273,8 +310,8 @@ def _check_resume_options(ctx: typer.Context) -> None:
     if changed:
         raise typer.BadParameter(
             f"{', '.join(changed)} cannot be combined with --resume: a resumed run keeps the "
-            "configuration it started with (only --concurrency, --db, --json and --progress "
-            "may be given)"
+            "configuration it started with (only --concurrency, --db, --json, --progress, "
+            "--call-timeout and --max-retries may be given)"
         )
 
 

@@ -56,6 +56,21 @@ def _default_base_delay() -> float:
         raise ConfigurationError(f"{BASE_DELAY_ENV}={value!r} is not a number of seconds") from None
 
 
+MAX_RETRIES_ENV = "HARNESS_MAX_RETRIES"
+"""Tries after the first for a transient failure (default 3); ``harness run --max-retries``."""
+
+
+def _default_max_attempts() -> int:
+    value = os.environ.get(MAX_RETRIES_ENV, "").strip()
+    if not value:
+        return 4
+    if not value.isdigit():
+        from harness.errors import ConfigurationError
+
+        raise ConfigurationError(f"{MAX_RETRIES_ENV}={value!r} is not a whole number >= 0")
+    return int(value) + 1
+
+
 class RetryPolicy(BaseModel):
     """How many times to try a call and how to space the tries.
 
@@ -66,7 +81,7 @@ class RetryPolicy(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    max_attempts: int = Field(default=4, ge=1)
+    max_attempts: int = Field(default_factory=_default_max_attempts, ge=1)
     base_delay: float = Field(default_factory=_default_base_delay, ge=0)
     max_delay: float = Field(default=30.0, ge=0)
     jitter: float = Field(default=0.5, ge=0, le=1)

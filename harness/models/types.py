@@ -46,15 +46,39 @@ class ToolCall(BaseModel):
     arguments_error: str | None = None
 
 
+CALL_TIMEOUT_ENV = "HARNESS_CALL_TIMEOUT"
+"""Seconds one provider call may take (default 60); ``harness run --call-timeout`` sets it."""
+
+
+def env_seconds(name: str, default: float) -> float:
+    """A positive number of seconds from environment variable ``name`` (else ``default``)."""
+    import math
+    import os
+
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = math.nan
+    if not math.isfinite(seconds) or seconds <= 0:
+        from harness.errors import ConfigurationError
+
+        raise ConfigurationError(f"{name}={value!r} is not a positive number of seconds")
+    return seconds
+
+
 class GenerateConfig(BaseModel):
-    """Per-call generation parameters; part of the cache key."""
+    """Per-call generation parameters; part of the cache key (except ``timeout``, whose default
+    comes from ``$HARNESS_CALL_TIMEOUT``)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     temperature: float | None = None
     max_tokens: int | None = None
     seed: int | None = None
-    timeout: float = 60.0
+    timeout: float = Field(default_factory=lambda: env_seconds(CALL_TIMEOUT_ENV, 60.0), gt=0)
     tool_choice: Literal["auto", "required", "none"] | None = None
     response_format: dict[str, Any] | None = None
 

@@ -2,11 +2,13 @@
 
 A failed check carries a ``<failure>`` whose message is the verdict sentence and whose body adds
 the numbers and, for the metric the worst cases were ranked by, what went wrong in them. A
-skipped check (metric undefined on the cases) is ``<skipped>``. XML escaping is ElementTree's.
+skipped check (metric undefined on the cases) is ``<skipped>``. XML escaping is ElementTree's;
+characters XML cannot hold are written as ``\\xNN``.
 """
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from typing import TYPE_CHECKING
 
@@ -89,5 +91,23 @@ def gate_junit(result: GateResult) -> str:
             failure.text = body
         else:
             ET.SubElement(case, "system-out").text = check.message
+    _make_xml_safe(root)
     ET.indent(root)
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _xml_safe(text: str) -> str:
+    """``text`` with every character XML 1.0 cannot hold (control characters from a dataset's
+    case ids or a model's reply) written as a visible ``\\xNN`` escape; ElementTree would write
+    them as they are, and the file would not parse."""
+    return _NOT_XML.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def _make_xml_safe(root: ET.Element) -> None:
+    for element in root.iter():
+        element.attrib = {key: _xml_safe(value) for key, value in element.attrib.items()}
+        if element.text:
+            element.text = _xml_safe(element.text)

@@ -29,7 +29,10 @@ def escape(text: object) -> str:
 
 
 def code(text: object) -> str:
-    plain = str(text).replace("`", "'")
+    """A code span safe inside a table cell: a ``|`` is escaped (GitHub splits cells on it even
+    inside backticks) and a line break, which would end the table row, is shown as ``\\n``."""
+    plain = str(text).replace("`", "'").replace("|", "\\|")
+    plain = plain.replace("\r\n", "\\n").replace("\n", "\\n").replace("\r", "\\r")
     return f"`{plain}`"
 
 

@@ -211,3 +211,21 @@ def test_missing_credentials_names_only_key_variables(monkeypatch):
     assert missing_credentials("openai/gpt-4o-mini") == []
     assert missing_credentials("ollama/llama3") == []  # only an endpoint, which has a default
     assert missing_credentials("scripted/anything") == []
+
+
+def test_call_timeout_and_retries_come_from_the_environment(monkeypatch):
+    monkeypatch.setenv("HARNESS_CALL_TIMEOUT", "2.5")
+    monkeypatch.setenv("HARNESS_MAX_RETRIES", "0")
+    assert GenerateConfig().timeout == 2.5
+    assert RetryPolicy().max_attempts == 1
+    assert GenerateConfig(timeout=9).timeout == 9
+    monkeypatch.delenv("HARNESS_CALL_TIMEOUT")
+    monkeypatch.delenv("HARNESS_MAX_RETRIES")
+    assert GenerateConfig().timeout == 60.0 and RetryPolicy().max_attempts == 4
+    bad = [("HARNESS_CALL_TIMEOUT", "soon"), ("HARNESS_CALL_TIMEOUT", "-1"),
+           ("HARNESS_CALL_TIMEOUT", "nan"), ("HARNESS_MAX_RETRIES", "-1")]  # fmt: skip
+    for name, value in bad:
+        monkeypatch.setenv(name, value)
+        with pytest.raises(ConfigurationError, match=name):
+            GenerateConfig() if name == "HARNESS_CALL_TIMEOUT" else RetryPolicy()
+        monkeypatch.delenv(name)

@@ -292,3 +292,29 @@ def test_junit_xml(store):
     assert cases[2].find("skipped") is not None
     props = {p.get("name"): p.get("value") for p in root.findall("testsuite/properties/property")}
     assert props["run_id"] == "cand" and props["baseline"] == "run base"
+
+
+def test_junit_and_markdown_hold_control_characters_newlines_and_pipes_from_the_data(store):
+    """Data that used to make the JUnit file unparsable and break the Markdown table."""
+    hostile = "c\x0700\nnext|row"
+    base = _outcomes("base", "t" * 14)
+    base[0].case_id = hostile
+    add_run(store, run_record("base"), base)
+    cases = _outcomes("cand", "f" * 12 + "tt")
+    cases[0].case_id = hostile
+    cases[0].ops = [
+        op_row("cand", cases[0].case_id, side="gold", op="update", outcome="missed",
+               reason="bell \x07 and nul \x00", content="User\x1b[31m likes | tea", ref="m1")
+    ]  # fmt: skip
+    add_run(store, run_record("cand", started=1), cases)
+    result = run_gate(store, "cand", GateOptions(**FAST), baseline="base")
+
+    root = ET.fromstring(gate_junit(result))  # well-formed
+    regression = next(c for c in root.iter("testcase") if c.find("failure") is not None)
+    assert "c\\x0700" in regression.find("failure").text
+
+    text = gate_markdown(result)
+    row = next(line for line in text.splitlines() if "x0700" in line or "c\x0700" in line)
+    assert row.startswith("| ") and row.endswith(" |")
+    assert "next\\|row" in row  # the pipe is escaped, even inside backticks
+    assert "\n" not in row and "next|row" not in row.replace("\\|", "")

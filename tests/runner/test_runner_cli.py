@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 
 import pytest
 from runner_helpers import TINY, cli, results
@@ -132,3 +133,20 @@ def test_case_selection_options(capsys, db_path):
     with open_results(db_path) as store:
         run = store.get_run(payload["run_id"])
     assert run.selection == {"ids": ["tiny-chat"]} and run.parameters["case_ids"] == ["tiny-chat"]
+
+
+def test_call_timeout_and_max_retries_cut_a_provider_that_never_answers(
+    capsys, db_path, monkeypatch
+):
+    from harness.models.scripted import scripted_model
+
+    monkeypatch.setenv("HARNESS_CALL_TIMEOUT", "60")  # restored after the test, like the next
+    monkeypatch.setenv("HARNESS_MAX_RETRIES", "3")
+    silent = scripted_model(f"silent-{uuid.uuid4().hex[:8]}").reset()
+    silent.respond_with(lambda request: "too late")
+    silent.delay = 3600.0
+    args = ["--dataset", str(TINY), "--model", silent.model, "--db", str(db_path), "--limit", "1"]
+    code = cli("run", *args, "--call-timeout", "0.2", "--max-retries", "1", "--cache", "off")
+    err = capsys.readouterr().err
+    assert code == 1, err  # every case failed: the provider never answered
+    assert "no answer within 0.2 s" in err and "2 attempt" in err  # one retry, then given up
