@@ -163,6 +163,11 @@ SearchModeOpt = Annotated[
     _opt("--search-mode", help="Retrieval mode(s) to score queries in (default: all three)."),
 ]
 TopKOpt = Annotated[int | None, _opt("--top-k", min=1, help="Memories per query (default: 10).")]
+PooledOpt = Annotated[
+    bool | None,
+    _opt("--pooled/--no-pooled", help="Also search every query in one pool of all cases' gold "
+         "memories plus >= 500 near-duplicates (pooled_* metrics; off)."),
+]  # fmt: skip
 RetrievalModeOpt = Annotated[
     Mode | None,
     _opt("--retrieval-mode", help="How the store manager finds related memories (vector)."),
@@ -233,6 +238,7 @@ def run(
     judge_protocol: JudgeProtocolOpt = None,
     search_modes: SearchModeOpt = None,
     top_k: TopKOpt = None,
+    pooled: PooledOpt = None,
     retrieval_mode: RetrievalModeOpt = None,
     query_limit: QueryLimitOpt = None,
     enable_inserts: InsertsOpt = None,

@@ -35,6 +35,7 @@ from harness.runner._queries import RowKey, SearchSpace, run_queries, space_sour
 from harness.runner._rows import call_rows, call_totals, final_rows, op_rows
 from harness.runner._score import GoldValue, applied_states, score
 from harness.runner.config import RunConfig
+from harness.runner.pool import Pool
 
 logger = logging.getLogger(__name__)
 
@@ -75,6 +76,8 @@ class CaseEnv:
     split_of: Any
     slots: Slots = field(default_factory=Slots)
     answering: Any = None  # the answer stage (harness.runner._answer.Answering) or None
+    pool: Pool | None = None
+    """The shared pool of gold memories and distractors, when the run is pooled."""
 
 
 @dataclass
@@ -89,6 +92,11 @@ class Replay:
     def attribute(self, calls: Sequence[CallRecord], session: int | None) -> None:
         """Assign the calls made since the last attribution to ``session``."""
         self.session_of_call += [session] * (len(calls) - len(self.session_of_call))
+
+
+def pooled_namespace(run_id: str) -> tuple[str, ...]:
+    """The namespace holding a pooled run's shared pool (see :mod:`harness.runner.pool`)."""
+    return ("pooled", run_id)
 
 
 def namespaces(run_id: str, case_id: str, repeat: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -209,6 +217,12 @@ async def _retrieval(env: CaseEnv, case: Case, repeat: int, replay: Replay, scor
             None,
         ),
     ]
+    if env.pool is not None:
+        sources, relevant_map = env.pool.space_for(case.id)
+        to_gold = {pooled: gold for gold, pooled in relevant_map.items()}
+        spaces.append(
+            SearchSpace("pooled", pooled_namespace(env.run_id), sources, to_gold, relevant_map)
+        )
     key = RowKey(env.run_id, case.id, repeat)
     return await run_queries(
         env.store,

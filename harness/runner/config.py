@@ -45,7 +45,9 @@ class RunConfig(BaseModel):
     Dataset selection (``split``, ``tags``, ``case_ids``, ``limit``) is applied in that order to
     the file's cases. ``state="gold"`` resets each case's store to the gold state before every
     session, so each session is scored on its own. ``search_modes`` are the retrieval modes each
-    query is run in, end to end and over the gold final state, returning ``top_k`` memories.
+    query is run in, end to end and over the gold final state, returning ``top_k`` memories;
+    ``pooled`` also runs each query over the pool of every case's gold memories plus at least
+    500 near-duplicate distractors (:mod:`harness.runner.pool`), scored as ``pooled_*``.
     ``retrieval_mode``/``query_limit`` are how the store manager finds the memories it shows the
     extractor. ``n_resamples``/``seed`` drive the bootstrap intervals.
 
@@ -88,6 +90,7 @@ class RunConfig(BaseModel):
     judge_model: str | None = None
     search_modes: list[SearchModeName] = Field(default_factory=lambda: ["vector", "fts", "hybrid"])
     top_k: int = Field(default=10, ge=1)
+    pooled: bool = False
     embedder: str | None = None
 
     answer_model: str | None = None

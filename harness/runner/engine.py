@@ -289,6 +289,8 @@ async def _execute(
         split_of=prepared.dataset.split_of,
         answering=prepared.answering,
     )
+    if config.pooled:
+        env.pool = await _seed_pool(store, run_id, prepared.dataset)
     done = results.completed(run_id)
     todo = [
         (case, r)
@@ -298,6 +300,23 @@ async def _execute(
     ]
     total = len(prepared.dataset) * config.repeats
     return await _replay_all(results, env, todo, total, len(done), progress)
+
+
+async def _seed_pool(store: Any, run_id: str, cases: Any) -> Any:
+    """Write the pooled run's shared pool once, before any case (re-written on resume)."""
+    from harness.runner._case import pooled_namespace
+    from harness.runner._score import applied_states
+    from harness.runner.pool import build_pool
+
+    selected = list(cases)
+    pool = build_pool(selected, {case.id: applied_states(case)[-1] for case in selected})
+    await store.aput_many(pool.writes(pooled_namespace(run_id)))
+    logger.info(
+        "pooled retrieval: %d memories, at least %s distractors per case",
+        len(pool),
+        pool.min_distractors,
+    )
+    return pool
 
 
 async def _replay_all(

@@ -19,7 +19,7 @@ from typing import Any
 from harness.errors import ConfigurationError
 from harness.scoring.metrics import EXTRACTION_METRICS, ratio
 
-STATES: dict[str, str] = {"end_to_end": "e2e", "gold": "gold"}
+STATES: dict[str, str] = {"end_to_end": "e2e", "gold": "gold", "pooled": "pooled"}
 """Query state -> metric-name prefix."""
 MODES: tuple[str, ...] = ("vector", "fts", "hybrid")
 KS: tuple[int, ...] = (1, 3, 5, 10)
@@ -49,6 +49,13 @@ HEADLINE: tuple[str, ...] = (
     "error_rate",
 )
 """Metrics the run summary table shows (every metric is stored and in ``--json``)."""
+
+POOLED_HEADLINE: tuple[str, ...] = tuple(
+    f"pooled_{mode}_{metric}"
+    for mode in ("vector", "fts", "hybrid")
+    for metric in ("recall@5", "mrr")
+)
+"""Shown after the headline when the run searched the shared pool (``harness run --pooled``)."""
 
 LEADERBOARD_METRICS: tuple[str, ...] = (
     "micro_f1",
