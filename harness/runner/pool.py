@@ -155,10 +155,8 @@ def near_duplicates(text: str, count: int) -> list[str]:
         rest = index // len(_PEOPLE)
         frame = _FRAMES[rest % len(_FRAMES)]
         place = _PLACES[rest // len(_FRAMES)]
-        if _SUBJECT.match(text):
-            body = person + text[_SUBJECT.match(text).end() :]
-        else:
-            body = f"{person} says: {text}"
+        subject = _SUBJECT.match(text)
+        body = person + text[subject.end() :] if subject else f"{person} says: {text}"
         variants.append(frame.format(text=body.rstrip(". ") + place))
     return variants
 
