@@ -41,7 +41,9 @@ class Cues:
     """The cue phrases of one language (a phrase may contain spaces).
 
     ``opening`` holds time adverbs that govern their whole clause when they open it
-    ("Previously the user lived in Lyon", "Früher fuhr er mit dem Auto").
+    ("Previously the user lived in Lyon", "Früher fuhr er mit dem Auto"); ``comparative`` words
+    ("over") act as leading cues only after a ``preference`` word in the same clause ("prefers
+    email over phone calls", but not "talks over the phone").
     """
 
     leading: tuple[str, ...] = ()
@@ -50,6 +52,8 @@ class Cues:
     destination: tuple[str, ...] = ()
     contrast: tuple[str, ...] = ()
     opening: tuple[str, ...] = ()
+    comparative: tuple[str, ...] = ()
+    preference: tuple[str, ...] = ()
 
 
 HISTORY_CUES: dict[str, Cues] = {
@@ -86,12 +90,36 @@ HISTORY_CUES: dict[str, Cues] = {
             "hasn't",
             "haven't",
             "no",
+            "avoid",
+            "avoids",
+            "avoiding",
+            "dislike",
+            "dislikes",
+            "hate",
+            "hates",
+            "without",
         ),
         source=("from", "away from", "left", "quit", "replaced", "dropped", "swapped"),
         trailing=("previously", "formerly", "anymore", "any more", "no longer", "in the past"),
         destination=("to", "into", "for", "with", "by"),
         contrast=("but", "now", "and", "currently", "today", "these days"),
         opening=("previously", "formerly", "originally", "earlier", "in the past"),
+        comparative=("over", "more than"),
+        preference=(
+            "prefer",
+            "prefers",
+            "preferred",
+            "preferring",
+            "rather",
+            "likes",
+            "like",
+            "favours",
+            "favors",
+            "enjoys",
+            "chooses",
+            "choose",
+            "picks",
+        ),
     ),
     "es": Cues(
         leading=(
@@ -265,7 +293,16 @@ def _alternation(phrases: set[str]) -> re.Pattern[str]:
 
 @lru_cache(maxsize=1)
 def _patterns() -> dict[str, re.Pattern[str]]:
-    kinds = ("leading", "source", "trailing", "destination", "contrast", "opening")
+    kinds = (
+        "leading",
+        "source",
+        "trailing",
+        "destination",
+        "contrast",
+        "opening",
+        "comparative",
+        "preference",
+    )
     merged: dict[str, set[str]] = {kind: set() for kind in kinds}
     for cues in HISTORY_CUES.values():
         for kind in kinds:
@@ -308,7 +345,7 @@ def _gap(text: str) -> float:
 
 def _led(clause: str, term_start: int) -> bool:
     patterns = _patterns()
-    for kind in ("leading", "source"):
+    for kind in ("leading", "source", "comparative"):
         for cue in patterns[kind].finditer(clause, 0, term_start):
             if cue.end() > term_start:
                 continue
@@ -316,6 +353,8 @@ def _led(clause: str, term_start: int) -> bool:
             if _gap(gap) > _MAX_GAP_LEAD:
                 continue
             if kind == "source" and patterns["destination"].search(gap):
+                continue
+            if kind == "comparative" and not patterns["preference"].search(clause, 0, cue.start()):
                 continue
             return True
     return False

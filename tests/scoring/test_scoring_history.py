@@ -119,3 +119,19 @@ def test_every_language_of_the_data_has_cues():
 )
 def test_cjk_terms_need_no_word_boundary(text, term, found):
     assert contains_term(text, term) is found
+
+
+@pytest.mark.parametrize(
+    ("text", "term", "ok"),
+    [
+        ("User prefers email over phone calls", "phone", True),  # after a preference word
+        ("User talks to the bank over the phone", "phone", False),  # no preference word
+        ("User prefers phone calls over email", "phone", False),
+        ("User likes tea more than coffee", "coffee", True),
+        ("User avoids meetings before 11am", "before", True),
+        ("User hates long phone calls", "phone", True),
+        ("User prefers Linux and would never use a Mac", "Mac", True),
+    ],
+)
+def test_preference_comparisons_and_aversions(text, term, ok):
+    assert check_key_terms(text, forbid=[term]).ok is ok
