@@ -18,9 +18,10 @@ punctuation and contrast words such as "but", "now", "and"):
   words after the term.
 
 A time adverb opening the clause ("Previously the user lived in Lyon", "Früher ...") governs
-all of it, and so does a clause that is only a cue ("Previously, ...") over the clause after
-it. In Japanese and Chinese, which have no spaces, two characters count as one word. All text
-is expected in the comparison form of :func:`harness.scoring.keyterms.normalise`.
+all of it, a clause that is only a cue ("Previously, ...") the clause after it, and a cue opening
+a parenthesis everything inside it ("(previously: Portland, Oregon)"). In Japanese and Chinese,
+which have no spaces, two characters count as one word. All text is expected in the comparison
+form of :func:`harness.scoring.keyterms.normalise`.
 """
 
 from __future__ import annotations
@@ -367,9 +368,21 @@ def _trailed(clause: str, term_end: int) -> bool:
     return False
 
 
+def _in_cued_parenthesis(text: str, start: int) -> bool:
+    """Whether ``start`` lies in a parenthesis opened by a cue: "(previously: Portland, Oregon)"."""
+    opened = max(text.rfind("(", 0, start), text.rfind("（", 0, start))
+    if opened < 0 or ")" in text[opened:start] or "）" in text[opened:start]:
+        return False
+    inside = text[opened + 1 : start].lstrip()
+    patterns = _patterns()
+    return any(patterns[kind].match(inside) for kind in ("opening", "leading", "trailing"))
+
+
 def stated_as_history(text: str, start: int, end: int) -> bool:
     """Whether ``text[start:end]`` (an occurrence of a forbidden term in normalised text) is
     stated as past or negated rather than as current."""
+    if _in_cued_parenthesis(text, start):
+        return True
     left, right, cued = clause_bounds(text, start, end)
     clause = text[left:right]
     opened = _patterns()["opening"].match(clause.lstrip())

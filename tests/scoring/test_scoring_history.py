@@ -135,3 +135,9 @@ def test_cjk_terms_need_no_word_boundary(text, term, found):
 )
 def test_preference_comparisons_and_aversions(text, term, ok):
     assert check_key_terms(text, forbid=[term]).ok is ok
+
+
+def test_a_cue_opening_a_parenthesis_governs_all_of_it():
+    text = "User lives in Portland, Maine (previously: Portland, Oregon)"
+    assert check_key_terms(text, ["Maine"], ["Oregon"]).ok
+    assert not check_key_terms("User lives in Portland, Oregon (not Maine)", forbid=["Oregon"]).ok
