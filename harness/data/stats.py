@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import statistics
 from collections import Counter
 
 from pydantic import BaseModel, Field
@@ -29,6 +30,13 @@ class DatasetStats(BaseModel):
     partial_sessions: int
     nothing_to_store_sessions: int
     cases_with_3plus_sessions: int
+    turns_per_case: dict[str, float] = Field(
+        description="Messages per case over all sessions: min, median, mean, max."
+    )
+    cases_by_turns: dict[str, int] = Field(description="Cases per band of messages per case.")
+    languages: dict[str, int] = Field(
+        description="Cases per language tag (lang-xx); cases without one count as 'untagged'."
+    )
     queries: int
     queries_by_message: int = Field(description="Queries with relevance given by message ids.")
     cases_with_queries: int
@@ -57,6 +65,39 @@ class PairStats(BaseModel):
     tags: dict[str, int]
 
 
+TURN_BANDS: tuple[tuple[str, int, int | None], ...] = (
+    ("1-4", 1, 4),
+    ("5-19", 5, 19),
+    ("20-80", 20, 80),
+    ("81+", 81, None),
+)
+"""Bands of messages per case that ``stats`` counts (0 messages: band "0")."""
+LANGUAGE_TAG = "lang-"
+
+
+def _turns(per_case: list[int]) -> tuple[dict[str, float], dict[str, int]]:
+    if not per_case:
+        return {}, {}
+    summary = {
+        "min": float(min(per_case)),
+        "median": float(statistics.median(per_case)),
+        "mean": round(statistics.fmean(per_case), 1),
+        "max": float(max(per_case)),
+    }
+    bands = {"0": sum(n == 0 for n in per_case)} if 0 in per_case else {}
+    for name, low, high in TURN_BANDS:
+        bands[name] = sum(n >= low and (high is None or n <= high) for n in per_case)
+    return summary, bands
+
+
+def _languages(tag_lists: list[list[str]]) -> dict[str, int]:
+    counts: Counter[str] = Counter()
+    for tags in tag_lists:
+        found = sorted({t[len(LANGUAGE_TAG) :] for t in tags if t.startswith(LANGUAGE_TAG)})
+        counts.update(found or ["untagged"])
+    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
 def dataset_stats(dataset: Dataset) -> DatasetStats:
     ops: Counter[str] = Counter({"insert": 0, "update": 0, "delete": 0})
     tags: Counter[str] = Counter()
@@ -80,6 +121,7 @@ def dataset_stats(dataset: Dataset) -> DatasetStats:
                 counts["optional"] += op.optional
                 counts["key_terms"] += bool(op.require or op.forbid)
     total = len(dataset.cases)
+    turns, bands = _turns([sum(len(s.messages) for s in case.sessions) for case in dataset.cases])
     return DatasetStats(
         path=str(dataset.path),
         content_hash=dataset.content_hash,
@@ -93,6 +135,9 @@ def dataset_stats(dataset: Dataset) -> DatasetStats:
         partial_sessions=counts["partial"],
         nothing_to_store_sessions=counts["nothing"],
         cases_with_3plus_sessions=counts["3plus"],
+        turns_per_case=turns,
+        cases_by_turns=bands,
+        languages=_languages([list(case.tags) for case in dataset.cases]),
         queries=counts["queries"],
         queries_by_message=counts["queries_by_message"],
         cases_with_queries=counts["with_queries"],

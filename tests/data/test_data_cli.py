@@ -75,6 +75,28 @@ def test_stats_json_numbers(write_jsonl, case_factory) -> None:
     assert stats["tags"] == {"preference": 2, "update": 2, "chit-chat": 1}
     assert stats["schemas"] == {"Memory": 3}
     assert sum(stats["splits"].values()) == 3
+    assert stats["turns_per_case"] == {"min": 2.0, "median": 2.0, "mean": 2.0, "max": 2.0}
+    assert stats["cases_by_turns"] == {"1-4": 3, "5-19": 0, "20-80": 0, "81+": 0}
+    assert stats["languages"] == {"untagged": 3}
+
+
+def test_stats_count_turn_bands_and_languages(write_jsonl, case_factory) -> None:
+    long = case_factory("long", tags=["lang-de"])
+    long["sessions"][0]["messages"] = [
+        {"id": f"t{i}", "role": "user" if i % 2 == 0 else "assistant", "content": f"turn {i}"}
+        for i in range(21)
+    ]
+    long["sessions"][0]["expected"] = []
+    long["existing"], long["queries"] = [], []
+    both = case_factory("both", tags=["lang-es", "lang-fr"])
+    path = write_jsonl([long, both, case_factory("plain")])
+    result = runner.invoke(app, ["stats", str(path), "--json"])
+    assert result.exit_code == 0, result.output
+    stats = json.loads(result.output)
+    # messages per case: 21, 2, 2
+    assert stats["turns_per_case"] == {"min": 2.0, "median": 2.0, "mean": 8.3, "max": 21.0}
+    assert stats["cases_by_turns"] == {"1-4": 2, "5-19": 0, "20-80": 1, "81+": 0}
+    assert stats["languages"] == {"de": 1, "es": 1, "fr": 1, "untagged": 1}
 
 
 def test_stats_table(write_jsonl, case_factory) -> None:
