@@ -70,7 +70,7 @@ def stats(
     path: Path = typer.Argument(..., exists=True, dir_okay=False, help="A JSONL dataset."),
     as_json: bool = typer.Option(False, "--json", help="Print the numbers as JSON."),
 ) -> None:
-    """Count cases, sessions, messages, ops by type, tags, schemas, queries and splits."""
+    """Count cases, sessions, turns per case, languages, ops, tags, queries by category, splits."""
     from harness.data import dataset_stats, pair_stats
 
     loaded = _load(path)

@@ -39,6 +39,9 @@ class DatasetStats(BaseModel):
     )
     queries: int
     queries_by_message: int = Field(description="Queries with relevance given by message ids.")
+    query_categories: dict[str, int] = Field(
+        description="Queries per category (question type); queries without one are not counted."
+    )
     cases_with_queries: int
     cases_with_queries_pct: float
     tags: dict[str, int]
@@ -103,7 +106,9 @@ def dataset_stats(dataset: Dataset) -> DatasetStats:
     tags: Counter[str] = Counter()
     schemas: Counter[str] = Counter()
     counts: Counter[str] = Counter()
+    categories: Counter[str] = Counter()
     for case in dataset.cases:
+        categories.update(q.category for q in case.queries if q.category)
         tags.update(case.tags)
         schemas[case.schema_] += 1
         counts["sessions"] += len(case.sessions)
@@ -140,6 +145,7 @@ def dataset_stats(dataset: Dataset) -> DatasetStats:
         languages=_languages([list(case.tags) for case in dataset.cases]),
         queries=counts["queries"],
         queries_by_message=counts["queries_by_message"],
+        query_categories=dict(sorted(categories.items(), key=lambda kv: (-kv[1], kv[0]))),
         cases_with_queries=counts["with_queries"],
         cases_with_queries_pct=round(100 * counts["with_queries"] / total, 1) if total else 0.0,
         tags=dict(sorted(tags.items(), key=lambda kv: (-kv[1], kv[0]))),

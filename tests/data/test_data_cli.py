@@ -99,6 +99,20 @@ def test_stats_count_turn_bands_and_languages(write_jsonl, case_factory) -> None
     assert stats["languages"] == {"de": 1, "es": 1, "fr": 1, "untagged": 1}
 
 
+def test_stats_count_queries_by_category(write_jsonl, case_factory) -> None:
+    cases = [case_factory(name) for name in ("a", "b", "c", "d")]
+    cases[0]["queries"][0]["category"] = "knowledge-update"
+    cases[1]["queries"][0]["category"] = "knowledge-update"
+    cases[2]["queries"][0]["category"] = "temporal-reasoning"
+    path = write_jsonl(cases)  # the fourth query has no category and is not counted
+    result = runner.invoke(app, ["stats", str(path), "--json"])
+    assert result.exit_code == 0, result.output
+    stats = json.loads(result.output)
+    assert stats["query_categories"] == {"knowledge-update": 2, "temporal-reasoning": 1}
+    table = runner.invoke(app, ["stats", str(path)]).output
+    assert "knowledge-update 2, temporal-reasoning 1" in table
+
+
 def test_stats_table(write_jsonl, case_factory) -> None:
     path = write_jsonl([case_factory("a")])
     result = runner.invoke(app, ["stats", str(path)])
