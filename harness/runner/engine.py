@@ -233,7 +233,8 @@ async def _arun(
     folder = Path(tempfile.mkdtemp(prefix=_folder_prefix(run_id)))
     store = None
     try:
-        store = _private_store(folder, prepared.config)
+        # Off the loop: an embedder of unknown dimension asks its model once, synchronously.
+        store = await asyncio.to_thread(_private_store, folder, prepared.config)
         return await _execute(results, prepared, run, run_id, store, progress, extractor)
     finally:
         await _remove_private_store(folder, store)
