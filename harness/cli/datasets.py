@@ -28,8 +28,19 @@ def _expand(paths: list[Path]) -> list[Path]:
 
 def _load(path: Path) -> Any:
     from harness.data import detect_kind, load_dataset, load_pairs
+    from harness.data.judgements import load_judgements
 
-    return load_pairs(path) if detect_kind(path) == "pairs" else load_dataset(path)
+    kind = detect_kind(path)
+    if kind == "judgements":
+        return load_judgements(path)
+    return load_pairs(path) if kind == "pairs" else load_dataset(path)
+
+
+def _unit(loaded: Any) -> str:
+    for unit in ("pairs", "judgements"):
+        if hasattr(loaded, unit):
+            return unit
+    return "cases"
 
 
 @app.command("validate")
@@ -58,8 +69,7 @@ def validate(
             for problem in error.problems:
                 typer.echo(f"  {problem}")
             continue
-        unit = "pairs" if hasattr(loaded, "pairs") else "cases"
-        typer.echo(f"OK    {path}: {len(loaded)} {unit}, sha256 {loaded.content_hash}")
+        typer.echo(f"OK    {path}: {len(loaded)} {_unit(loaded)}, sha256 {loaded.content_hash}")
     if failed:
         typer.echo(f"{failed} of {len(files)} files invalid")
         raise typer.Exit(1)
@@ -74,6 +84,11 @@ def stats(
     from harness.data import dataset_stats, pair_stats
 
     loaded = _load(path)
+    if _unit(loaded) == "judgements":
+        raise typer.BadParameter(
+            f"{path} holds labelled judgements; check them with 'harness judges agreement'",
+            param_hint="PATH",
+        )
     numbers = pair_stats(loaded) if hasattr(loaded, "pairs") else dataset_stats(loaded)
     if as_json:
         typer.echo(numbers.model_dump_json(indent=2))

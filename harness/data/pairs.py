@@ -38,12 +38,19 @@ class PairSet:
         return iter(self.pairs)
 
 
-def detect_kind(path: str | Path) -> Literal["cases", "pairs"]:
-    """``pairs`` when the first record is a matcher pair, else ``cases``."""
+JUDGEMENT_FIELDS = frozenset({"question", "response", "human"})
+"""Fields that mark a record of a hand-labelled judgement file (``harness judges agreement``)."""
+
+
+def detect_kind(path: str | Path) -> Literal["cases", "pairs", "judgements"]:
+    """``pairs`` when the first record is a matcher pair, ``judgements`` when it is a labelled
+    answer judgement, else ``cases``."""
     for record in iter_records(Path(path)):
         value = record.value
         if isinstance(value, dict) and "header" in value:
             continue
+        if isinstance(value, dict) and value.keys() >= JUDGEMENT_FIELDS:
+            return "judgements"
         return "pairs" if looks_like_pair(value) else "cases"
     return "cases"
 

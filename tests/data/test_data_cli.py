@@ -171,3 +171,14 @@ def test_bundled_datasets_validate() -> None:
     assert bundled, "datasets/*.jsonl should ship with the project"
     result = runner.invoke(app, ["validate", *map(str, bundled)])
     assert result.exit_code == 0, result.output
+
+
+def test_a_judgement_file_is_recognised_and_validated(write_jsonl) -> None:
+    record = {"id": "j-1", "question": "Q?", "gold_answer": "a", "response": "a",
+              "human": "correct", "protocol": "locomo"}  # fmt: skip
+    path = write_jsonl([record], name="judgements.jsonl")
+    result = runner.invoke(app, ["validate", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "judgements.jsonl: 1 judgements" in result.output
+    result = runner.invoke(app, ["stats", str(path)])
+    assert result.exit_code == 2 and "harness judges agreement" in result.output
