@@ -80,6 +80,11 @@ class ResultsStore:
         self.where = where
         if read_only:
             done = applied_versions_readonly(connection)
+            if max(done, default=0) > LATEST_VERSION:
+                raise ConfigurationError(
+                    f"{where}: schema version {max(done)} is newer than this harness reads "
+                    f"({LATEST_VERSION}); upgrade memory-harness to read it"
+                )
             if max(done, default=0) != LATEST_VERSION:
                 raise ConfigurationError(
                     f"{where}: schema version {max(done, default=0)}, this harness reads "

@@ -105,6 +105,10 @@ def test_a_newer_schema_is_refused_with_a_clear_message():
     con.execute("INSERT INTO schema_migrations VALUES (?, 'from the future', ?)", [99, T0])
     with pytest.raises(ConfigurationError, match="schema version 99 is newer"):
         ResultsStore(con, where="future.duckdb")
+    # a reader is told to upgrade the harness, not to migrate the database by writing to it
+    with pytest.raises(ConfigurationError, match="is newer than this harness reads") as info:
+        ResultsStore(con, where="future.duckdb", read_only=True)
+    assert "migrate" not in str(info.value)
 
 
 def test_read_only_needs_an_existing_migrated_database(tmp_path):
