@@ -22,6 +22,10 @@ HASH_VERSION = "memory-harness-dataset-v1"
 """Mixed into every dataset hash; bump it only if the canonical form itself changes."""
 
 
+MAX_LINE_BYTES = 256 * 1024 * 1024
+"""Longest line read (a long-context case is a few MB); a longer one is refused unread."""
+
+
 @dataclass(frozen=True, slots=True)
 class Record:
     """One meaningful line: its 1-based number and either the parsed value or why it failed."""
@@ -48,7 +52,10 @@ def iter_records(path: Path) -> Iterator[Record]:
     except OSError as error:
         raise DatasetError(f"{path}: cannot read: {error.strerror or error}") from None
     with handle:
-        for number, raw in enumerate(handle, start=1):
+        for number, raw in enumerate(_lines(handle), start=1):
+            if raw is None:
+                yield Record(number, error=f"line longer than {MAX_LINE_BYTES:,} bytes")
+                continue
             try:
                 text = raw.decode("utf-8")
             except UnicodeDecodeError as error:
@@ -69,6 +76,19 @@ def iter_records(path: Path) -> Iterator[Record]:
                 yield Record(number, error=duplicate)
             else:
                 yield Record(number, value=value)
+
+
+def _lines(handle: Any) -> Iterator[bytes | None]:
+    """The file's lines; None for a line over :data:`MAX_LINE_BYTES`, which is skipped unread,
+    so a file without line breaks cannot fill the memory."""
+    limit = MAX_LINE_BYTES
+    while raw := handle.readline(limit + 1):
+        if len(raw) <= limit:
+            yield raw
+            continue
+        while raw and not raw.endswith(b"\n"):
+            raw = handle.readline(1 << 20)
+        yield None
 
 
 def _parse_with_stdlib(number: int, text: str, fast_error: ValueError) -> Record:

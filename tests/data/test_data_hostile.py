@@ -59,3 +59,23 @@ def test_a_named_pipe_is_refused_without_blocking(tmp_path):
         load_dataset(fifo)  # opening it would wait for a writer for ever
     with pytest.raises(ConfigurationError, match="is a named pipe, not a file"):
         resolve_dataset_path(str(fifo))
+
+
+def test_a_line_over_the_length_limit_is_refused_without_reading_it_whole(tmp_path, monkeypatch):
+    from harness.data import _lines
+
+    monkeypatch.setattr(_lines, "MAX_LINE_BYTES", 1000)
+    path = tmp_path / "long.jsonl"
+    path.write_text('{"id": "' + "x" * 5000 + '"}\n' + CASE + "\n", encoding="utf-8")
+    with pytest.raises(DatasetError) as info:
+        load_dataset(path)
+    assert info.value.problems == [f"{path}:1: line longer than 1,000 bytes"]
+
+
+def test_the_report_of_a_run_whose_dataset_is_now_a_device_does_not_read_it():
+    from pathlib import Path
+
+    from harness.reports._report_cases import read_cases
+
+    found, note = read_cases(Path("/dev/zero"), {"c1"})  # endless: would fill the memory
+    assert found == {} and "not a regular file" in note
