@@ -10,8 +10,8 @@ are never read. Everything is deliberately simple and visible: this is the floor
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 
 from harness.baselines._rewrite import strip_fillers, to_third_person
 
@@ -283,16 +283,34 @@ def read_message(text: str, source: str) -> tuple[list[Statement], list[ForgetRe
     return statements, forgets
 
 
+_USER_WORD = re.compile(r"\b(?:the user|User)\b")
+
+
+def name_subject(statement: str, name: str) -> str:
+    """A third-person statement about "User" rewritten about the named speaker."""
+    return _USER_WORD.sub(name, statement)
+
+
 def read_turns(
     turns: Sequence[tuple[str, str, str]],
+    speakers: Mapping[str, str] | None = None,
 ) -> tuple[list[Statement], list[ForgetRequest]]:
-    """Statements and forget requests of ``(id, role, text)`` turns; only user turns count."""
+    """Statements and forget requests of ``(id, role, text)`` turns; only user turns count.
+
+    ``speakers`` maps a message id to the person speaking: their statements name them
+    ("Caroline moved to Porto") instead of "User"."""
     statements: list[Statement] = []
     forgets: list[ForgetRequest] = []
     for id_, role, text in turns:
         if role != "user":
             continue
         found, requests = read_message(text, id_)
+        name = (speakers or {}).get(id_)
+        if name:
+            found = [Statement(name_subject(s.text, name), s.source) for s in found]
+            requests = [
+                replace(r, target=name_subject(r.target, name)) if r.target else r for r in requests
+            ]
         statements.extend(s for s in found if s.text.lower() not in _texts(statements))
         forgets.extend(requests)
     return statements, forgets

@@ -78,7 +78,7 @@ __all__ = [
 ]
 
 SchemasArg = Sequence[type[BaseModel]] | Mapping[str, type[BaseModel]] | type[BaseModel]
-_INPUT_KEYS = frozenset({"messages", "existing", "max_steps", "gold"})
+_INPUT_KEYS = frozenset({"messages", "existing", "max_steps", "gold", "date"})
 
 
 class Baseline:
@@ -167,7 +167,9 @@ class HeuristicBaseline(Baseline):
 
     async def _extract(self, turns: tuple[Turn, ...], existing: Any, gold: Any) -> ExtractionResult:
         entries = _entries(existing, self.schema_map)
-        statements, forgets = read_turns([(turn.id, turn.role, turn.text) for turn in turns])
+        statements, forgets = read_turns(
+            [(turn.id, turn.role, turn.text) for turn in turns], speakers=_speakers(turns)
+        )
         if self.schema is None:
             statements = []
         texts = [statement.text for statement in statements]
@@ -305,6 +307,17 @@ def _problems(exc: ValidationError) -> str:
 
 
 # --- helpers -------------------------------------------------------------------------------------
+
+
+def _speakers(turns: Sequence[Turn]) -> dict[str, str]:
+    """Message id -> speaker name, when user turns come from more than one named person.
+
+    Then the facts are about several people and "User ..." would merge them; a single named
+    user stays "User"."""
+    names = {turn.name for turn in turns if turn.role == "user" and turn.name}
+    if len(names) < 2:
+        return {}
+    return {turn.id: turn.name for turn in turns if turn.role == "user" and turn.name}
 
 
 def _read_input(input: Any) -> tuple[Any, Any, Any]:

@@ -102,13 +102,12 @@ def apply_calls(
     step: int,
     new_id: Callable[[int], str],
     message_ids: Collection[str],
-    default_sources: Sequence[str],
 ) -> Applied:
     """Apply ``calls`` in order. ``new_id(n)`` names the n-th insert (0-based) of the run."""
     batch = _Batch(state, step)
     for call in calls:
         try:
-            reply = _apply_one(batch, call, toolset, new_id, message_ids, default_sources)
+            reply = _apply_one(batch, call, toolset, new_id, message_ids)
         except _Rejected as exc:
             reason = str(exc)
             batch.rejected.append(
@@ -134,7 +133,6 @@ def _apply_one(
     toolset: Toolset,
     new_id: Callable[[int], str],
     message_ids: Collection[str],
-    default_sources: Sequence[str],
 ) -> str:
     action = toolset.actions.get(call.name)
     if action is None:
@@ -153,7 +151,7 @@ def _apply_one(
         batch.state = State(
             entries, {**state.ids, handle: id_}, {**state.handles, id_: handle}, state.inserted + 1
         )
-        sources = _sources(args, message_ids, default_sources)
+        sources = _sources(args, message_ids)
         batch.changes.append(Change("insert", id_, action.kind, value, batch.step, sources))  # type: ignore[arg-type]
         return f"inserted {handle}"
     handle, id_ = _target(state, args)
@@ -161,7 +159,8 @@ def _apply_one(
     if action.action == "delete":
         entries = {key: entry for key, entry in state.entries.items() if key != id_}
         batch.state = replace(state, entries=entries)
-        change = Change("delete", id_, current.kind, None, batch.step, tuple(default_sources))
+        sources = _sources(args, message_ids)
+        change = Change("delete", id_, current.kind, None, batch.step, sources)
         batch.changes.append(change)
         return f"deleted {handle}"
     if current.kind != action.kind:
@@ -170,7 +169,7 @@ def _apply_one(
         raise _Rejected(f"memory {handle} is a {current.kind}, not a {action.kind}{hint}")
     value = _validate(action.schema, args)
     batch.state = replace(state, entries={**state.entries, id_: Entry.of(id_, value)})
-    sources = _sources(args, message_ids, default_sources)
+    sources = _sources(args, message_ids)
     batch.changes.append(Change("update", id_, current.kind, value, batch.step, sources))
     return f"updated {handle}"
 
@@ -197,17 +196,17 @@ def _validate(schema: type[BaseModel] | None, args: Mapping[str, Any]) -> BaseMo
         raise _Invalid(format_validation_error(exc)) from exc
 
 
-def _sources(
-    args: Mapping[str, Any], message_ids: Collection[str], default: Sequence[str]
-) -> tuple[str, ...]:
+def _sources(args: Mapping[str, Any], message_ids: Collection[str]) -> tuple[str, ...]:
+    """The cited message ids that name messages of this conversation (user or assistant).
+
+    Nothing is invented: a call citing no known message has no sources, and retrieval scoring
+    counts such a memory as unsourced."""
     given = args.get(SOURCES_FIELD)
     if isinstance(given, str):
         given = [given]
     if isinstance(given, list):
-        known = tuple(dict.fromkeys(str(item) for item in given if str(item) in message_ids))
-        if known:
-            return known
-    return tuple(default)
+        return tuple(dict.fromkeys(str(item) for item in given if str(item) in message_ids))
+    return ()
 
 
 def summarise(

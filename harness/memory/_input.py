@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date, datetime
 from typing import Any
 
 from harness.errors import ConfigurationError
@@ -34,3 +35,18 @@ def read_input(
     raise ConfigurationError(
         f"input must be a dict with 'messages' (and optionally {hint}), got {type(input).__name__}"
     )
+
+
+def read_date(value: Any) -> str | None:
+    """An ISO 8601 date or date-time as given, or ``None``; anything else is a clear error."""
+    if value is None:
+        return None
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, str):
+        try:
+            datetime.fromisoformat(value.replace("Z", "+00:00"))
+            return value
+        except ValueError:
+            pass
+    raise ConfigurationError(f"date must be an ISO 8601 date or date-time, got {value!r}")

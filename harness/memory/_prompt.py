@@ -2,7 +2,10 @@
 
 The system message holds the instructions plus a few operational rules that follow from the
 enabled actions. The user message lists the memories (``[handle] Kind {json}``) and the
-conversation (``[message id] role: text``) between clearly named tags.
+conversation (``[message id] role: text``, or ``[message id] Name (role): text`` when the
+message names its speaker) between clearly named tags; the conversation tag carries the
+session's data time (``<conversation date="2023-05-08T13:56">``) when one is given, so relative
+dates can be resolved and temporal facts kept.
 """
 
 from __future__ import annotations
@@ -40,6 +43,11 @@ class Turn:
     id: str
     role: str
     text: str
+    name: str | None = None
+
+    def line(self) -> str:
+        speaker = f"{self.name} ({self.role})" if self.name else self.role
+        return f"[{self.id}] {speaker}: {self.text}"
 
 
 def system_prompt(instructions: str, *, inserts: bool, updates: bool, deletes: bool) -> str:
@@ -54,8 +62,10 @@ def system_prompt(instructions: str, *, inserts: bool, updates: bool, deletes: b
         if enabled
     ]
     rules = (
-        "Memories are listed as [id] Kind {content}, messages as [id] role: text; use these ids "
-        f"in tool calls. You may {_join(allowed)}"
+        "Memories are listed as [id] Kind {content}, messages as [id] role: text or "
+        "[id] Name (role): text; use these ids in tool calls, and cite in 'sources' the ids of "
+        "the messages a memory comes from. Name people as the messages do. "
+        f"You may {_join(allowed)}"
         + ("" if inserts else ", but not add new ones")
         + ". One tool call per change. When nothing (more) needs changing, reply 'done' "
         "without tool calls."
@@ -85,7 +95,8 @@ def normalise_messages(messages: Any) -> tuple[Turn, ...]:
         if id_ in seen:
             raise ConfigurationError(f"messages[{index}]: message id {id_!r} is used twice")
         seen.add(id_)
-        turns.append(Turn(id_, role, _text(get("content"))))
+        name = get("name")
+        turns.append(Turn(id_, role, _text(get("content")), str(name) if name else None))
     return tuple(turns)
 
 
@@ -105,35 +116,54 @@ def _text(content: Any) -> str:
     return str(content)
 
 
-def user_prompt(turns: Sequence[Turn], entries: Sequence[Entry], handles: Mapping[str, str]) -> str:
+def user_prompt(
+    turns: Sequence[Turn],
+    entries: Sequence[Entry],
+    handles: Mapping[str, str],
+    *,
+    date: str | None = None,
+) -> str:
     """The memories and the conversation, each between tags, one line per item."""
     lines = ["<memories>"]
     lines.extend(f"[{handles[e.id]}] {e.kind} {_compact(e.content)}" for e in entries)
     if not entries:
         lines.append("(none)")
     lines.append("</memories>")
-    lines.append("<conversation>")
-    lines.extend(f"[{turn.id}] {turn.role}: {turn.text}" for turn in turns)
+    lines.append(f'<conversation date="{date}">' if date else "<conversation>")
+    lines.extend(turn.line() for turn in turns)
     lines.append("</conversation>")
     return "\n".join(lines)
 
 
 def build_request(
-    system: str, turns: Sequence[Turn], entries: Sequence[Entry], handles: Mapping[str, str]
+    system: str,
+    turns: Sequence[Turn],
+    entries: Sequence[Entry],
+    handles: Mapping[str, str],
+    *,
+    date: str | None = None,
 ) -> list[Message]:
     return [
         {"role": "system", "content": system},
-        {"role": "user", "content": user_prompt(turns, entries, handles)},
+        {"role": "user", "content": user_prompt(turns, entries, handles, date=date)},
     ]
 
 
-def fingerprint(turns: Sequence[Turn], entries: Sequence[Entry], kinds: Iterable[str]) -> str:
+def fingerprint(
+    turns: Sequence[Turn],
+    entries: Sequence[Entry],
+    kinds: Iterable[str],
+    *,
+    date: str | None = None,
+) -> str:
     """A stable hash of one invocation's input, the seed of its insert ids."""
-    payload = [
-        [[turn.id, turn.role, turn.text] for turn in turns],
+    payload: list[Any] = [
+        [[turn.id, turn.role, turn.text] + ([turn.name] if turn.name else []) for turn in turns],
         [[entry.id, entry.kind, entry.content] for entry in entries],
         sorted(kinds),
     ]
+    if date:
+        payload.append(date)
     return hashlib.sha256(_compact(payload, sort_keys=True).encode()).hexdigest()
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from harness.errors import ConfigurationError
+from harness.memory._input import read_date
 from harness.memory._prompt import Turn
 from harness.memory._retrieval import Retrieved
 from harness.memory._store_options import Extractor
@@ -29,7 +30,7 @@ REVIEW_MESSAGE = {
     "role": "user",
     "content": "There is no new conversation this time. Review the memories above as instructed.",
 }
-_INPUT_KEYS = frozenset({"messages", "max_steps"})
+_INPUT_KEYS = frozenset({"messages", "max_steps", "date"})
 
 
 class StoreManagerResult(list[dict[str, Any]]):
@@ -78,14 +79,15 @@ class Call:
         turns: Sequence[Turn],
         found: Retrieved,
         schemas: Mapping[str, type[BaseModel]],
+        date: str | None = None,
     ) -> None:
         self.store = store
+        self.date = date
         self.namespace = namespace
         self.found = found
         self.schemas = schemas
         self.state: dict[str, Stored] = {m.key: m for m in found.memories}
         self.message_ids = frozenset(turn.id for turn in turns)
-        self.default_source = tuple(turn.id for turn in turns if turn.role == "user")
         self.operations: list[StoreOperation] = []
         self.rejected: list[RejectedCall] = []
         self.usage = found.usage
@@ -129,8 +131,8 @@ class Call:
             allow_inserts=allow[0],
             allow_deletes=allow[1],
             message_ids=message_ids,
-            default_source=self.default_source if message_ids else (),
             schemas=self.schemas,
+            date=self.date,
         )
         if plan.writes:
             await self.store.aput_many(plan.writes)
@@ -163,13 +165,14 @@ class Call:
         )
 
 
-def read_input(input: Any) -> tuple[Sequence[Any], int | None]:
-    """``(messages, max_steps)`` from ``{"messages": [...], "max_steps"?: n}`` or a list."""
+def read_input(input: Any) -> tuple[Sequence[Any], int | None, str | None]:
+    """``(messages, max_steps, date)`` from ``{"messages": [...], "max_steps"?: n, "date"?: iso}``
+    or a plain message list; ``date`` is the conversation's data time (ISO 8601)."""
     if isinstance(input, list | tuple):
-        return input, None
+        return input, None, None
     if not isinstance(input, Mapping) or "messages" not in input:
         raise ConfigurationError(
-            "input must be {'messages': [...]} (optionally with 'max_steps'), got "
+            "input must be {'messages': [...]} (optionally with 'max_steps' and 'date'), got "
             f"{type(input).__name__}"
         )
     if "existing" in input:
@@ -179,9 +182,9 @@ def read_input(input: Any) -> tuple[Sequence[Any], int | None]:
     unknown = set(input) - _INPUT_KEYS
     if unknown:
         raise ConfigurationError(
-            f"unknown input key(s) {sorted(unknown)}; expected 'messages' and 'max_steps'"
+            f"unknown input key(s) {sorted(unknown)}; expected 'messages', 'max_steps', 'date'"
         )
-    return input["messages"], input.get("max_steps")
+    return input["messages"], input.get("max_steps"), read_date(input.get("date"))
 
 
 def with_ids(messages: Sequence[Any]) -> list[Any]:

@@ -1,6 +1,9 @@
 """How memories look in the store, and the pure planning of the writes one extraction causes.
 
-A memory is stored as ``{"kind": <schema name>, "content": <dict>, "source": [message ids]}``.
+A memory is stored as ``{"kind": <schema name>, "content": <dict>, "source": [message ids]}``,
+plus ``"date"``: the data time of the conversation that last wrote it (the session date given
+to the store manager, not the wall clock), when one was given. ``source`` lists only the
+messages the extractor cited; a write citing none has no sources.
 :func:`plan_stage` turns an extractor's operations into store writes and explicit
 :class:`StoreOperation` records, enforcing the store manager's own flags (so an injected
 extractor cannot insert or delete when that is switched off) and reporting each operation by what
@@ -46,9 +49,13 @@ class Stored:
     kind: str
     content: dict[str, Any]
     source: tuple[str, ...] = ()
+    date: str | None = None
 
     def value(self) -> dict[str, Any]:
-        return {"kind": self.kind, "content": self.content, "source": list(self.source)}
+        value = {"kind": self.kind, "content": self.content, "source": list(self.source)}
+        if self.date is not None:
+            value["date"] = self.date
+        return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,7 +134,14 @@ def read_stored(
     if isinstance(parsed, str):
         return parsed
     source = value.get("source")
-    return Stored(key, kind, parsed, tuple(source) if isinstance(source, list) else ())
+    return Stored(
+        key, kind, parsed, tuple(source) if isinstance(source, list) else (), _date(value)
+    )
+
+
+def _date(value: Mapping[str, Any]) -> str | None:
+    date = value.get("date")
+    return date if isinstance(date, str) else None
 
 
 def raw_stored(key: str, value: Mapping[str, Any]) -> Stored:
@@ -139,6 +153,7 @@ def raw_stored(key: str, value: Mapping[str, Any]) -> Stored:
         kind if isinstance(kind, str) else "",
         dict(content) if isinstance(content, Mapping) else {"content": content},
         tuple(value.get("source") or ()),
+        _date(value),
     )
 
 
@@ -151,13 +166,14 @@ def plan_stage(
     allow_inserts: bool,
     allow_deletes: bool,
     message_ids: Collection[str],
-    default_source: Sequence[str],
     schemas: Mapping[str, type[BaseModel]],
+    date: str | None = None,
 ) -> StagePlan:
     """Apply ``operations`` to ``state`` in order; ``state`` must hold every key they target.
 
     Written content is validated against ``schemas``; sources not among ``message_ids`` are
-    dropped, and a write left without any is credited to ``default_source``.
+    dropped (none are invented: a write citing no message has no sources). ``date`` is the data
+    time recorded on every written memory.
     """
     current = dict(state)
     writes: list[PutEntry] = []
@@ -176,7 +192,7 @@ def plan_stage(
             rejected.append(_rejected(op, refusal))
             logger.info("store manager refused %s of %r: %s", op.op, op.id, refusal)
             continue
-        source = tuple(s for s in op.source if s in message_ids) or tuple(default_source)
+        source = tuple(dict.fromkeys(s for s in op.source if s in message_ids))
         if op.op == "delete":
             assert before is not None
             del current[op.id]
@@ -184,7 +200,7 @@ def plan_stage(
             done.append(_record(namespace, "delete", op, before, None, source, stage))
             continue
         assert isinstance(content, dict)
-        after = current[op.id] = Stored(op.id, op.kind, content, source)
+        after = current[op.id] = Stored(op.id, op.kind, content, source, date)
         writes.append((namespace, op.id, after.value()))
         kind = "insert" if before is None else "update"
         done.append(_record(namespace, kind, op, before, after, source, stage))

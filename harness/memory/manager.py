@@ -20,7 +20,7 @@ from harness._async import run_sync
 from harness.errors import ConfigurationError, InvalidModelOutputError
 from harness.memory._apply import Applied, Change, State, apply_calls, summarise
 from harness.memory._existing import ID_NAMESPACE, Entry, normalise_existing
-from harness.memory._input import read_input
+from harness.memory._input import read_date, read_input
 from harness.memory._prompt import (
     DEFAULT_INSTRUCTIONS,
     build_request,
@@ -86,7 +86,6 @@ class _Call:
 
     seed: str
     message_ids: frozenset[str]
-    default_sources: tuple[str, ...]
     changes: list[Change] = field(default_factory=list)
     rejected: list[RejectedCall] = field(default_factory=list)
 
@@ -136,6 +135,7 @@ class MemoryManager:
     async def ainvoke(self, input: MemoryState | Mapping[str, Any] | Any) -> ExtractionResult:
         """Extract memories from ``input["messages"]`` given ``input["existing"]``."""
         messages, existing, max_steps = _read_input(input)
+        date = read_date(input.get("date")) if isinstance(input, Mapping) else None
         steps_allowed = self.max_steps if max_steps is None else _positive("max_steps", max_steps)
         turns = normalise_messages(messages)
         entries = normalise_existing(existing, self.toolset.schemas)
@@ -143,11 +143,10 @@ class MemoryManager:
         if not turns:
             return _result(entries, state, [], [], Usage(), 0)
         call = _Call(
-            fingerprint(turns, entries, self.toolset.schemas),
+            fingerprint(turns, entries, self.toolset.schemas, date=date),
             frozenset(turn.id for turn in turns),
-            tuple(turn.id for turn in turns if turn.role == "user"),
         )
-        request = build_request(self.system, turns, entries, state.handles)
+        request = build_request(self.system, turns, entries, state.handles, date=date)
         usage: Usage | None = None
         steps = 0
         repairs_left = self.max_repairs
@@ -183,7 +182,6 @@ class MemoryManager:
             step=step,
             new_id=call.new_id,
             message_ids=call.message_ids,
-            default_sources=call.default_sources,
         )
         call.changes.extend(applied.changes)
         call.rejected.extend(applied.rejected)
@@ -253,7 +251,7 @@ def create_memory_manager(
     )
 
 
-_INPUT_KEYS = frozenset({"messages", "existing", "max_steps"})
+_INPUT_KEYS = frozenset({"messages", "existing", "max_steps", "date"})
 
 
 def _read_input(input: Any) -> tuple[Any, Any, int | None]:

@@ -134,7 +134,7 @@ class MemoryStoreManager:
         ``config["configurable"]`` fills the namespace template; ``store`` (else the manager's
         own) is where memories live; ``input["max_steps"]`` is passed on to the extractor.
         """
-        messages, max_steps = read_input(input)
+        messages, max_steps, date = read_input(input)
         turns = normalise_messages(messages)
         messages = with_ids(messages)
         store = self._store(store)
@@ -148,10 +148,12 @@ class MemoryStoreManager:
             query_model=self.query_model,
             schemas=self.schemas,
         )
-        call = Call(store, namespace, turns, found, self.schemas)
+        call = Call(store, namespace, turns, found, self.schemas, date)
         if found.empty and (self.default is not None or self.default_factory is not None):
             await call.write_default(self._default_value(config))
-        extra = {} if max_steps is None else {"max_steps": max_steps}
+        extra: dict[str, Any] = {} if max_steps is None else {"max_steps": max_steps}
+        if date is not None:
+            extra["date"] = date
         allow = (self.enable_inserts, self.enable_deletes)
         await call.stage("extract", self.extractor, messages, extra, allow)
         stages = zip(self.phases, self._phase_extractors, strict=True)

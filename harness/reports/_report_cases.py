@@ -127,10 +127,15 @@ class Drilldown:
     max_cases: int
 
 
-_SESSIONS_TYPE = '{"sessions": "INTEGER", "exact_sessions": "INTEGER"}'
+_SESSIONS_TYPE = (
+    '{"sessions": "INTEGER", "exact_sessions": "INTEGER", "labeled_sessions": "INTEGER"}'
+)
 _CASE_ROWS = f"(SELECT *, json_transform(counts, '{_SESSIONS_TYPE}') AS s FROM case_results)"
 """Case rows with their session counts parsed once (``s.sessions``, ``s.exact_sessions``)."""
-_FAILING = "(status <> 'ok' OR coalesce(s.exact_sessions, 0) < coalesce(s.sessions, 0))"
+_FAILING = (
+    "(status <> 'ok' OR coalesce(s.exact_sessions, 0) "
+    "< coalesce(s.labeled_sessions, s.sessions, 0))"
+)
 
 _RANK_SQL = f"""
 WITH c AS (

@@ -160,7 +160,8 @@ async def _replay(
         messages = [m.model_dump(exclude_none=True) for m in session.messages]
         started = time.perf_counter()
         with _oracle(case, s, env.registry) if oracle else contextlib.nullcontext():
-            result = await manager.ainvoke({"messages": messages}, {"configurable": configurable})
+            payload = {"messages": messages, **({"date": session.date} if session.date else {})}
+            result = await manager.ainvoke(payload, {"configurable": configurable})
         timings.extract_s += time.perf_counter() - started
         replay.predicted.append(list(result.net_operations))
         replay.attribute(calls, s)

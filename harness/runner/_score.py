@@ -22,7 +22,7 @@ from harness.memory.schemas import MemoryOperation
 from harness.scoring.final_state import final_state_pairs, match_final_state, predicted_texts
 from harness.scoring.gold import gold_states
 from harness.scoring.matchers import Matcher
-from harness.scoring.metrics import COUNT_COLUMNS, CaseScore, ascore_case
+from harness.scoring.metrics import CaseScore, ascore_case, case_counts
 from harness.scoring.ops import JudgementTable, match_session, session_pairs
 
 
@@ -73,16 +73,7 @@ def applied_states(case: Case) -> list[dict[str, GoldValue]]:
 
 
 def _count(case_id: str, sessions, final, id_map) -> CaseScore:
-    counts = dict.fromkeys(COUNT_COLUMNS, 0)
-    for score in sessions:
-        for key, value in score.counts.items():
-            counts[key] += value
-        counts["sessions"] += 1
-        counts["exact_sessions"] += score.exact
-        counts["empty_sessions"] += score.nothing_expected
-        counts["empty_sessions_fp"] += score.false_positive
-    counts.update(final_tp=final.tp, final_fp=final.fp, final_fn=final.fn)
-    return CaseScore(case_id, sessions, final, id_map, counts)
+    return CaseScore(case_id, sessions, final, id_map, case_counts(sessions, final))
 
 
 async def score_gold_state(

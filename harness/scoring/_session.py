@@ -248,17 +248,26 @@ def _closest(state: _Session, op: GoldOp) -> str:
 
 
 def _finish(state: _Session, session: int) -> SessionScore:
-    counts = {f"{t}_{k}": 0 for t in OP_TYPES for k in ("tp", "fp", "fn")}
+    counts = {
+        f"{t}_{k}": 0
+        for t in OP_TYPES
+        for k in ("tp", "fp", "fn", "tp_labeled", "fn_labeled", "unlabeled")
+    }
     counts.update({name: 0 for name in CONFUSIONS})
     gold = [state.gold[g] for g in sorted(state.gold)]
     pred = [state.pred[p] for p in sorted(state.pred)]
     for item in gold:
         if not item.counted:
             continue
-        counts[f"{item.op}_{'tp' if item.outcome == 'matched' else 'fn'}"] += 1
+        kind = "tp" if item.outcome == "matched" else "fn"
+        counts[f"{item.op}_{kind}"] += 1
+        if not state.partial:
+            counts[f"{item.op}_{kind}_labeled"] += 1
         if item.outcome != "matched":
             counts[item.outcome] += 1
     for item in pred:
+        if item.outcome == "unlabeled":
+            counts[f"{item.op}_unlabeled"] += 1
         if item.counted and item.outcome != "matched":
             counts[f"{item.op}_fp"] += 1
             if item.outcome == "spurious":

@@ -8,6 +8,11 @@ or 0.0: precision with no predictions, recall with no gold ops, the false-positi
 nothing-to-store sessions. F1 is ``2TP / (2TP + FP + FN)``, the harmonic mean of precision and
 recall whenever both exist; it is ``None`` only when there is nothing at all to score, and 0.0
 when nothing was predicted but something was expected.
+
+Partially labeled sessions (imported benchmarks) say nothing about false positives: their
+unmatched predictions are counted apart as ``<op>_unlabeled``. So precision, F1 and exact-session
+accuracy are computed over fully labeled sessions only (the ``*_labeled`` counts and
+``labeled_sessions``) and are ``None`` on data that has none; recall uses every session.
 """
 
 from __future__ import annotations
@@ -45,6 +50,14 @@ COUNT_COLUMNS: tuple[str, ...] = (
     *CONFUSIONS,
 )
 """The additive per-case counts every extraction metric is computed from."""
+
+LABELED_COLUMNS: tuple[str, ...] = (
+    *(f"{t}_{k}" for t in OP_TYPES for k in ("tp_labeled", "fn_labeled", "unlabeled")),
+    "labeled_sessions",
+)
+"""Counts that keep partially labeled sessions apart (``<op>_unlabeled``: predictions there that
+match no label). Rows recorded before they existed lack them; the formulas then fall back to
+the plain counts, which is what those rows meant."""
 
 
 @dataclass
@@ -103,16 +116,26 @@ def match_case(
         sessions.append(score)
     partial = any(session.partial for session in case.sessions)
     final = match_final_state(gold_states(case)[-1], final_state, judge, partial=partial)
-    counts = dict.fromkeys(COUNT_COLUMNS, 0)
+    return CaseScore(case.id, sessions, final, id_map, case_counts(sessions, final))
+
+
+def case_counts(sessions: Sequence[SessionScore], final: FinalStateScore) -> dict[str, int]:
+    """The additive :data:`COUNT_COLUMNS` of one case from its scored sessions and final state.
+
+    Exact sessions are counted among fully labeled sessions only: a partial session cannot be
+    known to be exact."""
+    counts = dict.fromkeys((*COUNT_COLUMNS, *LABELED_COLUMNS), 0)
     for score in sessions:
         for key, value in score.counts.items():
             counts[key] += value
         counts["sessions"] += 1
-        counts["exact_sessions"] += score.exact
+        if not score.partial:
+            counts["labeled_sessions"] += 1
+            counts["exact_sessions"] += score.exact
         counts["empty_sessions"] += score.nothing_expected
         counts["empty_sessions_fp"] += score.false_positive
     counts.update(final_tp=final.tp, final_fp=final.fp, final_fn=final.fn)
-    return CaseScore(case.id, sessions, final, id_map, counts)
+    return counts
 
 
 async def ascore_case(
@@ -157,40 +180,59 @@ def ratio(numerator: Any, denominator: Any) -> Any:
     return out if out.ndim else float(out)
 
 
-def _prf(prefix: str, tp: str, fp: str, fn: str) -> dict[str, Any]:
-    return {
-        f"{prefix}precision": lambda c: ratio(c[tp], c[tp] + c[fp]),
-        f"{prefix}recall": lambda c: ratio(c[tp], c[tp] + c[fn]),
-        f"{prefix}f1": lambda c: ratio(2 * c[tp], 2 * c[tp] + c[fp] + c[fn]),
-    }
+def _col(name: str, fallback: str | None = None):
+    """A count column; rows written before it existed fall back to ``fallback``."""
 
-
-def _micro(kind: str):
     def column(c: Mapping[str, Any]) -> Any:
-        return sum(c[f"{t}_{kind}"] for t in OP_TYPES)
+        if name in c or fallback is None:
+            return c[name]
+        return c[fallback]
 
     return column
 
 
-def _micro_metrics() -> dict[str, Any]:
-    tp, fp, fn = _micro("tp"), _micro("fp"), _micro("fn")
+def _micro(kind: str, fallback: str | None = None):
+    def column(c: Mapping[str, Any]) -> Any:
+        return sum(_col(f"{t}_{kind}", fallback and f"{t}_{fallback}")(c) for t in OP_TYPES)
+
+    return column
+
+
+def _prf_from(prefix: str, tp, fp, fn, ltp, lfn) -> dict[str, Any]:
+    """Precision and F1 over labeled sessions (``ltp``/``lfn``), recall over all."""
     return {
-        "micro_precision": lambda c: ratio(tp(c), tp(c) + fp(c)),
-        "micro_recall": lambda c: ratio(tp(c), tp(c) + fn(c)),
-        "micro_f1": lambda c: ratio(2 * tp(c), 2 * tp(c) + fp(c) + fn(c)),
+        f"{prefix}precision": lambda c: ratio(ltp(c), ltp(c) + fp(c)),
+        f"{prefix}recall": lambda c: ratio(tp(c), tp(c) + fn(c)),
+        f"{prefix}f1": lambda c: ratio(2 * ltp(c), 2 * ltp(c) + fp(c) + lfn(c)),
     }
 
 
+def _op_metrics(t: str) -> dict[str, Any]:
+    tp, fn = _col(f"{t}_tp"), _col(f"{t}_fn")
+    ltp, lfn = _col(f"{t}_tp_labeled", f"{t}_tp"), _col(f"{t}_fn_labeled", f"{t}_fn")
+    return _prf_from(f"{t}_", tp, _col(f"{t}_fp"), fn, ltp, lfn)
+
+
+def _final_metrics() -> dict[str, Any]:
+    tp, fp, fn = _col("final_tp"), _col("final_fp"), _col("final_fn")
+    return _prf_from("final_", tp, fp, fn, tp, fn)
+
+
 EXTRACTION_METRICS: dict[str, Any] = {
-    **{
-        name: formula
-        for t in OP_TYPES
-        for name, formula in _prf(f"{t}_", f"{t}_tp", f"{t}_fp", f"{t}_fn").items()
-    },
-    **_micro_metrics(),
-    "exact_session_accuracy": lambda c: ratio(c["exact_sessions"], c["sessions"]),
+    **{name: formula for t in OP_TYPES for name, formula in _op_metrics(t).items()},
+    **_prf_from(
+        "micro_",
+        _micro("tp"),
+        _micro("fp"),
+        _micro("fn"),
+        _micro("tp_labeled", "tp"),
+        _micro("fn_labeled", "fn"),
+    ),
+    "exact_session_accuracy": lambda c: ratio(
+        c["exact_sessions"], _col("labeled_sessions", "sessions")(c)
+    ),
     "nothing_to_store_fpr": lambda c: ratio(c["empty_sessions_fp"], c["empty_sessions"]),
-    **_prf("final_", "final_tp", "final_fp", "final_fn"),
+    **_final_metrics(),
 }
 """Metric name -> formula over a mapping of summed count columns (floats or numpy arrays)."""
 

@@ -62,7 +62,7 @@ def test_basic_insert(scripted):
     [op] = result.operations
     assert (op.op, op.id, op.kind, op.before) == ("insert", memory.id, "Memory", None)
     assert op.after == {"content": "User prefers dark mode in all apps"}
-    assert op.source == ["m0"]  # default provenance: the user messages
+    assert op.source == []  # the model cited no message: no provenance is invented
     assert memory.operation is op
     [request] = scripted.requests
     assert tool_names(request) == ["insert_memory", "update_memory"]

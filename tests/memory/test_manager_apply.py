@@ -38,7 +38,6 @@ def run(calls, toolset=ALL, state=None, step=1):
         step=step,
         new_id=lambda n: f"new-{n}",
         message_ids=MESSAGE_IDS,
-        default_sources=("t1", "t3"),
     )
 
 
@@ -66,7 +65,7 @@ def test_update_by_handle_replaces_content():
     applied = run([call("update_memory", id="1", content="User likes green tea")])
     assert applied.state.entries["id-tea"].content == {"content": "User likes green tea"}
     assert applied.replies == (("c0", "updated 1"),)
-    assert applied.changes[0].sources == ("t1", "t3")  # default: the user messages
+    assert applied.changes[0].sources == ()  # none cited: none invented
 
 
 def test_handle_may_come_as_int_or_bracketed():
@@ -136,7 +135,7 @@ def test_invalid_json_and_failed_validation_are_repair_candidates():
     assert applied.rejected == ()
 
 
-def test_sources_keep_known_ids_only_else_default():
+def test_sources_keep_known_ids_only_and_are_never_invented():
     applied = run(
         [
             call("insert_memory", 0, content="a", sources=["t2", "bogus", "t2"]),
@@ -144,7 +143,7 @@ def test_sources_keep_known_ids_only_else_default():
             call("insert_memory", 2, content="c", sources="t3"),
         ]
     )
-    assert [c.sources for c in applied.changes] == [("t2",), ("t1", "t3"), ("t3",)]
+    assert [c.sources for c in applied.changes] == [("t2",), (), ("t3",)]
 
 
 def test_input_state_is_not_mutated():
@@ -182,7 +181,7 @@ def test_summarise_records_every_memory_once():
     )
     assert operations[2].before is None
     assert operations[2].after == {"content": "User has two cats"}
-    assert operations[2].source == ["t1", "t3"]
+    assert operations[2].source == ["t3"]  # the insert cited nothing, the update t3
     assert [(m.id, m.content) for m in extracted] == [
         ("id-tea", Memory(content="User likes oolong")),
         ("new-0", Memory(content="User has two cats")),

@@ -69,12 +69,12 @@ async def test_insert_then_update_with_provenance_and_history(scripted, store):
     [op] = first.operations
     assert isinstance(first, StoreManagerResult) and isinstance(op, StoreOperation)
     assert (op.op, op.namespace, op.stage, op.before) == ("insert", NS, "extract", None)
-    assert op.source == ["t1"]  # defaults to the user's messages when the model cites none
+    assert op.source == []  # the model cited nothing: no sources are invented
     item = await store.aget(NS, op.id)
     assert item.value == {
         "kind": "Memory",
         "content": {"content": "User prefers dark mode"},
-        "source": ["t1"],
+        "source": [],
     }
     assert list(first) == [{"namespace": NS, "key": op.id, "value": item.value}]
 
@@ -88,7 +88,7 @@ async def test_insert_then_update_with_provenance_and_history(scripted, store):
     assert (op2.op, op2.id) == ("update", op.id)
     assert op2.before == {"content": "User prefers dark mode"}
     assert op2.after == {"content": "User prefers light mode"}
-    assert op2.source == ["t1"]  # "t3" is not a message of this conversation: ignored
+    assert op2.source == []  # "t3" is not a message of this conversation: ignored
     history = await store.ahistory(NS, op.id)
     assert [v.value["content"]["content"] for v in history] == [
         "User prefers dark mode",
@@ -335,7 +335,7 @@ async def test_default_is_persisted_once_and_offered_for_update(scripted, store)
     [net] = result.net_operations
     assert (net.op, net.before, net.after) == ("insert", None, {"content": new})
     history = await store.ahistory(NS, "default")
-    assert [v.value["source"] for v in history] == [[], ["m0"]]
+    assert [v.value["source"] for v in history] == [[], []]
 
     scripted.enqueue_text("nothing to change")
     again = await sm.ainvoke(conversation("Thanks"), CONFIG)

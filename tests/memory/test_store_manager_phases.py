@@ -43,7 +43,8 @@ def manager(scripted, store=None, **options):
 async def test_phase_refines_what_the_main_pass_wrote(scripted, store):
     phase = MemoryPhase(instructions="Merge memories that say the same thing.")
     sm = manager(scripted, store, phases=[phase])
-    scripted.enqueue_tool_calls([call("insert_memory", content="User likes tea, green tea")])
+    insert = call("insert_memory", content="User likes tea, green tea", sources=["u"])
+    scripted.enqueue_tool_calls([insert])
     scripted.enqueue_tool_calls([call("update_memory", id="1", content="User likes green tea")])
     result = await sm.ainvoke(chat("I like tea. Green tea mostly."), CONFIG)
 
@@ -175,7 +176,6 @@ def plan(state, operations, **options):
         "allow_inserts": True,
         "allow_deletes": True,
         "message_ids": {"m0", "m1"},
-        "default_source": ("m0",),
         "schemas": SCHEMAS,
     }
     return plan_stage(NS, state, operations, **(defaults | options))
@@ -196,7 +196,7 @@ def test_plan_stage_writes_reports_and_refuses():
     )
     assert result.writes == (
         (NS, "a", {"kind": "Memory", "content": {"content": "A2"}, "source": ["m1"]}),
-        (NS, "b", {"kind": "Memory", "content": {"content": "B"}, "source": ["m0"]}),
+        (NS, "b", {"kind": "Memory", "content": {"content": "B"}, "source": []}),
         (NS, "a", None),
     )
     assert [(o.op, o.id, o.before, o.after) for o in result.operations] == [

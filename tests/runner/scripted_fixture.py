@@ -57,22 +57,28 @@ def _calls(prompt: str) -> list[dict[str, Any]]:
     shown = memories(prompt)
     said = turns(prompt)
     actions = next((SCRIPT[mid] for mid, _, _ in said if mid in SCRIPT), None)
-    if actions is None:  # echo: remember every user message
+    if actions is None:  # echo: remember every user message, citing it
         return [
-            {"name": "insert_memory", "arguments": {"content": f"User said: {text}"}}
-            for _, role, text in said
+            {
+                "name": "insert_memory",
+                "arguments": {"content": f"User said: {text}", "sources": [mid]},
+            }
+            for mid, role, text in said
             if role == "user"
         ]
+    cited = [mid for mid, role, _ in said if role == "user"]  # a model cites what it read
     calls = []
     for action in actions:
         if action[0] == "insert":
-            calls.append({"name": "insert_memory", "arguments": {"content": action[1]}})
+            arguments = {"content": action[1], "sources": cited}
+            calls.append({"name": "insert_memory", "arguments": arguments})
         elif action[0] == "update":
             handle = _handle(shown, action[1])
             if handle is None:  # nothing to update: state it as new
-                calls.append({"name": "insert_memory", "arguments": {"content": action[2]}})
+                arguments = {"content": action[2], "sources": cited}
+                calls.append({"name": "insert_memory", "arguments": arguments})
                 continue
-            arguments = {"id": handle, "content": action[2]}
+            arguments = {"id": handle, "content": action[2], "sources": cited}
             calls.append({"name": "update_memory", "arguments": arguments})
         else:
             calls.append({"name": "delete_memory", "arguments": {"id": _handle(shown, action[1])}})

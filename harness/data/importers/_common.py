@@ -75,9 +75,8 @@ def write_cases(cases: list[Case], out: str | Path, *, force: bool = False) -> D
     temporary = target.with_name(f".{target.name}.partial")
     try:
         with temporary.open("w", encoding="utf-8") as handle:
-            for case in cases:
-                row = case.model_dump(mode="json", by_alias=True, exclude_defaults=True)
-                handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+            for case in cases:  # pydantic's own JSON writer: several times faster than json.dumps
+                handle.write(case.model_dump_json(by_alias=True, exclude_defaults=True) + "\n")
         try:
             dataset = load_dataset(temporary)
         except DatasetError as error:

@@ -67,12 +67,15 @@ def _case(record: dict[str, Any], case_id: str, where: str, warnings: list[str])
             f"{where}: haystack_session_ids, haystack_dates and haystack_sessions differ in "
             f"length ({len(ids)}, {len(dates)}, {len(sessions)})"
         )
-    order = sorted(range(len(ids)), key=lambda i: _parse_date(dates[i], f"{where} session {i}"))
+    parsed = [_parse_date(dates[i], f"{where} session {i}") for i in range(len(ids))]
+    order = sorted(range(len(ids)), key=parsed.__getitem__)
     taken: set[str] = set()
     replayed: list[Session] = []
     marked: dict[str, list[str]] = {}
     for position in order:
-        converted = _session(str(ids[position]), dates[position], sessions[position], taken, where)
+        converted = _session(
+            str(ids[position]), dates[position], parsed[position], sessions[position], taken, where
+        )
         if converted is not None:
             replayed.append(converted[0])
             marked[converted[0].id or ""] = converted[1]
@@ -95,7 +98,7 @@ def _case(record: dict[str, Any], case_id: str, where: str, warnings: list[str])
 
 
 def _session(
-    wanted_id: str, raw_date: Any, turns: Any, taken: set[str], where: str
+    wanted_id: str, raw_date: Any, when: datetime, turns: Any, taken: set[str], where: str
 ) -> tuple[Session, list[str]] | None:
     """The session and the ids of its turns marked ``has_answer`` (``None`` when it is empty)."""
     if not isinstance(turns, list):
@@ -110,7 +113,8 @@ def _session(
             )
         message_id = f"{session_id}:{index}"
         content = str(turn.get("content", ""))
-        messages.append(Message(id=message_id, role=turn["role"], content=content))
+        # Validated when the cases are written (write_cases reloads the file), so not twice.
+        messages.append(Message.model_construct(id=message_id, role=turn["role"], content=content))
         if turn.get("has_answer") is True:
             marked.append(message_id)
     if not messages:
@@ -119,7 +123,7 @@ def _session(
         id=session_id,
         messages=messages,
         partial=True,
-        date=_parse_date(raw_date, where).isoformat(timespec="minutes"),
+        date=when.isoformat(timespec="minutes"),
         metadata={"date": raw_date},
     )
     return session, marked
@@ -157,7 +161,17 @@ def _query(
     )
 
 
+_RELEASED = re.compile(r"^(\d{4})/(\d{2})/(\d{2}) \([A-Za-z]{3}\) (\d{2}):(\d{2})$")
+
+
 def _parse_date(raw: Any, where: str) -> datetime:
+    """A haystack or question date; the released form ``2023/05/20 (Sat) 02:21`` is read
+    directly (strptime costs seconds over a LongMemEval-S file), others by pattern."""
+    if isinstance(raw, str) and (match := _RELEASED.match(raw)):
+        try:
+            return datetime(*(int(part) for part in match.groups()))  # type: ignore[misc]
+        except ValueError:
+            pass
     text = _WEEKDAY.sub(" ", str(raw)).strip()
     for pattern in ("%Y/%m/%d %H:%M", "%Y/%m/%d", "%Y-%m-%d %H:%M", "%Y-%m-%d"):
         try:
