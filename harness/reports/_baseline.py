@@ -20,7 +20,14 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from harness.errors import ConfigurationError
-from harness.reports._casedata import CaseData, RunInfo, column_template, dense, load_case_data
+from harness.reports._casedata import (
+    CaseData,
+    RunInfo,
+    column_template,
+    dense,
+    known_columns,
+    load_case_data,
+)
 from harness.results.migrations import utc_now
 
 FORMAT = "memory-harness-baseline"
@@ -182,7 +189,7 @@ def read_baseline(path: str | Path) -> BaselineFile:
 
 
 def _check_cases(source: Path, baseline: BaselineFile) -> None:
-    known = column_template()
+    known = known_columns()
     seen: set[str] = set()
     for i, case in enumerate(baseline.cases):
         if case.id in seen:

@@ -96,6 +96,14 @@ def column_template() -> dict[str, float]:
     return dict.fromkeys(names, 0.0)
 
 
+def known_columns() -> set[str]:
+    """Every column a row may hold: the template's and the labeled-session counts, which are
+    not padded with zeros (rows recorded before them fall back to the plain counts)."""
+    from harness.scoring.metrics import LABELED_COLUMNS
+
+    return {*column_template(), *LABELED_COLUMNS}
+
+
 def dense(row: Mapping[str, float], template: Mapping[str, float]) -> dict[str, float]:
     """``row`` with every column of ``template`` present (absent ones are 0)."""
     return {**template, **{k: float(v) for k, v in row.items()}}

@@ -24,7 +24,7 @@ def agent_loop_script(ctx: Scripted) -> None:
     ctx["chat"].enqueue_text("Dark mode it is, everywhere.")
     ctx["chat"].enqueue_text("You like dark mode.")
     ctx.model.enqueue_tool_calls(
-        [_call("insert_memory", content="User prefers dark mode in all apps")]
+        [_call("insert_memory", content="User prefers dark mode in all apps", sources=["m0"])]
     )
     ctx.model.enqueue_text("Nothing new to remember.")
 

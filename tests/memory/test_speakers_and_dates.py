@@ -8,10 +8,10 @@ import pytest
 from memory_helpers import call, on_loop
 
 from harness import MemoryStoreManager, create_memory_store_manager
+from harness.baselines import HeuristicBaseline, NoopBaseline
 from harness.data.importers import import_locomo
 from harness.errors import ConfigurationError
 from harness.memory.store import InMemoryStore
-from harness.models.baselines import HeuristicBaseline, NoopBaseline
 
 SAMPLE = Path(__file__).parents[1] / "data" / "samples" / "locomo_v2" / "77.json"
 CONFIG = {"configurable": {"user_id": "u1"}}

@@ -95,7 +95,7 @@ async def test_phase_without_messages_and_with_its_own_flags(scripted):
         ("insert", result.operations[0].id, "extract"),
         ("delete", "old", "phase-1"),
     ]
-    assert result.operations[1].source == ["u"]  # credited to the conversation that triggered it
+    assert result.operations[1].source == []  # the phase cited no message: none is invented
     assert await store.aget(NS, "old") is None
 
 

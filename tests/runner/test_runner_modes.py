@@ -48,9 +48,12 @@ def test_predicted_state_carries_a_missed_insert_into_the_next_session(db_path, 
         "insert_fn": 1,
         "insert_fp": 1,
         "update_fn": 1,
+        "insert_fn_labeled": 1,  # both sessions are fully labeled
+        "update_fn_labeled": 1,
         "missed": 1,
         "duplicate_instead_of_update": 1,
         "sessions": 2,
+        "labeled_sessions": 2,
         "final_tp": 1,
     }
     assert result.metrics["update_recall"].value == 0.0
@@ -62,8 +65,11 @@ def test_gold_state_isolates_each_session(db_path, tiny_model):
     assert _case_counts(db_path, result.run_id) == {
         "insert_fn": 1,
         "update_tp": 1,
+        "insert_fn_labeled": 1,
+        "update_tp_labeled": 1,
         "missed": 1,
         "sessions": 2,
+        "labeled_sessions": 2,
         "exact_sessions": 1,
         "final_tp": 1,
     }

@@ -129,22 +129,27 @@ def test_aggregate_metrics(scored):
     # delete: TP A.m2 = 1; FP B.n3 (delete instead of update) = 1; FN 0.
     assert (counts["delete_tp"], counts["delete_fp"], counts["delete_fn"]) == (1, 1, 0)
     values = metrics.values
-    assert values["insert_precision"] == pytest.approx(2 / 5)
+    # C is partially labeled: its TP C.k1 and FN C.k2 count for recall only; precision and F1
+    # use the labeled cases A and B (TP A.g1 = 1, FN A.g2 + B.h1 = 2), and C's two unmatched
+    # predictions are unlabeled, not false positives.
+    assert (counts["insert_tp_labeled"], counts["insert_fn_labeled"]) == (1, 2)
+    assert counts["insert_unlabeled"] == 2
+    assert values["insert_precision"] == pytest.approx(1 / 4)
     assert values["insert_recall"] == pytest.approx(2 / 5)
-    assert values["insert_f1"] == pytest.approx(4 / (4 + 3 + 3))
+    assert values["insert_f1"] == pytest.approx(2 / (2 + 3 + 2))
     assert values["update_precision"] == pytest.approx(2 / 4)
     assert values["update_recall"] == pytest.approx(2 / 6)
     assert values["update_f1"] == pytest.approx(4 / (4 + 2 + 4))
     assert values["delete_precision"] == pytest.approx(1 / 2)
     assert values["delete_recall"] == pytest.approx(1.0)
     assert values["delete_f1"] == pytest.approx(2 / 3)
-    # micro: TP 5, FP 6, FN 7.
-    assert values["micro_precision"] == pytest.approx(5 / 11)
+    # micro: TP 5, FP 6, FN 7; without partial C (TP C.k1, FN C.k2): labeled TP 4, FN 6.
+    assert values["micro_precision"] == pytest.approx(4 / 10)
     assert values["micro_recall"] == pytest.approx(5 / 12)
-    assert values["micro_f1"] == pytest.approx(10 / 23)
-    # exact sessions: B.s2 and C.s1 of 7 sessions.
-    assert (counts["sessions"], counts["exact_sessions"]) == (7, 2)
-    assert values["exact_session_accuracy"] == pytest.approx(2 / 7)
+    assert values["micro_f1"] == pytest.approx(8 / (8 + 6 + 6))
+    # exact sessions: B.s2 of the 5 labeled sessions (partial ones cannot be known exact).
+    assert (counts["sessions"], counts["labeled_sessions"], counts["exact_sessions"]) == (7, 5, 1)
+    assert values["exact_session_accuracy"] == pytest.approx(1 / 5)
     # nothing-to-store sessions: B.s1 (false positive) and B.s2.
     assert values["nothing_to_store_fpr"] == pytest.approx(1 / 2)
     # final state: TP 3+1+1 = 5, FP 2+3+0 = 5, FN 1+3+1 = 5.
