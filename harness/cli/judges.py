@@ -65,11 +65,11 @@ def _print(report: Any, path: Path, judge_model: str, show: int) -> None:
 
     console = Console(width=120)
     overall = report.overall
-    console.print(
-        f"[bold]{judge_model}[/bold] against {overall.n} human verdicts in {path}"
+    typer.echo(
+        f"{judge_model} against {overall.n} human verdicts in {path}"
         f" ({overall.judge_errors} judge errors, left out)"
     )
-    console.print(f"accuracy {_fmt(overall.accuracy)}   Cohen's kappa {_fmt(overall.kappa)}")
+    typer.echo(f"accuracy {_fmt(overall.accuracy)}   Cohen's kappa {_fmt(overall.kappa)}")
     confusion = Table(title="confusion (rows: human, columns: judge)", title_justify="left")
     confusion.add_column("")
     confusion.add_column("judge correct", justify="right")
@@ -111,4 +111,4 @@ def _print(report: Any, path: Path, judge_model: str, show: int) -> None:
             table.add_row(item.id, human, item.verdict.label, item.verdict.reason or "")
         console.print(table)
     for item in report.errors[:show]:
-        console.print(f"judge error on {item.id}: {item.verdict.error}", style="yellow")
+        typer.echo(f"judge error on {item.id}: {item.verdict.error}")

@@ -214,3 +214,19 @@ def test_the_shipped_judgements_cover_every_kind_with_both_verdicts():
     off_by_one = [j for j in labelled if "date-off-by-one" in j.tags]
     assert {j.human for j in off_by_one if j.protocol == "locomo"} == {"wrong"}
     assert "correct" in {j.human for j in off_by_one if j.type == "temporal-reasoning"}
+
+
+def test_datasets_validate_knows_a_judgement_file(tmp_path):
+    from harness.cli.datasets import app as datasets_app
+    from harness.data import detect_kind
+
+    assert detect_kind(SHIPPED) == "judgements"
+    result = runner.invoke(datasets_app, ["validate", str(SHIPPED)])
+    assert result.exit_code == 0, result.output
+    expected = load_judgements(SHIPPED)
+    assert result.output == (
+        f"OK    {SHIPPED}: {len(expected)} judgements, sha256 {expected.content_hash}\n"
+    )
+    bad = _write(tmp_path, [_line("j1", "Lille", "perhaps")])
+    result = runner.invoke(datasets_app, ["validate", str(bad)])
+    assert result.exit_code == 1 and f"{bad}:1: human:" in result.output
