@@ -7,13 +7,26 @@ replay, refs defined before use, ...) live in :mod:`harness.data.validate`.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 Split = Literal["train", "dev", "test"]
 KeyTerm = str | list[str]
 """A required term, or a list of alternatives of which at least one must occur."""
+
+
+def _identifier(value: str) -> str:
+    """Ids name cases and memories in the store, the results and the reports: never empty,
+    never a control character (a line break in an id breaks every table it appears in)."""
+    if not value.strip():
+        raise ValueError("must not be empty")
+    if any(ord(c) < 32 or ord(c) == 127 for c in value):
+        raise ValueError("must not contain control characters (line breaks, tabs, ...)")
+    return value
+
+
+Identifier = Annotated[str, AfterValidator(_identifier)]
 
 
 class _Strict(BaseModel):
@@ -49,7 +62,7 @@ class Message(_Strict):
 
 
 class ExistingMemory(_Strict):
-    id: str
+    id: Identifier
     content: str | dict[str, Any]
     kind: str | None = Field(default=None, description="Schema name; defaults to the case schema.")
 
@@ -154,7 +167,7 @@ class Query(_Strict):
 
 
 class Case(_Strict):
-    id: str
+    id: Identifier
     tags: list[str] = Field(default_factory=list)
     schema_: str = Field(default="Memory", alias="schema")
     existing: list[ExistingMemory] = Field(default_factory=list)

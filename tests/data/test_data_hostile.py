@@ -79,3 +79,22 @@ def test_the_report_of_a_run_whose_dataset_is_now_a_device_does_not_read_it():
 
     found, note = read_cases(Path("/dev/zero"), {"c1"})  # endless: would fill the memory
     assert found == {} and "not a regular file" in note
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "problem"),
+    [
+        ('"id": "c1"', '"id": ""', "id: must not be empty"),
+        ('"id": "c1"', '"id": "c\\n1"', "id: must not contain control characters"),
+        ('"id": "c1"', '"id": "c1", "existing": [{"id": " ", "content": "x"}]',
+         "existing[0].id: must not be empty"),
+    ],
+)  # fmt: skip
+def test_ids_the_runner_cannot_use_are_refused_by_the_loader(tmp_path, before, after, problem):
+    """What ``datasets validate`` accepts, the run must be able to use."""
+    path = tmp_path / "ids.jsonl"
+    path.write_text(CASE.replace(before, after) + "\n", encoding="utf-8")
+    with pytest.raises(DatasetError) as info:
+        load_dataset(path)
+    [found] = info.value.problems
+    assert found.startswith(f"{path}:1: {problem}")
