@@ -123,7 +123,7 @@ def test_run_row_records_what_was_run(tiny_run):
     assert row.template_hash == load_template("default").content_hash
     assert (row.model, row.matcher, row.matcher_threshold) == (config.model, "exact", 1.0)
     assert row.parameters == config.model_dump(mode="json")
-    assert (row.n_cases, row.repeats, row.state_mode, row.schema_version) == (3, 1, "predicted", 2)
+    assert (row.n_cases, row.repeats, row.state_mode, row.schema_version) == (3, 1, "predicted", 3)
     assert row.components["retrieval"] == {"modes": ["vector", "fts", "hybrid"], "top_k": 10}
     assert row.metrics["metrics"]["micro_f1"]["value"] == pytest.approx(4 / 7)
     assert row.python_version and row.package_versions["duckdb"]
