@@ -43,7 +43,3 @@ class DatasetError(HarnessError):
 
 class StoreError(HarnessError):
     """The memory store could not complete an operation."""
-
-
-class NotBuiltYetError(HarnessError):
-    """A planned command that does not exist yet."""

@@ -88,8 +88,9 @@ def matrix(
     from rich.console import Console
 
     from harness.reports._markdown import comparison_markdown
+    from harness.reports.matrix import compare_matrix
     from harness.results import open_results
-    from harness.runner.matrix import compare_matrix, load_matrix, plan_matrix
+    from harness.runner.matrix import load_matrix, plan_matrix
 
     config = load_matrix(file)
     options = compare_options(

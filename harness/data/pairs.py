@@ -16,10 +16,10 @@ from pydantic import ValidationError
 
 from harness.data._errors import problems_from
 from harness.data._lines import combine_hashes, iter_records, record_hash
+from harness.data.keyterms import check_key_terms
 from harness.data.load import looks_like_pair
 from harness.data.models import MatcherPair
 from harness.errors import DatasetError
-from harness.scoring.keyterms import check_key_terms
 
 
 @dataclass(frozen=True)

@@ -21,10 +21,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from harness.data.keyterms import check_key_terms
 from harness.data.models import Case, GoldOp
 from harness.data.schemas import SchemaRegistry
 from harness.memory.schemas import memory_text
-from harness.scoring.keyterms import check_key_terms
 
 Problem = tuple[str, str]
 

@@ -18,6 +18,7 @@ _EXPORTS: dict[str, str] = {
     "CompareOptions": "harness.reports.compare",
     "Comparison": "harness.reports.compare",
     "compare_runs": "harness.reports.compare",
+    "compare_matrix": "harness.reports.matrix",
     "GateOptions": "harness.reports.gate",
     "GateResult": "harness.reports.gate",
     "export_baseline": "harness.reports.gate",
@@ -32,6 +33,7 @@ __all__ = [
     "GateResult",
     "ReportOptions",
     "ReportResult",
+    "compare_matrix",
     "compare_runs",
     "export_baseline",
     "read_baseline",
@@ -54,3 +56,4 @@ if TYPE_CHECKING:  # pragma: no cover
         run_gate,
     )
     from harness.reports.html import ReportOptions, ReportResult, render_report, write_report
+    from harness.reports.matrix import compare_matrix

@@ -19,7 +19,6 @@ _EXPORTS: dict[str, str] = {
     "MatrixConfig": "harness.runner.matrix",
     "MatrixResult": "harness.runner.matrix",
     "arun_matrix": "harness.runner.matrix",
-    "compare_matrix": "harness.runner.matrix",
     "load_matrix": "harness.runner.matrix",
     "run_matrix": "harness.runner.matrix",
 }
@@ -32,7 +31,6 @@ __all__ = [
     "RunResult",
     "arun",
     "arun_matrix",
-    "compare_matrix",
     "load_matrix",
     "make_progress",
     "resume_run",
@@ -61,7 +59,6 @@ if TYPE_CHECKING:  # pragma: no cover
         MatrixConfig,
         MatrixResult,
         arun_matrix,
-        compare_matrix,
         load_matrix,
         run_matrix,
     )

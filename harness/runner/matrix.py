@@ -50,7 +50,6 @@ __all__ = [
     "MatrixResult",
     "arun_matrix",
     "combinations",
-    "compare_matrix",
     "config_key",
     "load_matrix",
     "one_factor_pairs",
@@ -344,15 +343,3 @@ def one_factor_pairs(combos: Sequence[Combination]) -> list[tuple[int, int]]:
             if same == 2:
                 pairs.append((i, j))
     return pairs
-
-
-def compare_matrix(store: Any, result: MatrixResult, options: Any = None) -> Any:
-    """One :class:`~harness.reports.compare.Comparison` of the matrix's runs, in file order,
-    with paired differences between combinations that differ in one factor only."""
-    from harness.reports.compare import compare_runs
-
-    done = [e for e in result.entries if e.run_id and e.status != "failed"]
-    if not done:
-        raise ConfigurationError("no combination of the matrix has a finished run to compare")
-    pairs = one_factor_pairs([e.combination for e in done])
-    return compare_runs(store, [e.run_id for e in done], options, pairs=pairs)  # type: ignore[misc]

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING
 from harness._lazy import lazy_exports
 
 _EXPORTS: dict[str, str] = {
-    "KeyTermCheck": "harness.scoring.keyterms",
-    "check_key_terms": "harness.scoring.keyterms",
+    "KeyTermCheck": "harness.data.keyterms",
+    "check_key_terms": "harness.data.keyterms",
     "GoldSide": "harness.scoring.matchers",
     "Judgement": "harness.scoring.matchers",
     "Matcher": "harness.scoring.matchers",
@@ -120,6 +120,7 @@ __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, __all__)
 
 
 if TYPE_CHECKING:  # pragma: no cover
+    from harness.data.keyterms import KeyTermCheck, check_key_terms
     from harness.scoring.calibration import (
         Calibration,
         MatcherReport,
@@ -130,7 +131,6 @@ if TYPE_CHECKING:  # pragma: no cover
     )
     from harness.scoring.final_state import FinalStateScore, match_final_state
     from harness.scoring.gold import GoldMemory, GoldState, gold_states
-    from harness.scoring.keyterms import KeyTermCheck, check_key_terms
     from harness.scoring.matchers import (
         MATCHER_NAMES,
         GoldSide,

@@ -15,7 +15,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from harness.scoring.keyterms import KeyTermCheck
+from harness.data.keyterms import KeyTermCheck
 from harness.scoring.matchers import Matcher, normalise_answer
 
 JUDGE_MODEL_ENV = "HARNESS_JUDGE_MODEL"

@@ -29,8 +29,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from harness._async import run_sync
+from harness.data.keyterms import check_key_terms
 from harness.data.models import MatcherPair
-from harness.scoring.keyterms import check_key_terms
 from harness.scoring.matchers import GoldSide, Matcher
 
 CALIBRATION_ENV = "HARNESS_CALIBRATION"

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from harness._async import run_sync
-from harness.scoring.keyterms import KeyTermCheck, check_key_terms, normalise
+from harness.data.keyterms import KeyTermCheck, check_key_terms, normalise
 
 logger = logging.getLogger(__name__)
 

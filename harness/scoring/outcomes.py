@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from harness.scoring.keyterms import KeyTermCheck
+from harness.data.keyterms import KeyTermCheck
 
 OP_TYPES = ("insert", "update", "delete")
 CONFUSIONS = (

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from harness.scoring.history import HISTORY_CUES, clause_bounds, stated_as_history
-from harness.scoring.keyterms import check_key_terms, contains_term, normalise
+from harness.data.history import HISTORY_CUES, clause_bounds, stated_as_history
+from harness.data.keyterms import check_key_terms, contains_term, normalise
 
 
 @pytest.mark.parametrize(

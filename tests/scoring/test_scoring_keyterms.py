@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness.scoring.keyterms import check_key_terms, contains_term
+from harness.data.keyterms import check_key_terms, contains_term
 
 
 @pytest.mark.parametrize(

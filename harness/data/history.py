@@ -21,7 +21,7 @@ A time adverb opening the clause ("Previously the user lived in Lyon", "Früher 
 all of it, a clause that is only a cue ("Previously, ...") the clause after it, and a cue opening
 a parenthesis everything inside it ("(previously: Portland, Oregon)"). In Japanese and Chinese,
 which have no spaces, two characters count as one word. All text is expected in the comparison
-form of :func:`harness.scoring.keyterms.normalise`.
+form of :func:`harness.data.keyterms.normalise`.
 """
 
 from __future__ import annotations
@@ -286,7 +286,7 @@ def _phrase(phrase: str) -> str:
 
 
 def _alternation(phrases: set[str]) -> re.Pattern[str]:
-    from harness.scoring.keyterms import normalise
+    from harness.data.keyterms import normalise
 
     ordered = sorted({normalise(p) for p in phrases}, key=len, reverse=True)
     return re.compile("|".join(_phrase(p) for p in ordered))

@@ -17,7 +17,7 @@ case-insensitive and on token boundaries rather than regex ``\\b``, so terms suc
 A ``forbid`` term counts only where the text asserts it as current: an occurrence stated as
 past or negated ("moved from Lyon to Lille", "lives in Lille, not Lyon", "no longer eats meat")
 is reported in ``KeyTermCheck.history`` and does not fail the check (see
-:mod:`harness.scoring.history`); ``history=False`` restores the plain rule.
+:mod:`harness.data.history`); ``history=False`` restores the plain rule.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from harness.scoring.history import stated_as_history
+from harness.data.history import stated_as_history
 
 KeyTermItem = str | Sequence[str]
 """A required term, or a sequence of alternatives of which at least one must occur."""
