@@ -105,14 +105,14 @@ def current_gold() -> GoldContext | None:
 
 
 def schema_map(
-    schemas: Mapping[str, type[BaseModel]] | Sequence[type[BaseModel]] | None,
+    schemas: Mapping[str, type[BaseModel]] | Sequence[type[BaseModel]] | type[BaseModel] | None,
 ) -> dict[str, type[BaseModel]]:
     if schemas is None:
         return {}
     if isinstance(schemas, Mapping):
         return dict(schemas)
     if isinstance(schemas, type):
-        schemas = (schemas,)
+        schemas = [schemas]
     return {schema.__name__: schema for schema in schemas}
 
 

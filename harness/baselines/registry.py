@@ -146,9 +146,11 @@ class HeuristicOptions(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    update_threshold: float = Field(rules.UPDATE_THRESHOLD, ge=-1.0, le=1.0)
-    forget_threshold: float = Field(rules.FORGET_THRESHOLD, ge=-1.0, le=1.0)
-    embedder: str | None = Field(None, description="Embedder name; None: the default embedder.")
+    update_threshold: float = Field(default=rules.UPDATE_THRESHOLD, ge=-1.0, le=1.0)
+    forget_threshold: float = Field(default=rules.FORGET_THRESHOLD, ge=-1.0, le=1.0)
+    embedder: str | None = Field(
+        default=None, description="Embedder name; None: the default embedder."
+    )
     enable_inserts: bool = True
     enable_updates: bool = True
     enable_deletes: bool = True
@@ -193,7 +195,7 @@ class HeuristicBaseline(Baseline):
         )
         seed = fingerprint(turns, entries, self.schema_map)
         final = {entry.id: entry for entry in entries}
-        changes = []
+        changes: list[Change] = []
         for decision in decisions:
             change = self._change(decision, statements, forgets, entries, seed, len(changes))
             if change is None:
@@ -216,11 +218,16 @@ class HeuristicBaseline(Baseline):
     ) -> Change | None:
         """The change a decision makes (None when the statement does not fit the schema)."""
         if decision.op == "delete":
+            assert decision.memory is not None and decision.forget is not None
             entry = entries[decision.memory]
             source = (forgets[decision.forget].source,)
             return Change("delete", entry.id, entry.kind, None, 1, source)
+        assert decision.statement is not None and self.schema is not None
         statement = statements[decision.statement]
-        base = entries[decision.memory] if decision.op == "update" else None
+        base = None
+        if decision.op == "update":
+            assert decision.memory is not None
+            base = entries[decision.memory]
         value = rules.statement_value(self.schema, statement.text, base.value if base else None)
         if value is None:
             return None

@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 import functools
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, cast
 
 from pydantic import BaseModel, ValidationError
 
@@ -88,7 +88,7 @@ def problems_from(error: ValidationError, model: type[BaseModel]) -> list[tuple[
     for err in errors:
         if err["type"] == "extra_forbidden" and err["loc"]:
             err["ctx"] = {"known": _known_fields(model, err["loc"][:-1])}
-    return _render(errors, field_names(model))
+    return _render(cast(list[dict[str, Any]], errors), field_names(model))
 
 
 def _render(errors: Sequence[dict[str, Any]], fields: frozenset[str]) -> list[tuple[str, str]]:

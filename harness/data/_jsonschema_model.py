@@ -8,6 +8,7 @@ Schema with ``jsonschema``, so the mapping never decides whether a label is vali
 
 from __future__ import annotations
 
+from types import GenericAlias
 from typing import Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
@@ -33,7 +34,9 @@ def model_from_json_schema(name: str, schema: dict[str, Any]) -> type[BaseModel]
             annotation = annotation | None
             info = Field(default=spec.get("default"), description=spec.get("description"))
         fields[prop] = (annotation, info)
-    extra = "forbid" if schema.get("additionalProperties") is False else "ignore"
+    extra: Literal["forbid", "ignore"] = (
+        "forbid" if schema.get("additionalProperties") is False else "ignore"
+    )
     model = create_model(name, __config__=ConfigDict(extra=extra), **fields)
     model.__doc__ = schema.get("description") or f"A {name} memory."
     return model
@@ -41,7 +44,7 @@ def model_from_json_schema(name: str, schema: dict[str, Any]) -> type[BaseModel]
 
 def _annotation(name: str, spec: dict[str, Any]) -> Any:
     if spec.get("enum"):
-        return Literal[tuple(spec["enum"])]
+        return Literal.__getitem__(tuple(spec["enum"]))  # a Literal built at run time
     for key in ("anyOf", "oneOf"):
         if isinstance(spec.get(key), list):
             members = [_annotation(name, s) for s in spec[key] if isinstance(s, dict)]
@@ -54,7 +57,11 @@ def _annotation(name: str, spec: dict[str, Any]) -> Any:
         return _SCALARS[kind]
     if kind == "array":
         items = spec.get("items")
-        return list[_annotation(name, items)] if isinstance(items, dict) else list[Any]
+        return (
+            GenericAlias(list, (_annotation(name, items),))
+            if isinstance(items, dict)
+            else list[Any]
+        )
     if kind == "object":
         if isinstance(spec.get("properties"), dict):
             return model_from_json_schema(name, spec)

@@ -99,9 +99,11 @@ def build_toolset(
     return Toolset(actions, tuple(specs), frozenset(offered), by_kind)
 
 
-def _check_schemas(schemas: Sequence[type[BaseModel]]) -> dict[str, type[BaseModel]]:
+def _check_schemas(
+    schemas: Sequence[type[BaseModel]] | type[BaseModel],
+) -> dict[str, type[BaseModel]]:
     if isinstance(schemas, type):
-        schemas = (schemas,)
+        schemas = [schemas]
     if not schemas:
         raise ConfigurationError("schemas is empty: give at least one pydantic model class")
     by_kind: dict[str, type[BaseModel]] = {}

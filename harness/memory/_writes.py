@@ -133,6 +133,7 @@ def read_stored(
     parsed = parse_content(kind, value.get("content", value), schemas)
     if isinstance(parsed, str):
         return parsed
+    assert isinstance(kind, str)  # parse_content accepts only a schema's name
     source = value.get("source")
     return Stored(
         key, kind, parsed, tuple(source) if isinstance(source, list) else (), _date(value)

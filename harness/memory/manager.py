@@ -208,7 +208,7 @@ def create_memory_manager(
     model: str | ChatModel,
     /,
     *,
-    schemas: Sequence[type[BaseModel]] = (Memory,),
+    schemas: Sequence[type[BaseModel]] | type[BaseModel] = (Memory,),
     instructions: str = DEFAULT_INSTRUCTIONS,
     enable_inserts: bool = True,
     enable_updates: bool = True,
@@ -233,7 +233,7 @@ def create_memory_manager(
     if config is not None and not isinstance(config, GenerateConfig):
         config = GenerateConfig.model_validate(config)
     if isinstance(schemas, type):
-        schemas = (schemas,)
+        schemas = [schemas]
     flags = {"inserts": enable_inserts, "updates": enable_updates, "deletes": enable_deletes}
     toolset = build_toolset(tuple(schemas), **flags)
     return MemoryManager(

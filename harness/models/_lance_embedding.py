@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 from lancedb.embeddings import TextEmbeddingFunction, register
 
 from harness.models.embeddings import DEFAULT_EMBEDDER, get_embedder
@@ -25,6 +24,6 @@ class HarnessEmbeddingFunction(TextEmbeddingFunction):
     def ndims(self) -> int:
         return get_embedder(self.model).dims
 
-    def generate_embeddings(self, texts: Any, *args: Any, **kwargs: Any) -> list[np.ndarray]:
+    def generate_embeddings(self, texts: Any, *args: Any, **kwargs: Any) -> list[Any]:
         vectors = get_embedder(self.model).embed([str(t) for t in texts])
         return list(vectors)

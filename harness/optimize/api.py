@@ -54,7 +54,9 @@ def _new(config: OptimizeConfig) -> _Setup:
     from harness.templates import load_template
 
     dataset = _load_dataset(config)
-    splits = {name: [case.id for case in dataset.split(name)] for name in SPLITS}
+    splits: dict[str, list[str]] = {
+        name: [case.id for case in dataset.split(name)] for name in SPLITS
+    }
     if not splits["train"]:
         raise ConfigurationError(f"{dataset.path}: no train cases to optimize on ({splits})")
     template = load_template(config.prompt)

@@ -8,6 +8,7 @@ from the row classes below, never from input.
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -183,7 +184,7 @@ class OptimizeStore:
             return named[0]
         raise ConfigurationError(f"{self.where}: no optimization with id or name {ref!r}")
 
-    def list(self) -> list[OptimizationRow]:
+    def list(self) -> builtins.list[OptimizationRow]:
         return self._select(OptimizationRow, "true", [], "started_at, opt_id")
 
     def update(self, opt_id: str, **values: Any) -> None:
@@ -216,17 +217,17 @@ class OptimizeStore:
             self._insert(con, list(scores))
             self._insert(con, list(proposals))
 
-    def candidates(self, opt_id: str) -> list[CandidateRow]:
+    def candidates(self, opt_id: str) -> builtins.list[CandidateRow]:
         return self._select(CandidateRow, "opt_id = ?", [opt_id], "iteration, candidate_id")
 
-    def scores(self, opt_id: str, *, split: str | None = None) -> list[ScoreRow]:
+    def scores(self, opt_id: str, *, split: str | None = None) -> builtins.list[ScoreRow]:
         if split is None:
             return self._select(ScoreRow, "opt_id = ?", [opt_id], "candidate_id, case_id")
         return self._select(
             ScoreRow, "opt_id = ? AND split = ?", [opt_id, split], "candidate_id, case_id"
         )
 
-    def proposals(self, opt_id: str) -> list[ProposalRow]:
+    def proposals(self, opt_id: str) -> builtins.list[ProposalRow]:
         return self._select(ProposalRow, "opt_id = ?", [opt_id], "iteration")
 
     # -- spend -------------------------------------------------------------------------------
@@ -241,7 +242,7 @@ class OptimizeStore:
             self._insert(con, [row])
         return row
 
-    def spend_rows(self, opt_id: str) -> list[SpendRow]:
+    def spend_rows(self, opt_id: str) -> builtins.list[SpendRow]:
         return self._select(SpendRow, "opt_id = ?", [opt_id], "seq")
 
     def spent(self, opt_id: str) -> Spend:

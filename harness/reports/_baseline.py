@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -30,8 +30,8 @@ from harness.reports._casedata import (
 )
 from harness.results.migrations import utc_now
 
-FORMAT = "memory-harness-baseline"
-VERSION = 1
+FORMAT: Final = "memory-harness-baseline"
+VERSION: Final = 1
 
 
 class _Strict(BaseModel):

@@ -126,9 +126,9 @@ def best_values(runs: list[RunSummary]) -> dict[str, float]:
     best: dict[str, float] = {}
     for metric in LEADERBOARD_METRICS:
         values = [
-            r.metrics[metric].value
+            value
             for r in runs
-            if metric in r.metrics and r.metrics[metric].value is not None
+            if metric in r.metrics and (value := r.metrics[metric].value) is not None
         ]
         if len(set(values)) > 1:
             best[metric] = min(values) if metric in LOWER_IS_BETTER else max(values)

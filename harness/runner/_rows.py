@@ -39,8 +39,10 @@ def op_rows(
             memory_id = item.target or (item.partner_id if item.op == "insert" else None)
             rows.append(_op_row(key, s, item, memory_id, item.id, kind, list(op.source)))
         for item in session.predicted:
-            op = predicted[s][item.index]
-            rows.append(_op_row(key, s, item, item.id, item.partner_id, op.kind, list(op.source)))
+            made = predicted[s][item.index]
+            rows.append(
+                _op_row(key, s, item, item.id, item.partner_id, made.kind, list(made.source))
+            )
     return rows
 
 

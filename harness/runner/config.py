@@ -21,6 +21,7 @@ DEFAULT_MODEL = "baseline/heuristic"
 DEFAULT_PROMPT = "default"
 
 SearchModeName = Literal["vector", "fts", "hybrid"]
+SEARCH_MODES: tuple[SearchModeName, ...] = ("vector", "fts", "hybrid")
 StateMode = Literal["predicted", "gold"]
 CacheModeName = Literal["read-write", "read-only", "off"]
 SplitName = Literal["train", "dev", "test"]
@@ -88,7 +89,7 @@ class RunConfig(BaseModel):
     matcher: str = "default"
     matcher_threshold: float | None = Field(default=None, allow_inf_nan=False)
     judge_model: str | None = None
-    search_modes: list[SearchModeName] = Field(default_factory=lambda: ["vector", "fts", "hybrid"])
+    search_modes: list[SearchModeName] = Field(default_factory=lambda: list(SEARCH_MODES))
     top_k: int = Field(default=10, ge=1)
     pooled: bool = False
     embedder: str | None = None

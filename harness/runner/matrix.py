@@ -152,7 +152,7 @@ def run_key(run: RunRecord) -> str:
     return config_key(run.parameters, run.dataset_hash, run.template_hash)
 
 
-def _content(config: RunConfig, datasets: dict[str, Any]) -> tuple[str, str, str]:
+def _content(config: RunConfig, datasets: dict[Any, Any]) -> tuple[str, str, str]:
     """``(dataset name, selected-cases hash, template hash)``, loading each file once."""
     from harness.data import load_dataset
     from harness.templates import load_template

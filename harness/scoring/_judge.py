@@ -13,10 +13,13 @@ import json
 import os
 import re
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from harness.data.keyterms import KeyTermCheck
 from harness.scoring.matchers import Matcher, normalise_answer
+
+if TYPE_CHECKING:  # pragma: no cover
+    from harness.models.cache import CacheMode
 
 JUDGE_MODEL_ENV = "HARNESS_JUDGE_MODEL"
 DEFAULT_JUDGE_MODEL = "openai/gpt-4o-mini"
@@ -89,7 +92,7 @@ class LLMJudgeMatcher(Matcher):
         model: Any = None,
         threshold: float | None = None,
         key_terms: bool = True,
-        cache_mode: str = "read-write",
+        cache_mode: CacheMode = "read-write",
         max_concurrency: int = 8,
     ) -> None:
         super().__init__(threshold=threshold, key_terms=key_terms)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, Literal, cast
 
 from harness.data.models import GoldOp
 from harness.memory.schemas import MemoryOperation, memory_text
@@ -102,7 +102,9 @@ def _pred_outcome(
 ) -> OpOutcome:
     return OpOutcome(
         side="predicted",
-        op=op.op,
+        op=cast(
+            Literal["insert", "update", "delete"], op.op
+        ),  # none ops are dropped before matching
         index=p,
         id=op.id,
         outcome=outcome,

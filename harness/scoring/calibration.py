@@ -346,10 +346,11 @@ def markdown_tables(data: CalibrationFile, *, tags: Sequence[str] = HARD_NEGATIV
         lines.append("|---|---|---|---|")
         for tag in tags:
             with_terms = embedding.with_key_terms.per_tag.get(tag)
-            alone = embedding.without_key_terms.per_tag.get(tag)
-            if with_terms is None or alone is None:
+            by_cosine = embedding.without_key_terms.per_tag.get(tag)
+            if with_terms is None or by_cosine is None:
                 continue
             lines.append(
-                f"| {tag} | {with_terms.n} | {pct(with_terms.accuracy)} | {pct(alone.accuracy)} |"
+                f"| {tag} | {with_terms.n} | {pct(with_terms.accuracy)} "
+                f"| {pct(by_cosine.accuracy)} |"
             )
     return "\n".join(lines)

@@ -25,6 +25,11 @@ PredictedMemories = Mapping[str, Any] | Iterable[tuple[str, Any]]
 pydantic model, read with :func:`~harness.memory.schemas.memory_text`)."""
 
 
+FinalOutcome = Literal[
+    "matched", "optional_matched", "optional_unmatched", "missed", "spurious", "unlabeled"
+]
+
+
 @dataclass(frozen=True)
 class FinalMemoryOutcome:
     """One gold or predicted final memory and what became of it."""
@@ -32,9 +37,7 @@ class FinalMemoryOutcome:
     side: Literal["gold", "predicted"]
     id: str
     text: str
-    outcome: Literal[
-        "matched", "optional_matched", "optional_unmatched", "missed", "spurious", "unlabeled"
-    ]
+    outcome: FinalOutcome
     partner_id: str | None = None
     similarity: float | None = None
     reason: str = ""
@@ -112,15 +115,15 @@ def _gold_outcome(
     memory: GoldMemory, col: int | None, preds: list[tuple[str, str]], row: list[Judgement]
 ) -> FinalMemoryOutcome:
     if col is None:
-        outcome = "optional_unmatched" if memory.optional else "missed"
+        outcome: FinalOutcome = "optional_unmatched" if memory.optional else "missed"
         return FinalMemoryOutcome("gold", memory.key, memory.text, outcome)
-    outcome = "optional_matched" if memory.optional else "matched"
+    matched: FinalOutcome = "optional_matched" if memory.optional else "matched"
     verdict = row[col]
     return FinalMemoryOutcome(
         "gold",
         memory.key,
         memory.text,
-        outcome,
+        matched,
         preds[col][0],
         verdict.similarity,
         verdict.reason(),

@@ -119,7 +119,11 @@ def bootstrap(
     return out
 
 
-def _aligned(rows_a: Rows, rows_b: Rows):
+def _as_list(rows: Rows) -> list[Mapping[str, float]]:
+    return list(rows.values()) if isinstance(rows, Mapping) else list(rows)
+
+
+def _aligned(rows_a: Rows, rows_b: Rows) -> tuple[list[str], Any, Any]:
     if isinstance(rows_a, Mapping) and isinstance(rows_b, Mapping):
         if set(rows_a) != set(rows_b):
             only_a = sorted(set(rows_a) - set(rows_b))[:5]
@@ -128,12 +132,13 @@ def _aligned(rows_a: Rows, rows_b: Rows):
                 f"paired comparison needs the same cases: only in A {only_a}, only in B {only_b}"
             )
         keys = sorted(rows_a)
-        rows_a, rows_b = [rows_a[k] for k in keys], [rows_b[k] for k in keys]
-    rows_a, rows_b = list(rows_a), list(rows_b)
-    if len(rows_a) != len(rows_b):
-        raise ValueError(f"paired comparison needs the same cases: {len(rows_a)} vs {len(rows_b)}")
-    columns = sorted({k for row in [*rows_a, *rows_b] for k in row})
-    return columns, count_matrix(rows_a, columns)[1], count_matrix(rows_b, columns)[1]
+        list_a, list_b = [rows_a[k] for k in keys], [rows_b[k] for k in keys]
+    else:
+        list_a, list_b = _as_list(rows_a), _as_list(rows_b)
+    if len(list_a) != len(list_b):
+        raise ValueError(f"paired comparison needs the same cases: {len(list_a)} vs {len(list_b)}")
+    columns = sorted({k for row in [*list_a, *list_b] for k in row})
+    return columns, count_matrix(list_a, columns)[1], count_matrix(list_b, columns)[1]
 
 
 def paired_bootstrap(

@@ -179,7 +179,7 @@ def _unique(wanted: str, taken: set[str]) -> str:
 def _event_ops(events: Any, number: int) -> list[GoldOp]:
     if not isinstance(events, dict):
         return []
-    ops = []
+    ops: list[GoldOp] = []
     for speaker, items in events.items():
         if speaker == "date" or not isinstance(items, list):
             continue

@@ -61,9 +61,12 @@ def bm25_scores(
     return scores
 
 
-def rrf(rankings: Sequence[Sequence[Hashable]], *, k: int = RRF_K) -> dict[Hashable, float]:
+H = TypeVar("H", bound=Hashable)
+
+
+def rrf(rankings: Sequence[Sequence[H]], *, k: int = RRF_K) -> dict[H, float]:
     """Reciprocal-rank fusion: each id scores the sum of ``1 / (k + rank)`` over the rankings."""
-    fused: dict[Hashable, float] = {}
+    fused: dict[H, float] = {}
     for ranking in rankings:
         for rank, item_id in enumerate(ranking, start=1):
             fused[item_id] = fused.get(item_id, 0.0) + 1.0 / (k + rank)
@@ -71,10 +74,14 @@ def rrf(rankings: Sequence[Sequence[Hashable]], *, k: int = RRF_K) -> dict[Hasha
 
 
 class _Ranked(Protocol):
-    namespace: tuple[str, ...]
-    key: str
-    updated_at: datetime
-    score: float | None
+    @property
+    def namespace(self) -> tuple[str, ...]: ...
+    @property
+    def key(self) -> str: ...
+    @property
+    def updated_at(self) -> datetime: ...
+    @property
+    def score(self) -> float | None: ...
 
 
 R = TypeVar("R", bound=_Ranked)

@@ -86,8 +86,12 @@ def prepare(
     except (TypeError, ValueError) as exc:
         raise StoreError(f"{ns!r}/{key}: value is not JSON-serialisable: {exc}") from exc
     kind = value.get("kind")
-    fields = default_fields if index is None or index is True else index
-    text = "" if index is False else index_text(value, fields)
+    if index is False:
+        text = ""
+    elif index is None or index is True:
+        text = index_text(value, default_fields)
+    else:
+        text = index_text(value, index)
     return PreparedWrite(ns, key, value_json, text, kind if isinstance(kind, str) else None)
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 
@@ -73,7 +73,8 @@ class InMemoryStore(BaseStore):
         rows = [r for r in self._live(prefix, conditions) if r.indexed]
         if not rows:
             return []
-        scores = np.stack([r.vector for r in rows]) @ np.asarray(vector, dtype=np.float32)
+        vectors = np.stack([cast(np.ndarray, r.vector) for r in rows])
+        scores = vectors @ np.asarray(vector, dtype=np.float32)
         items = [_item(r, float(s)) for r, s in zip(rows, scores, strict=True)]
         return ranked(items)[:k]
 
