@@ -91,7 +91,7 @@ class Baseline:
     """The run settings (``RunConfig`` fields) it takes as options, besides ``schemas``."""
 
     def __init__(self, schemas: SchemasArg = (Memory,)) -> None:
-        self.schema_map = schema_map(schemas)  # type: ignore[arg-type]
+        self.schema_map = schema_map(schemas)
         if not self.schema_map:
             raise ConfigurationError(f"{self.name}: schemas must name at least one schema")
         self.schemas = tuple(self.schema_map.values())

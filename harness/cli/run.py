@@ -397,7 +397,7 @@ def _run_with_interrupt(config, run_id, resume, db, concurrency, progress) -> An
         resume=resume,
         run_id=None if resume else run_id,
         concurrency=concurrency if resume else None,
-        progress=make_progress(progress),  # type: ignore[arg-type]
+        progress=make_progress(progress),
     )
     try:
         return run_interruptible(coro)

@@ -183,7 +183,7 @@ def _regression_checks(
                 tolerance,
                 message,
                 n_cases=len(candidate.rows),
-                **common,  # type: ignore[arg-type]
+                **common,
             )
         )
     return checks
