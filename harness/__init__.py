@@ -5,6 +5,8 @@ Public names are loaded on first use, so importing ``harness`` (and running the 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from harness._lazy import lazy_exports
 
 __version__ = "0.1.0"
@@ -27,7 +29,37 @@ _EXPORTS: dict[str, str] = {
     "ItemVersion": "harness.memory.store",
 }
 
-__all__ = ["__version__", *_EXPORTS]
+__all__ = [
+    "BaseStore",
+    "ExtractedMemory",
+    "HarnessError",
+    "InMemoryStore",
+    "Item",
+    "ItemVersion",
+    "LanceStore",
+    "Memory",
+    "MemoryOperation",
+    "MemoryPhase",
+    "MemoryStoreManager",
+    "ReflectionExecutor",
+    "RemoveDoc",
+    "__version__",
+    "create_memory_manager",
+    "create_memory_store_manager",
+]
 
 
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, __all__)
+
+
+if TYPE_CHECKING:  # pragma: no cover
+    from harness.errors import HarnessError
+    from harness.memory.manager import create_memory_manager
+    from harness.memory.reflection import ReflectionExecutor
+    from harness.memory.schemas import ExtractedMemory, Memory, MemoryOperation, RemoveDoc
+    from harness.memory.store import BaseStore, InMemoryStore, Item, ItemVersion, LanceStore
+    from harness.memory.store_manager import (
+        MemoryPhase,
+        MemoryStoreManager,
+        create_memory_store_manager,
+    )

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import ast
 import importlib
+import inspect
 import json
 import pkgutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -67,3 +70,41 @@ def test_cli_help_loads_no_heavy_library():
     )
     loaded = _modules_loaded_by(code)
     assert not [name for name in HEAVY if name in loaded]
+
+
+def _names_type_checkers_see(tree: ast.Module) -> set[str]:
+    """Names bound at module level or in an ``if TYPE_CHECKING:`` block (not lazily at run time)."""
+    bound: set[str] = set()
+    body = list(tree.body)
+    for node in tree.body:
+        if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING":
+            body.extend(node.body)
+    for node in body:
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            bound.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            bound.add(node.name)
+        elif isinstance(node, ast.Assign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            bound.update(n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name))
+    return bound
+
+
+@pytest.mark.parametrize("package", _packages())
+def test_every_name_in_all_is_typed_for_type_checkers(package):
+    """A lazily exported name must also be imported for type checkers, or they see ``Any``."""
+    module = importlib.import_module(package)
+    tree = ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
+    listed = next(
+        ast.literal_eval(node.value)
+        for node in tree.body
+        if isinstance(node, ast.Assign)
+        and any(isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets)
+    )
+    assert list(listed) == list(module.__all__), f"{package}: __all__ must be a literal list"
+    unseen = sorted(set(listed) - _names_type_checkers_see(tree))
+    assert not unseen, f"{package}: exported but invisible to type checkers: {unseen}"
+    for name in listed:
+        value = getattr(module, name)
+        if inspect.isfunction(value):
+            assert "return" in value.__annotations__, f"{package}.{name} has no return annotation"

@@ -65,6 +65,7 @@ __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, __all__)
 
 if TYPE_CHECKING:  # pragma: no cover
     from harness.models.cache import ResponseCache, cache_key, repeat_index
+    from harness.models.embeddings import Embedder, get_embedder
     from harness.models.gateway import LiteLLMModel, compute_cost, get_model
     from harness.models.protocol import ChatModel
     from harness.models.retry import RetryPolicy
