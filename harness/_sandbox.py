@@ -24,7 +24,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sized
-from typing import Any
+from typing import Any, cast
 
 from jinja2 import StrictUndefined, Undefined, nodes
 from jinja2.exceptions import TemplateRuntimeError, TemplateSyntaxError
@@ -98,7 +98,7 @@ class LimitedEnvironment(ImmutableSandboxedEnvironment):
                     filename,
                 )
         for loop in tree.find_all(nodes.For):
-            loop.iter = _call(_ITER, [loop.iter], loop.iter.lineno)
+            loop.iter = _call(_ITER, [cast(nodes.Expr, loop.iter)], loop.iter.lineno)
         for concat in list(tree.find_all(nodes.Concat)):
             concat.nodes = [_call(_CONCAT, [nodes.List(concat.nodes)], concat.lineno)]
         return tree

@@ -28,8 +28,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from harness.memory.schemas import memory_text  # noqa: E402
 from harness.data.keyterms import check_key_terms  # noqa: E402
+from harness.memory.schemas import memory_text  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 _IRREGULAR = {"have": "has", "do": "does", "go": "goes", "be": "is"}

@@ -98,7 +98,7 @@ def _quiet_orphaned_logging_workers() -> None:
         if task is not None:
             task._log_destroy_pending = False
 
-    worker.start = start_quietly
+    worker.start = start_quietly  # type: ignore[method-assign]
 
 
 def register_provider(name: str, factory: Callable[[Any], Any]) -> None:

@@ -21,7 +21,7 @@ from harness.errors import ModelError
 from harness.memory.store.base import BaseStore
 from harness.results.records import AnswerRow
 from harness.runner._queries import RowKey
-from harness.runner.config import RunConfig
+from harness.runner.config import RunConfig, SearchModeName
 
 _DECLINE_GOLD = "The information is not available."
 
@@ -60,7 +60,7 @@ class Answering:
         return answering
 
     @property
-    def mode(self) -> str:
+    def mode(self) -> SearchModeName:
         return self.config.answer_search_mode or self.config.retrieval_mode
 
     def template(self, source: str | None) -> Any:

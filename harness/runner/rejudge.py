@@ -265,7 +265,7 @@ async def _arejudge(
     )
     sources = await asyncio.to_thread(_sources, parent)
     run_id = run_id or new_run_id()
-    judging = {
+    judging: dict[str, Any] = {
         "model": get_model(judge_model, cache=ResponseCache(mode=config.cache)),
         "name": judge_model,
         "protocol": lambda row: _protocol(row, sources, judge_protocol, parent),
