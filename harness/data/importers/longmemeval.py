@@ -169,7 +169,8 @@ def _parse_date(raw: Any, where: str) -> datetime:
     directly (strptime costs seconds over a LongMemEval-S file), others by pattern."""
     if isinstance(raw, str) and (match := _RELEASED.match(raw)):
         try:
-            return datetime(*(int(part) for part in match.groups()))  # type: ignore[misc]
+            year, month, day, hour, minute = (int(part) for part in match.groups())
+            return datetime(year, month, day, hour, minute)
         except ValueError:
             pass
     text = _WEEKDAY.sub(" ", str(raw)).strip()
