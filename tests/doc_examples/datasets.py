@@ -9,7 +9,7 @@ from doc_examples import Example, Scripted
 
 def cli_check(ns: dict, ctx: Scripted) -> None:
     validate, stats, stats_json = ns["outputs"]
-    assert validate.startswith("OK") and "213 cases, sha256 a0434314" in validate
+    assert validate.startswith("OK") and "213 cases, sha256 b484162c" in validate
     assert "insert 291, update 66, delete 28" in stats
     data = json.loads(stats_json)
     assert data["cases"] == 213 and data["ops"] == {"insert": 291, "update": 66, "delete": 28}
