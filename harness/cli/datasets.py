@@ -85,9 +85,11 @@ def stats(
 
     loaded = _load(path)
     if _unit(loaded) == "judgements":
-        raise typer.BadParameter(
-            f"{path} holds labelled judgements; check them with 'harness judges agreement'",
-            param_hint="PATH",
+        from harness.errors import ConfigurationError
+
+        raise ConfigurationError(
+            f"{path} holds labelled judgements, which have no dataset stats; "
+            "check a judge on them with 'harness judges agreement'"
         )
     numbers = pair_stats(loaded) if hasattr(loaded, "pairs") else dataset_stats(loaded)
     if as_json:

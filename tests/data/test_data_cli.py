@@ -180,5 +180,9 @@ def test_a_judgement_file_is_recognised_and_validated(write_jsonl) -> None:
     result = runner.invoke(app, ["validate", str(path)])
     assert result.exit_code == 0, result.output
     assert "judgements.jsonl: 1 judgements" in result.output
-    result = runner.invoke(app, ["stats", str(path)])
-    assert result.exit_code == 2 and "harness judges agreement" in result.output
+    refused = _harness("datasets", "stats", str(path))
+    assert refused.returncode == 2, refused.stderr
+    assert refused.stderr == (
+        f"error: {path} holds labelled judgements, which have no dataset stats; "
+        "check a judge on them with 'harness judges agreement'\n"
+    )
