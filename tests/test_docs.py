@@ -3,7 +3,6 @@ and the README stays a short front page."""
 
 from __future__ import annotations
 
-import importlib.util
 import re
 from pathlib import Path
 
@@ -12,17 +11,15 @@ README_LIMIT = 12 * 1024
 
 
 def _cli_reference():
-    path = ROOT / "scripts" / "cli_reference.py"
-    spec = importlib.util.spec_from_file_location("cli_reference", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    from harness.cli import reference
+
+    return reference
 
 
 def test_cli_reference_is_up_to_date():
     page = ROOT / "docs/reference/cli.md"
     assert page.read_text(encoding="utf-8") == _cli_reference().render(), (
-        "docs/reference/cli.md is out of date: run python scripts/cli_reference.py"
+        "docs/reference/cli.md is out of date: run python -m harness.cli.reference"
     )
 
 

@@ -1,6 +1,6 @@
 """Render every ``harness`` command's usage and options as the Markdown page
 ``docs/reference/cli.md``, straight from the Typer app, so the reference cannot drift from the
-code. ``python scripts/cli_reference.py`` rewrites the page; ``--check`` exits 1 when the
+code. ``python -m harness.cli.reference`` rewrites the page; ``--check`` exits 1 when the
 committed page differs (a test runs the same comparison)."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-PAGE = Path(__file__).resolve().parents[1] / "docs" / "reference" / "cli.md"
+PAGE = Path(__file__).resolve().parents[2] / "docs" / "reference" / "cli.md"
 
 HEADER = """\
 # Command-line reference
@@ -19,7 +19,7 @@ Every command of `harness`, its arguments and options, as `--help` shows them. O
 name an environment variable read it when the option is not given; a value given on the command
 line always wins.
 
-This page is generated from the command definitions by `python scripts/cli_reference.py`; a test
+This page is generated from the command definitions by `python -m harness.cli.reference`; a test
 fails when it is out of date.
 """
 
@@ -154,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.check:
         current = PAGE.read_text(encoding="utf-8") if PAGE.exists() else ""
         if current != text:
-            print(f"{PAGE} is out of date: python scripts/cli_reference.py", file=sys.stderr)
+            print(f"{PAGE} is out of date: python -m harness.cli.reference", file=sys.stderr)
             return 1
         return 0
     PAGE.parent.mkdir(parents=True, exist_ok=True)
