@@ -53,7 +53,7 @@ def run_interruptible(coro: Coroutine[Any, Any, T]) -> T:
     received: list[int] = []
     with _signals_as_keyboard_interrupt(received):
         try:
-            return asyncio.run_coroutine_threadsafe(main(), loop).result()
+            return _wait(asyncio.run_coroutine_threadsafe(main(), loop))
         except KeyboardInterrupt:  # perhaps before the task even started
             received.append(signal.SIGINT)
     # A second signal must not cut the cleanup short.
@@ -61,6 +61,14 @@ def run_interruptible(coro: Coroutine[Any, Any, T]) -> T:
         loop.call_soon_threadsafe(started.result(timeout=30).cancel)
         finished.result(timeout=CLEANUP_TIMEOUT_S)
     raise Interrupted(received[0])
+
+
+def _wait(future: concurrent.futures.Future[T]) -> T:
+    """The future's result, waking every 0.1 s: a signal the kernel hands to another thread only
+    runs its Python handler when the main thread runs bytecode, and an untimed wait would not."""
+    while not future.done():
+        concurrent.futures.wait([future], timeout=0.1)
+    return future.result()
 
 
 @contextlib.contextmanager
