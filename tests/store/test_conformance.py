@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
 from datetime import UTC
 
 import pytest
@@ -14,13 +15,17 @@ NS = ("memories", "u1")
 
 
 @pytest.fixture(params=["inmemory", "lance", "lance-exclusive"])
-def store(request: pytest.FixtureRequest, tmp_path) -> BaseStore:
+def store(request: pytest.FixtureRequest, tmp_path) -> Iterator[BaseStore]:
     """Every backend, and LanceStore's exclusive mode (reads from memory, background commits)."""
     from harness.memory.store import InMemoryStore, LanceStore
 
     if request.param == "inmemory":
-        return InMemoryStore()
-    return LanceStore(tmp_path / "lance", exclusive=request.param == "lance-exclusive")
+        yield InMemoryStore()
+        return
+    lance = LanceStore(tmp_path / "lance", exclusive=request.param == "lance-exclusive")
+    yield lance
+    # No background commit may outlive its test and run beside the next test's LanceDB calls.
+    lance.wait_idle(timeout=60)
 
 
 def memory(text: str, kind: str = "Memory", **extra: object) -> dict:
