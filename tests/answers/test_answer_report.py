@@ -9,7 +9,8 @@ import pytest
 
 from harness.reports.html import write_report
 from harness.results.db import open_results
-from tests.answers.test_answer_stage import _judge, _run
+
+from .test_answer_stage import _judge, _run
 
 
 @pytest.mark.slow

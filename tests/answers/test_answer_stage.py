@@ -20,7 +20,8 @@ import pytest
 from harness.results.db import open_results
 from harness.runner import RunConfig
 from harness.runner.engine import run_dataset
-from tests.answers.samples import write_locomo
+
+from .samples import write_locomo
 
 VERDICTS = {
     "When did Caroline go to the LGBTQ support group?": (

@@ -21,7 +21,8 @@ from harness.results.db import open_results
 from harness.runner import RunConfig
 from harness.runner.engine import run_dataset
 from harness.runner.rejudge import rejudge_run
-from tests.answers.samples import write_locomo
+
+from .samples import write_locomo
 
 CORRECT = ("Which city did Caroline move to?", "What breed is Tomas's horse?")
 
