@@ -47,7 +47,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from harness.data.importers._common import ImportResult
+from harness.data.importers._common import ImportResult, unique_id
 from harness.data.importers._sources import SourceRecord, read_sources
 from harness.data.models import Case, GoldOp, Message, Query, Session
 from harness.errors import DatasetError
@@ -148,7 +148,7 @@ def _session(
         if not isinstance(turn, dict) or "text" not in turn:
             raise DatasetError(f"{where}: a turn needs 'speaker', 'dia_id' and 'text'")
         wanted = str(turn.get("dia_id") or f"D{number}:{turn_index + 1}")
-        message_id = _unique(wanted, message_ids)
+        message_id = unique_id(wanted, message_ids)
         if message_id != wanted:
             warnings.append(f"{where}: dia_id {wanted} repeats; this turn is {message_id}")
         text = str(turn["text"])
@@ -165,15 +165,6 @@ def _session(
         date=_iso_date(raw_date),
         metadata={"session": number, **({"date_time": raw_date} if raw_date else {})},
     )
-
-
-def _unique(wanted: str, taken: set[str]) -> str:
-    candidate, number = wanted, 1
-    while candidate in taken:
-        number += 1
-        candidate = f"{wanted}#{number}"
-    taken.add(candidate)
-    return candidate
 
 
 def _event_ops(events: Any, number: int) -> list[GoldOp]:
