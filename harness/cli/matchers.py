@@ -61,7 +61,7 @@ def _print_report(report: dict[str, Any], path: Path) -> None:
 
     console = Console(width=120)
     terms = "with key terms" if report["key_terms"] else "without key terms"
-    console.print(f"[bold]{report['matcher']}[/bold] on {path} ({terms})")
+    console.print(f"[bold]{report['matcher']}[/bold] on {path} ({terms})", soft_wrap=True)
     summary = Table(show_header=False)
     summary.add_column(style="bold")
     summary.add_column()

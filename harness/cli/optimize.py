@@ -227,7 +227,7 @@ def _print_result(result: dict[str, Any]) -> None:
     console.print(table)
     _print_test(console, result)
     if result["winner_path"]:
-        console.print(f"winner written to {result['winner_path']}")
+        console.print(f"winner written to {result['winner_path']}", soft_wrap=True)
 
 
 def _print_test(console: Any, result: dict[str, Any]) -> None:
