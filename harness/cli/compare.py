@@ -11,39 +11,12 @@ from typing import Any
 
 import typer
 
+from harness.cli._options import db_option, markdown_option, stats_options
+
 
 class Adjust(StrEnum):
     none = "none"
     holm = "holm"
-
-
-def db_option() -> Any:
-    return typer.Option(
-        None,
-        "--db",
-        envvar="HARNESS_DB",
-        show_envvar=True,
-        help="Results database (default: reports/harness.duckdb).",
-    )
-
-
-def markdown_option(what: str) -> Any:
-    return typer.Option(
-        None, "--markdown", help=f"Also write {what} as Markdown to this file ('-': stdout)."
-    )
-
-
-def stats_options() -> dict[str, Any]:
-    """Shared by compare, matrix and gate: bootstrap/permutation sizes, seed, levels."""
-    return {
-        "resamples": typer.Option(1000, "--resamples", min=1, help="Bootstrap resamples."),
-        "permutations": typer.Option(
-            2000, "--permutations", min=1, help="Permutations of the paired permutation test."
-        ),
-        "seed": typer.Option(0, "--seed", help="Seed of the resampling."),
-        "confidence": typer.Option(0.95, "--confidence", help="Interval confidence level."),
-        "alpha": typer.Option(0.05, "--alpha", help="Significance level of paired tests."),
-    }
 
 
 _STATS = stats_options()

@@ -15,7 +15,8 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
-from harness.cli.compare import db_option, stats_options, write_text
+from harness.cli._options import db_option, stats_options
+from harness.cli.compare import write_text
 
 
 class _DefaultCheck(TyperGroup):

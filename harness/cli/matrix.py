@@ -13,15 +13,14 @@ from typing import Any
 
 import typer
 
-from harness.cli._options import ProgressKind
-from harness.cli.compare import (
-    compare_options,
+from harness.cli._options import (
+    ProgressKind,
     db_option,
     markdown_option,
-    print_comparison,
+    progress_option,
     stats_options,
-    write_text,
 )
+from harness.cli.compare import compare_options, print_comparison, write_text
 
 _STATS = stats_options()
 
@@ -67,9 +66,7 @@ def matrix(
         None, "--metric", help="Metric to show (repeatable; default: the headline metrics)."
     ),
     by_tag: bool = typer.Option(False, "--by-tag", help="Add a per-tag breakdown."),
-    progress: ProgressKind = typer.Option(
-        ProgressKind.auto, "--progress", envvar="HARNESS_PROGRESS", help="Progress on stderr."
-    ),
+    progress: ProgressKind = progress_option(),
     resamples: int = _STATS["resamples"],
     permutations: int = _STATS["permutations"],
     seed: int = _STATS["seed"],

@@ -14,17 +14,13 @@ from typing import Any
 
 import typer
 
-from harness.cli._options import ProgressKind
+from harness.cli._options import ProgressKind, db_option, option, progress_option
 
 
 class Metric(StrEnum):
     micro_f1 = "micro_f1"
     exact_session_accuracy = "exact_session_accuracy"
     final_f1 = "final_f1"
-
-
-def _opt(default: Any, *names: str, help: str, envvar: str | None = None, **kw: Any) -> Any:
-    return typer.Option(default, *names, help=help, envvar=envvar, show_envvar=bool(envvar), **kw)
 
 
 _RESUME_MAY_CHANGE = {
@@ -40,55 +36,72 @@ _RESUME_MAY_CHANGE = {
 
 def optimize(
     ctx: typer.Context,
-    prompt: str = _opt(
-        "default", "--prompt", "-p", help="Start template: a name in prompts/ or a file path."
+    prompt: str = option(
+        "--prompt",
+        "-p",
+        default="default",
+        help="Start template: a name in prompts/ or a file path.",
     ),
-    dataset: str = _opt(
-        "datasets/core.jsonl", "--dataset", "-d", envvar="HARNESS_DATASET", help="JSONL cases."
+    dataset: str = option(
+        "--dataset",
+        "-d",
+        default="datasets/core.jsonl",
+        envvar="HARNESS_DATASET",
+        help="JSONL cases.",
     ),
-    model: str | None = _opt(
-        None, "--model", "-m", envvar="HARNESS_MODEL", help="Extraction model (litellm string)."
+    model: str | None = option(
+        "--model",
+        "-m",
+        default=None,
+        envvar="HARNESS_MODEL",
+        help="Extraction model (litellm string).",
     ),
-    proposer: str | None = _opt(
-        None,
+    proposer: str | None = option(
         "--proposer",
+        default=None,
         envvar="HARNESS_PROPOSER",
         help="Model that reflects on failures and writes templates (litellm string).",
     ),
-    max_calls: int | None = _opt(
-        None, "--max-calls", min=0, help="Ceiling on model calls (extraction, judge, proposer)."
+    max_calls: int | None = option(
+        "--max-calls",
+        default=None,
+        min=0,
+        help="Ceiling on model calls (extraction, judge, proposer).",
     ),
-    max_cost: float | None = _opt(None, "--max-cost", min=0.0, help="Ceiling in USD."),
-    max_iterations: int | None = _opt(
-        None, "--max-iterations", min=0, help="Ceiling on proposals (default: 10)."
+    max_cost: float | None = option("--max-cost", default=None, min=0.0, help="Ceiling in USD."),
+    max_iterations: int | None = option(
+        "--max-iterations", default=None, min=0, help="Ceiling on proposals (default: 10)."
     ),
-    minibatch: int = _opt(3, "--minibatch", "-k", min=1, help="Failing cases per reflection."),
-    seed: int = _opt(0, "--seed", help="Seed of every random choice."),
-    metric: Metric = _opt(Metric.micro_f1, "--metric", help="The objective."),
-    tags: list[str] | None = _opt(None, "--tags", "-t", help="Only cases with any of these tags."),
-    run_options: list[str] | None = _opt(
-        None,
+    minibatch: int = option(
+        "--minibatch", "-k", default=3, min=1, help="Failing cases per reflection."
+    ),
+    seed: int = option("--seed", default=0, help="Seed of every random choice."),
+    metric: Metric = option("--metric", default=Metric.micro_f1, help="The objective."),
+    tags: list[str] | None = option(
+        "--tags", "-t", default=None, help="Only cases with any of these tags."
+    ),
+    run_options: list[str] | None = option(
         "--run-option",
+        default=None,
         help="A further run option for every evaluation, KEY=VALUE (e.g. max_steps=2, "
         "matcher=token_f1, concurrency=4); repeatable.",
     ),
-    name: str | None = _opt(None, "--name", help="A name for the optimization (resume by it)."),
-    db: Path | None = _opt(
-        None,
-        "--db",
-        envvar="HARNESS_DB",
-        help="Results database (default: reports/harness.duckdb).",
+    name: str | None = option(
+        "--name", default=None, help="A name for the optimization (resume by it)."
     ),
-    out: Path | None = _opt(
-        None, "--out", "-o", help="Winner file (default: prompts/<start>-opt-<id>.j2)."
+    db: Path | None = db_option(),
+    out: Path | None = option(
+        "--out", "-o", default=None, help="Winner file (default: prompts/<start>-opt-<id>.j2)."
     ),
-    resume: str | None = _opt(
-        None,
+    resume: str | None = option(
         "--resume",
+        default=None,
         help="Continue optimization OPT_ID (or name); budget options may be raised.",
     ),
-    as_json: bool = _opt(False, "--json", help="Print the result as one JSON object only."),
-    progress: ProgressKind = _opt(ProgressKind.auto, "--progress", help="Live progress on stderr."),
+    as_json: bool = option(
+        "--json", default=False, help="Print the result as one JSON object only."
+    ),
+    progress: ProgressKind = progress_option(),
 ) -> None:
     """Improve an instruction template: reflect on failures, screen, select on dev, test."""
     from harness.cli._interrupt import Interrupted, run_interruptible

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import typer
 
+from harness.cli._options import db_option
 from harness.cli.run import Protocol
 
 
@@ -30,13 +31,7 @@ def rejudge(
     concurrency: int | None = typer.Option(
         None, "--concurrency", "-c", min=1, help="Judge calls at once (default: the run's)."
     ),
-    db: Path | None = typer.Option(
-        None,
-        "--db",
-        envvar="HARNESS_DB",
-        show_envvar=True,
-        help="Results database (default: reports/harness.duckdb).",
-    ),
+    db: Path | None = db_option(),
     as_json: bool = typer.Option(
         False, "--json", help="Print one JSON object (run id, parent, every metric with its CI)."
     ),

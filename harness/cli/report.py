@@ -12,6 +12,8 @@ from pathlib import Path
 
 import typer
 
+from harness.cli._options import db_option
+
 
 class Cases(StrEnum):
     failing = "failing"
@@ -25,13 +27,7 @@ def split_refs(values: list[str] | None) -> list[str]:
 
 
 def report(
-    db: Path | None = typer.Option(
-        None,
-        "--db",
-        envvar="HARNESS_DB",
-        show_envvar=True,
-        help="Results database (default: reports/harness.duckdb).",
-    ),
+    db: Path | None = db_option(),
     runs: list[str] | None = typer.Option(
         None,
         "--runs",

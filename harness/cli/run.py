@@ -15,6 +15,8 @@ from typing import Annotated, Any
 
 import typer
 
+from harness.cli._options import DbOpt, ProgressKind, option, progress_option
+
 _RESUME_MAY_CHANGE = {
     "concurrency",
     "db",
@@ -54,77 +56,62 @@ class Split(StrEnum):
     test = "test"
 
 
-class ProgressKind(StrEnum):
-    auto = "auto"
-    rich = "rich"
-    plain = "plain"
-    none = "none"
-
-
-def _opt(*names: str, help: str, envvar: str | None = None, **kw: Any) -> Any:
-    return typer.Option(*names, help=help, envvar=envvar, show_envvar=bool(envvar), **kw)
-
-
 # One alias per option, so the command signature stays one line per option.
 DatasetOpt = Annotated[
     Path | None,
-    _opt("--dataset", "-d", envvar="HARNESS_DATASET", help="JSONL case file (default: "
+    option("--dataset", "-d", envvar="HARNESS_DATASET", help="JSONL case file (default: "
          "datasets/core.jsonl)."),
 ]  # fmt: skip
 ModelOpt = Annotated[
     str | None,
-    _opt("--model", "-m", envvar="HARNESS_MODEL", help="litellm model string, scripted/NAME, "
+    option("--model", "-m", envvar="HARNESS_MODEL", help="litellm model string, scripted/NAME, "
          "local/NAME or baseline/heuristic|oracle|noop (default: baseline/heuristic)."),
 ]  # fmt: skip
 PromptOpt = Annotated[
     str | None,
-    _opt("--prompt", "-p", envvar="HARNESS_PROMPT", help="Instruction template: a name in "
+    option("--prompt", "-p", envvar="HARNESS_PROMPT", help="Instruction template: a name in "
          "prompts/ or a file path (default: default)."),
 ]  # fmt: skip
-NameOpt = Annotated[str | None, _opt("--name", help="A name to find the run by.")]
-RepeatsOpt = Annotated[int | None, _opt("--repeats", "-r", min=1, help="Runs per case (1).")]
+NameOpt = Annotated[str | None, option("--name", help="A name to find the run by.")]
+RepeatsOpt = Annotated[int | None, option("--repeats", "-r", min=1, help="Runs per case (1).")]
 ConcurrencyOpt = Annotated[
     int | None,
-    _opt("--concurrency", "-c", min=1, envvar="HARNESS_CONCURRENCY",
+    option("--concurrency", "-c", min=1, envvar="HARNESS_CONCURRENCY",
          help="Cases replayed at once (default: 8)."),
 ]  # fmt: skip
-LimitOpt = Annotated[int | None, _opt("--limit", "-n", min=0, help="Only the first N cases.")]
+LimitOpt = Annotated[int | None, option("--limit", "-n", min=0, help="Only the first N cases.")]
 TagsOpt = Annotated[
     list[str] | None,
-    _opt("--tags", "-t", help="Only cases with any of these tags (repeat or comma-separate)."),
+    option("--tags", "-t", help="Only cases with any of these tags (repeat or comma-separate)."),
 ]
-CaseOpt = Annotated[list[str] | None, _opt("--case", help="Only this case id (repeatable).")]
-SplitOpt = Annotated[Split | None, _opt("--split", help="Only the train, dev or test split.")]
+CaseOpt = Annotated[list[str] | None, option("--case", help="Only this case id (repeatable).")]
+SplitOpt = Annotated[Split | None, option("--split", help="Only the train, dev or test split.")]
 StateOpt = Annotated[
     State | None,
-    _opt("--state", help="predicted: sessions build on the system's own memories; gold: reset "
+    option("--state", help="predicted: sessions build on the system's own memories; gold: reset "
          "the store to the gold state before each session (default: predicted)."),
 ]  # fmt: skip
 CacheOpt = Annotated[
     CacheMode | None,
-    _opt("--cache", envvar="HARNESS_CACHE", help="Response cache mode (default: read-write)."),
+    option("--cache", envvar="HARNESS_CACHE", help="Response cache mode (default: read-write)."),
 ]
 ResumeOpt = Annotated[
-    str | None, _opt("--resume", help="Finish run RUN_ID (or name): replay only what is missing.")
-]
-DbOpt = Annotated[
-    Path | None,
-    _opt("--db", envvar="HARNESS_DB", help="Results database (default: reports/harness.duckdb)."),
+    str | None, option("--resume", help="Finish run RUN_ID (or name): replay only what is missing.")
 ]
 JsonOpt = Annotated[
-    bool, _opt("--json", help="Print one JSON object (run id, every metric with its CI) only.")
+    bool, option("--json", help="Print one JSON object (run id, every metric with its CI) only.")
 ]
 MatcherOpt = Annotated[
     str | None,
-    _opt("--matcher", envvar="HARNESS_MATCHER", help="default, exact, token_f1, embedding or "
+    option("--matcher", envvar="HARNESS_MATCHER", help="default, exact, token_f1, embedding or "
          "llm (default: default)."),
 ]  # fmt: skip
 ThresholdOpt = Annotated[
-    float | None, _opt("--matcher-threshold", help="Override the matcher's calibrated threshold.")
+    float | None, option("--matcher-threshold", help="Override the matcher's calibrated threshold.")
 ]
 JudgeOpt = Annotated[
     str | None,
-    _opt(
+    option(
         "--judge-model",
         envvar="HARNESS_JUDGE_MODEL",
         help="Judge model: grades answers (with --answer-model) and serves --matcher llm.",
@@ -132,7 +119,7 @@ JudgeOpt = Annotated[
 ]
 AnswerModelOpt = Annotated[
     str | None,
-    _opt(
+    option(
         "--answer-model",
         envvar="HARNESS_ANSWER_MODEL",
         help="Answer queries that have a reference answer with this model "
@@ -141,7 +128,7 @@ AnswerModelOpt = Annotated[
 ]
 AnswerTemplateOpt = Annotated[
     str | None,
-    _opt(
+    option(
         "--answer-template",
         help="Answer template in prompts/answer/ or a path "
         "(default: locomo for LoCoMo imports, else default).",
@@ -149,63 +136,60 @@ AnswerTemplateOpt = Annotated[
 ]
 AnswerModeOpt = Annotated[
     Mode | None,
-    _opt("--answer-search-mode", help="How answers find memories (default: --retrieval-mode)."),
+    option("--answer-search-mode", help="How answers find memories (default: --retrieval-mode)."),
 ]
 AnswerTopKOpt = Annotated[
-    int | None, _opt("--answer-top-k", min=1, help="Memories shown to the answer model (10).")
+    int | None, option("--answer-top-k", min=1, help="Memories shown to the answer model (10).")
 ]
 JudgeProtocolOpt = Annotated[
     Protocol | None,
-    _opt("--judge-protocol", help="locomo or longmemeval (default: by the dataset's origin)."),
+    option("--judge-protocol", help="locomo or longmemeval (default: by the dataset's origin)."),
 ]
 SearchModeOpt = Annotated[
     list[Mode] | None,
-    _opt("--search-mode", help="Retrieval mode(s) to score queries in (default: all three)."),
+    option("--search-mode", help="Retrieval mode(s) to score queries in (default: all three)."),
 ]
-TopKOpt = Annotated[int | None, _opt("--top-k", min=1, help="Memories per query (default: 10).")]
+TopKOpt = Annotated[int | None, option("--top-k", min=1, help="Memories per query (default: 10).")]
 PooledOpt = Annotated[
     bool | None,
-    _opt("--pooled/--no-pooled", help="Also search every query in one pool of all cases' gold "
+    option("--pooled/--no-pooled", help="Also search every query in one pool of all cases' gold "
          "memories plus >= 500 near-duplicates (pooled_* metrics; off)."),
 ]  # fmt: skip
 RetrievalModeOpt = Annotated[
     Mode | None,
-    _opt("--retrieval-mode", help="How the store manager finds related memories (vector)."),
+    option("--retrieval-mode", help="How the store manager finds related memories (vector)."),
 ]
 QueryLimitOpt = Annotated[
-    int | None, _opt("--query-limit", min=1, help="Memories the store manager shows (5).")
+    int | None, option("--query-limit", min=1, help="Memories the store manager shows (5).")
 ]
 InsertsOpt = Annotated[
-    bool | None, _opt("--enable-inserts/--no-enable-inserts", help="Allow inserts (on).")
+    bool | None, option("--enable-inserts/--no-enable-inserts", help="Allow inserts (on).")
 ]
 UpdatesOpt = Annotated[
-    bool | None, _opt("--enable-updates/--no-enable-updates", help="Allow updates (on).")
+    bool | None, option("--enable-updates/--no-enable-updates", help="Allow updates (on).")
 ]
 DeletesOpt = Annotated[
-    bool | None, _opt("--enable-deletes/--no-enable-deletes", help="Allow deletes (on).")
+    bool | None, option("--enable-deletes/--no-enable-deletes", help="Allow deletes (on).")
 ]
-MaxStepsOpt = Annotated[int | None, _opt("--max-steps", min=1, help="Steps per call (1).")]
-TemperatureOpt = Annotated[float | None, _opt("--temperature", help="Sampling temperature (0).")]
-TodayOpt = Annotated[str | None, _opt("--today", help="Date templates resolve dates by.")]
-EmbedderOpt = Annotated[str | None, _opt("--embedder", help="Embedding model (minilm).")]
+MaxStepsOpt = Annotated[int | None, option("--max-steps", min=1, help="Steps per call (1).")]
+TemperatureOpt = Annotated[float | None, option("--temperature", help="Sampling temperature (0).")]
+TodayOpt = Annotated[str | None, option("--today", help="Date templates resolve dates by.")]
+EmbedderOpt = Annotated[str | None, option("--embedder", help="Embedding model (minilm).")]
 CallTimeoutOpt = Annotated[
     float | None,
-    _opt("--call-timeout", min=0.001, envvar="HARNESS_CALL_TIMEOUT",
+    option("--call-timeout", min=0.001, envvar="HARNESS_CALL_TIMEOUT",
          help="Seconds one model call may take before it is retried (default: 60)."),
 ]  # fmt: skip
 MaxRetriesOpt = Annotated[
     int | None,
-    _opt("--max-retries", min=0, envvar="HARNESS_MAX_RETRIES",
+    option("--max-retries", min=0, envvar="HARNESS_MAX_RETRIES",
          help="Tries after the first when a call times out or fails transiently (default: 3)."),
 ]  # fmt: skip
 ResamplesOpt = Annotated[
-    int | None, _opt("--resamples", min=0, help="Bootstrap resamples for the CIs (1000).")
+    int | None, option("--resamples", min=0, help="Bootstrap resamples for the CIs (1000).")
 ]
-SeedOpt = Annotated[int | None, _opt("--seed", help="Bootstrap seed (0).")]
-ProgressOpt = Annotated[
-    ProgressKind,
-    _opt("--progress", envvar="HARNESS_PROGRESS", help="Progress on stderr: rich, plain, none."),
-]
+SeedOpt = Annotated[int | None, option("--seed", help="Bootstrap seed (0).")]
+ProgressOpt = Annotated[ProgressKind, progress_option(...)]
 
 _NOT_CONFIG = {"resume", "db", "as_json", "progress", "call_timeout", "max_retries"}
 _RENAMED = {"resamples": "n_resamples"}
