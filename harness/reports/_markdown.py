@@ -37,7 +37,10 @@ def code(text: object) -> str:
 
 
 def table(header: Sequence[str], align: str, rows: Iterable[Sequence[str]]) -> list[str]:
-    """``align`` has one letter per column: l, r or c."""
+    """``align`` has one letter per column: l, r or c. A header and delimiter row of different
+    widths is no table to a Markdown parser, so a mismatch is a bug caught here."""
+    if len(header) != len(align):
+        raise ValueError(f"{len(header)} header cells but {len(align)} alignments: {header}")
     marks = {"l": ":---", "r": "---:", "c": ":---:"}
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join(marks[a] for a in align) + "|"]
     lines.extend("| " + " | ".join(row) + " |" for row in rows)
@@ -66,7 +69,7 @@ def comparison_markdown(comparison: Comparison, *, title: str = "Run comparison"
     lines = [f"## {title}", ""]
     lines += table(
         ["", "run", "model", "template", "dataset", "cases"],
-        "llllr",
+        "lllllr",
         (
             [
                 f"**{c.key}**",

@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import pytest
+from markdown_check import tables
 from run_factory import add_run, case_record, run_record, update_counts
 from typer.testing import CliRunner
 
@@ -154,3 +155,33 @@ def test_compare_table_output(app, db):
     for expected in ("runs", "metrics (95% bootstrap intervals)", "paired differences B - A",
                      "update_f1", "▼ worse", "micro_f1 per tag"):  # fmt: skip
         assert expected in result.output
+
+
+def test_compare_and_gate_markdown_parse_as_tables_of_the_right_shape(app, db, tmp_path):
+    """A Markdown parser, not string matching: 6 header cells over 5 delimiters was no table."""
+    compare_md, gate_md = tmp_path / "compare.md", tmp_path / "gate.md"
+    compared = CliRunner().invoke(
+        app,
+        ["compare", "main", "pr", "--by-tag", "--markdown", str(compare_md), "--resamples", "300",
+         "--db", str(db)],
+    )  # fmt: skip
+    assert compared.exit_code == 0, compared.output
+    runs, metrics, pairs, *per_tag = tables(compare_md.read_text())
+    assert runs[0] == ["", "run", "model", "template", "dataset", "cases"]
+    assert [row[0] for row in runs[1:]] == ["**A**", "**B**"]
+    assert [row[1] for row in runs[1:]] == ["`a` main", "`b` pr"]
+    assert metrics[0] == ["metric", "A", "B"] and len(metrics) > 2
+    assert pairs[0][:2] == ["pair", "metric"] and per_tag
+    gated = CliRunner().invoke(
+        app,
+        ["gate", "pr", "--baseline", "main", "--min", "update_f1=0.9", "--markdown", str(gate_md),
+         "--resamples", "300", "--db", str(db)],
+    )  # fmt: skip
+    assert gated.exit_code == 1, gated.output
+    checks, *worst = tables(gate_md.read_text())
+    assert checks[0] == ["check", "baseline", "candidate", "change [CI]", "p", "verdict", "why"]
+    assert [row[0] for row in checks[1:3]] == [
+        "`update_f1 >= 0.9`",
+        "`micro_f1 vs baseline` (drop &lt;= 0.02)",
+    ]
+    assert worst and worst[0][0][:2] == ["case", "tags"]
