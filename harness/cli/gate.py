@@ -100,14 +100,15 @@ def check(
     max_drop: list[str] = typer.Option(
         None,
         "--max-drop",
-        help="Allowed drop METRIC=TOLERANCE (repeatable); a bare number sets the default "
-        "tolerance (0.02).",
+        help="Allowed drop METRIC=TOLERANCE (repeatable); a bare number sets the tolerance "
+        "of every other headline metric (default 0.02).",
     ),
     metrics: list[str] = typer.Option(
         None,
         "--metric",
-        help="Metric checked against the baseline (repeatable; default: those in --max-drop, "
-        "else micro/insert/update/delete/final F1 and error_rate).",
+        help="Metric checked against the baseline (repeatable; default: micro/insert/update/"
+        "delete/final F1, error_rate and any metric in --max-drop; only those named when "
+        "--max-drop gives no bare default).",
     ),
     require_significance: bool = typer.Option(
         True,

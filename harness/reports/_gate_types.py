@@ -14,7 +14,9 @@ from harness.reports._casedata import RunInfo
 from harness.scoring.catalogue import REGRESSION_METRICS, check_metrics, higher_is_better
 
 DEFAULT_REGRESSION_METRICS = REGRESSION_METRICS
-"""Checked against a baseline when no ``max_drop`` names metrics of its own."""
+"""Checked against a baseline unless only named ``max_drop`` tolerances (or ``--metric``) say
+which metrics to check."""
+DEFAULT_MAX_DROP = 0.02
 
 
 class GateOptions(BaseModel):
@@ -25,7 +27,7 @@ class GateOptions(BaseModel):
     floors: dict[str, float] = Field(default_factory=dict)
     ceilings: dict[str, float] = Field(default_factory=dict)
     max_drop: dict[str, float] = Field(default_factory=dict)
-    default_max_drop: float = Field(default=0.02, ge=0.0)
+    default_max_drop: float | None = Field(default=None, ge=0.0)
     regression_metrics: list[str] | None = None
     alpha: float = Field(default=0.05, gt=0.0, lt=1.0)
     require_significance: bool = True
@@ -50,15 +52,19 @@ class GateOptions(BaseModel):
         return None if value is None else check_metrics(value, option="--metric")
 
     def regression_targets(self) -> list[str]:
-        """The metrics checked against a baseline, each with its tolerance."""
+        """The metrics checked against a baseline: ``--metric``, else the named tolerances plus,
+        unless only named tolerances were given, every headline metric (a bare default
+        tolerance applies to each metric not named)."""
         if self.regression_metrics is not None:
             return list(self.regression_metrics)
-        if self.max_drop:
+        if self.max_drop and self.default_max_drop is None:
             return list(self.max_drop)
-        return list(DEFAULT_REGRESSION_METRICS)
+        named = list(self.max_drop)
+        return named + [m for m in DEFAULT_REGRESSION_METRICS if m not in self.max_drop]
 
     def tolerance(self, metric: str) -> float:
-        return self.max_drop.get(metric, self.default_max_drop)
+        default = DEFAULT_MAX_DROP if self.default_max_drop is None else self.default_max_drop
+        return self.max_drop.get(metric, default)
 
 
 CheckKind = Literal["floor", "ceiling", "regression"]

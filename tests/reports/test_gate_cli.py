@@ -88,6 +88,23 @@ def test_gate_max_drop_forms(app, db):
     }
 
 
+def test_a_bare_max_drop_is_the_tolerance_of_every_headline_metric_not_named(app, db):
+    """``--max-drop micro_f1=0.02 --max-drop 0.03`` used to check micro_f1 alone."""
+    result = CliRunner().invoke(
+        app,
+        ["gate", "pr", "--baseline", "main", "--max-drop", "micro_f1=0.8", "--max-drop", "0.03",
+         "--json", "--db", str(db)],
+    )  # fmt: skip
+    assert result.exit_code == 1, result.output
+    checks = {c["metric"]: c for c in json.loads(result.stdout)["checks"]}
+    assert list(checks) == [
+        "micro_f1", "insert_f1", "update_f1", "delete_f1", "final_f1", "error_rate",
+    ]  # fmt: skip
+    assert checks["micro_f1"]["threshold"] == 0.8 and checks["micro_f1"]["status"] == "pass"
+    assert checks["update_f1"]["threshold"] == 0.03 and checks["update_f1"]["status"] == "fail"
+    assert checks["error_rate"]["threshold"] == 0.03
+
+
 def test_gate_markdown_to_stdout(app, db):
     result = CliRunner().invoke(
         app, ["gate", "pr", "--min", "update_f1=0.9", "--markdown", "-", "--db", str(db)]
