@@ -134,8 +134,11 @@ class Query(_Strict):
 
     ``relevant`` lists memory ids/refs; ``relevant_messages`` lists message ids, for data whose
     relevance is known only by evidence turns: a stored memory is then relevant when its
-    provenance includes one of them. A query with neither is not scored for retrieval, so it
-    needs an ``answer`` (answer-level evaluation) to be of use.
+    provenance includes one of them. ``relevant_sessions`` lists session ids whose evidence is
+    known only at the session level (LongMemEval answer sessions with no turn marked): every
+    turn of such a session is evidence for the rank metrics, but not for the turn-level ones.
+    A query with none of them is not scored for retrieval, so it needs an ``answer``
+    (answer-level evaluation) to be of use.
 
     ``answer`` is the reference answer, ``category`` the benchmark category or question type,
     ``abstention`` marks a question whose right answer is that it cannot be known, and
@@ -146,6 +149,7 @@ class Query(_Strict):
     query: str
     relevant: list[str] = Field(default_factory=list)
     relevant_messages: list[str] = Field(default_factory=list)
+    relevant_sessions: list[str] = Field(default_factory=list)
     answer: str | None = None
     category: str | None = None
     abstention: bool = False
@@ -156,14 +160,16 @@ class Query(_Strict):
 
     @model_validator(mode="after")
     def _has_relevance(self) -> Query:
-        if not self.relevant and not self.relevant_messages and self.answer is None:
-            raise ValueError("a query needs 'relevant', 'relevant_messages' or an 'answer'")
+        if not self.scored_for_retrieval and self.answer is None:
+            raise ValueError(
+                "a query needs 'relevant', 'relevant_messages', 'relevant_sessions' or an 'answer'"
+            )
         return self
 
     @property
     def scored_for_retrieval(self) -> bool:
-        """Whether the query marks relevant memories or evidence messages."""
-        return bool(self.relevant or self.relevant_messages)
+        """Whether the query marks relevant memories, evidence messages or evidence sessions."""
+        return bool(self.relevant or self.relevant_messages or self.relevant_sessions)
 
 
 class Case(_Strict):

@@ -13,7 +13,7 @@ and keep the memory state the gold ops imply, so a target is judged at *its* poi
 - ``schema``/``kind`` name known schemas and every content validates against its schema;
 - an insert/update content passes its own ``require``/``forbid`` key terms;
 - query ``relevant`` names memories alive after the last session; ``relevant_messages`` names
-  messages of the case.
+  messages of the case, ``relevant_sessions`` sessions of it.
 """
 
 from __future__ import annotations
@@ -273,4 +273,11 @@ def _check_queries(replay: _Replay) -> None:
                 replay.add(
                     f"{path}.relevant_messages[{index}]",
                     f"no message with id '{message_id}' in this case",
+                )
+        session_ids = {session.id for session in replay.case.sessions if session.id}
+        for index, session_id in enumerate(query.relevant_sessions):
+            if session_id not in session_ids:
+                replay.add(
+                    f"{path}.relevant_sessions[{index}]",
+                    f"no session with id '{session_id}' in this case",
                 )

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from harness.reports._format import answering_text, fmt, fmt_interval, fmt_p
 from harness.reports._paired import IMPROVED, REGRESSED
 from harness.results.records import MetricRow
-from harness.scoring.catalogue import HEADLINE, POOLED_HEADLINE
+from harness.scoring.catalogue import HEADLINE, POOLED_HEADLINE, PROVENANCE_HEADLINE
 
 if TYPE_CHECKING:  # pragma: no cover
     from harness.reports.compare import Comparison
@@ -245,8 +245,8 @@ def gate_renderables(result: GateResult) -> list[Any]:
 def summary_table(
     title: str, metrics: Mapping[str, MetricRow], names: Sequence[str] = HEADLINE
 ) -> Any:
-    """A rich table of the headline metrics with their intervals (and the pooled retrieval
-    metrics when the run has them)."""
+    """A rich table of the headline metrics with their intervals (and the pooled and
+    provenance retrieval metrics when the run has them)."""
     from rich.table import Table
 
     table = Table(title=title, title_justify="left")
@@ -254,12 +254,12 @@ def summary_table(
     table.add_column("value", justify="right")
     table.add_column("95% CI", justify="right")
     table.add_column("n", justify="right")
-    pooled = [
+    extras = [
         name
-        for name in POOLED_HEADLINE
+        for name in (*POOLED_HEADLINE, *PROVENANCE_HEADLINE)
         if name not in names and getattr(metrics.get(name), "value", None) is not None
     ]
-    for name in (*names, *pooled):
+    for name in (*names, *extras):
         row = metrics.get(name)
         if row is None:
             continue

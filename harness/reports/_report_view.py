@@ -27,7 +27,12 @@ from harness.reports._report_data import (
     ReportData,
     RunSummary,
 )
-from harness.scoring.catalogue import CHART_METRICS, LEADERBOARD_METRICS, LOWER_IS_BETTER
+from harness.scoring.catalogue import (
+    CHART_METRICS,
+    LEADERBOARD_METRICS,
+    LOWER_IS_BETTER,
+    PROVENANCE_HEADLINE,
+)
 
 
 def f3(value: float | None) -> str:
@@ -118,13 +123,24 @@ def confusion_view(confusion: Confusion) -> dict[str, Grid]:
     }
 
 
+def leaderboard_metrics(runs: list[RunSummary]) -> list[str]:
+    """The leaderboard's columns, plus the provenance retrieval metrics some run has."""
+    extras = [
+        metric
+        for metric in PROVENANCE_HEADLINE
+        if metric not in LEADERBOARD_METRICS
+        and any(getattr(r.metrics.get(metric), "value", None) is not None for r in runs)
+    ]
+    return [*LEADERBOARD_METRICS, *extras]
+
+
 def best_values(runs: list[RunSummary]) -> dict[str, float]:
     """Per leaderboard metric, the best value among the runs (lowest where lower is better).
 
     A metric on which every run scores the same has no best.
     """
     best: dict[str, float] = {}
-    for metric in LEADERBOARD_METRICS:
+    for metric in leaderboard_metrics(runs):
         values = [
             value
             for r in runs
@@ -199,7 +215,7 @@ def build_context(
         "title": title,
         "source": source,
         "runs": data.runs,
-        "metrics": LEADERBOARD_METRICS,
+        "metrics": leaderboard_metrics(data.runs),
         "lower_is_better": LOWER_IS_BETTER,
         "best": best_values(data.runs),
         "tags": data.tags,

@@ -30,7 +30,14 @@ from harness.reports._casedata import (
     resolve_runs,
 )
 from harness.reports._paired import PairedDiff, adjust_holm, paired_differences
-from harness.scoring.catalogue import COMPARE_METRICS, check_metrics, columns_for, formulas
+from harness.scoring.catalogue import (
+    COMPARE_METRICS,
+    PROVENANCE_HEADLINE,
+    case_value,
+    check_metrics,
+    columns_for,
+    formulas,
+)
 
 __all__ = [
     "CategoryRow",
@@ -401,6 +408,21 @@ def _category_tables(
     return tables
 
 
+def _summed(rows: dict[str, dict[str, float]], metric: str) -> dict[str, float]:
+    return {c: sum(row.get(c, 0.0) for row in rows.values()) for c in columns_for([metric])}
+
+
+def _default_metrics(datas: Sequence[CaseData], options: CompareOptions) -> list[str]:
+    """The compared metrics, plus the provenance retrieval ones some run has (benchmarks)."""
+    extras = [
+        name
+        for name in PROVENANCE_HEADLINE
+        if name not in options.metrics
+        and any(case_value(name, _summed(d.rows, name)) is not None for d in datas)
+    ]
+    return [*options.metrics, *extras]
+
+
 def build_comparison(
     datas: Sequence[CaseData],
     options: CompareOptions | None = None,
@@ -419,6 +441,8 @@ def build_comparison(
     notes: list[str] = []
     keys = run_keys(len(datas))
     scope, used = _scope(datas, notes)
+    if "metrics" not in options.model_fields_set:
+        options = options.model_copy(update={"metrics": _default_metrics(used, options)})
     columns = [
         RunColumn(
             key, d.run, len(d.rows), metric_cells(d.rows, options.metrics, options), _usage(d)

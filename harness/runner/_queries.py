@@ -3,8 +3,10 @@
 ``end_to_end`` searches the namespace the run built; a query's relevant gold memories count as
 found when the predicted memory matched with them (by content, in the final-state matching) is
 retrieved. ``gold`` searches a namespace holding the gold final memories under their gold keys,
-which isolates the retriever from extraction errors. Queries that mark evidence messages
-instead of memories are scored by provenance in both states.
+which isolates the retriever from extraction errors. Queries that mark evidence messages or
+sessions instead of memories are scored by provenance in both states, and also at
+LongMemEval's turn and session levels; such a case also counts the memories of the end-to-end
+store that cite no message (``unsourced``).
 """
 
 from __future__ import annotations
@@ -20,9 +22,12 @@ from harness.results.records import QueryRow
 from harness.scoring.catalogue import retrieval_key
 from harness.scoring.retrieval import (
     RetrievalScore,
+    level_row,
     map_relevant,
+    score_levels,
     score_provenance,
     score_ranking,
+    unsourced_counts,
 )
 
 
@@ -48,16 +53,43 @@ def space_sources(items: Sequence[Item]) -> dict[str, list[str]]:
     return {item.key: list(item.value.get("source") or []) for item in items}
 
 
-def _score(query: Query, ranked: list[str], space: SearchSpace) -> tuple[RetrievalScore, list]:
+def session_index(case: Case) -> dict[str, str]:
+    """Message id -> the id of its session (``#<index>`` for a session without an id)."""
+    return {
+        message.id: session.id or f"#{index}"
+        for index, session in enumerate(case.sessions)
+        for message in session.messages
+    }
+
+
+def provenance_evidence(case: Case, query: Query) -> list[str]:
+    """The evidence messages of the rank metrics: the marked turns, and every turn of an
+    evidence session in which no turn is marked (the session stands for its turns)."""
+    marked = set(query.relevant_messages)
+    evidence = list(query.relevant_messages)
+    wanted = set(query.relevant_sessions)
+    for session in case.sessions:
+        if session.id in wanted and not any(m.id in marked for m in session.messages):
+            evidence.extend(m.id for m in session.messages)
+    return list(dict.fromkeys(evidence))
+
+
+def _score(
+    case: Case, query: Query, ranked: list[str], space: SearchSpace, sessions: Mapping[str, str]
+) -> tuple[RetrievalScore, list, dict[str, RetrievalScore]]:
     if query.relevant:
         relevant = (
             list(query.relevant)
             if space.relevant_map is None
             else map_relevant(query.relevant, space.relevant_map)
         )
-        return score_ranking(ranked, relevant), list(query.relevant)
-    score = score_provenance(ranked, space.sources, query.relevant_messages)
-    return score, list(query.relevant_messages)
+        return score_ranking(ranked, relevant), list(query.relevant), {}
+    evidence = provenance_evidence(case, query)
+    score = score_provenance(ranked, space.sources, evidence)
+    levels = score_levels(
+        ranked, space.sources, query.relevant_messages, query.relevant_sessions, sessions
+    )
+    return score, evidence, levels
 
 
 async def _search(
@@ -98,19 +130,28 @@ async def run_queries(
     results = [by_mode for per_space in found for by_mode in per_space]
     rows: list[QueryRow] = []
     sums: dict[str, float] = {}
+    sessions = session_index(case)
     for (q, query, space), by_mode in zip(plan, results, strict=True):
         for mode in modes:
             ranked, latency = by_mode[mode]
-            result, relevant = _score(query, ranked, space)
+            result, relevant, levels = _score(case, query, ranked, space, sessions)
             rows.append(_row(key, q, query, space, mode, ranked, relevant, result, latency))
-            _add(sums, space.state, mode, result)
+            _add(sums, space.state, mode, "queries", result.as_row())
+            for level, score in levels.items():
+                _add(sums, space.state, mode, f"{level}_queries", level_row(score, level))
+    by_provenance = any(not query.relevant for _, query in scored)
+    own = next((space for space in spaces if space.state == "end_to_end"), None)
+    if by_provenance and own is not None:
+        sums.update(unsourced_counts(own.sources))
     return rows, sums
 
 
-def _add(sums: dict[str, float], state: str, mode: str, result: RetrievalScore) -> None:
-    queries = retrieval_key(state, mode, "queries")
+def _add(
+    sums: dict[str, float], state: str, mode: str, counter: str, values: Mapping[str, float]
+) -> None:
+    queries = retrieval_key(state, mode, counter)
     sums[queries] = sums.get(queries, 0.0) + 1
-    for metric, value in result.as_row().items():
+    for metric, value in values.items():
         name = retrieval_key(state, mode, metric)
         sums[name] = sums.get(name, 0.0) + value
 

@@ -28,8 +28,19 @@ RANK_METRICS: tuple[str, ...] = (
     *(f"ndcg@{k}" for k in KS),
     "mrr",
 )
+LEVEL_METRICS: tuple[str, ...] = tuple(
+    f"{metric}_{level}@{k}"
+    for level in ("turn", "session")
+    for metric in ("recall", "ndcg")
+    for k in KS
+)
+"""Provenance retrieval at LongMemEval's two evidence levels (``recall_session@5``...), each
+a mean over the queries that have evidence at that level (``<level>_queries``)."""
+PROVENANCE_COLUMNS: tuple[str, ...] = ("provenance_memories", "provenance_unsourced")
+"""Per case scored by provenance: memories the run's store ends with, and those citing no
+message (``unsourced``)."""
 
-LOWER_IS_BETTER: frozenset[str] = frozenset({"nothing_to_store_fpr", "error_rate"})
+LOWER_IS_BETTER: frozenset[str] = frozenset({"nothing_to_store_fpr", "error_rate", "unsourced"})
 """Metrics where a rise is a regression; every other metric is better when higher."""
 
 HEADLINE: tuple[str, ...] = (
@@ -56,6 +67,15 @@ POOLED_HEADLINE: tuple[str, ...] = tuple(
     for metric in ("recall@5", "mrr")
 )
 """Shown after the headline when the run searched the shared pool (``harness run --pooled``)."""
+
+PROVENANCE_HEADLINE: tuple[str, ...] = (
+    "e2e_hybrid_recall_turn@5",
+    "e2e_hybrid_recall_session@5",
+    "e2e_hybrid_ndcg_session@5",
+    "unsourced",
+)
+"""Shown after the headline (and added to ``compare`` and the report's leaderboard) when some
+run scored queries by provenance (imported benchmarks)."""
 
 LEADERBOARD_METRICS: tuple[str, ...] = (
     "micro_f1",
@@ -115,12 +135,17 @@ def retrieval_key(state: str, mode: str, metric: str) -> str:
 
 
 def retrieval_columns(modes: Sequence[str] = MODES) -> list[str]:
-    """Every per-case retrieval column (query counts and rank-metric sums) of ``modes``."""
+    """Every per-case retrieval column (query counts and metric sums) of ``modes``, and the
+    provenance counts."""
+    per_mode = ("queries", *RANK_METRICS, "turn_queries", "session_queries", *LEVEL_METRICS)
     return [
-        retrieval_key(state, mode, metric)
-        for state in STATES
-        for mode in modes
-        for metric in ("queries", *RANK_METRICS)
+        *(
+            retrieval_key(state, mode, metric)
+            for state in STATES
+            for mode in modes
+            for metric in per_mode
+        ),
+        *PROVENANCE_COLUMNS,
     ]
 
 
@@ -138,6 +163,12 @@ def metric_formulas(modes: Sequence[str] = MODES, columns: Sequence[str] = ()) -
             for metric in RANK_METRICS:
                 key = retrieval_key(state, mode, metric)
                 formulas[key] = lambda c, k=key, q=queries: ratio(c[k], c[q])
+            for metric in LEVEL_METRICS:
+                key = retrieval_key(state, mode, metric)
+                level = metric.split("_")[1].split("@")[0]
+                queries = retrieval_key(state, mode, f"{level}_queries")
+                formulas[key] = lambda c, k=key, q=queries: ratio(c[k], c[q])
+    formulas["unsourced"] = lambda c: ratio(c["provenance_unsourced"], c["provenance_memories"])
     formulas.update(answer_formulas(columns))
     formulas["error_rate"] = lambda c: ratio(c["case_errors"], c["case_repeats"])
     return formulas

@@ -13,6 +13,15 @@ Two ways to know what is relevant:
   cover one message, one memory several). MRR and nDCG@k use the relevant memories of the whole
   store as the binary relevant set; when the store holds no relevant memory at all (the evidence
   was never stored) every metric is 0.0, so an end-to-end run is penalised instead of skipped.
+- **by level** (:func:`score_levels`), as LongMemEval reports retrieval: turn-level evidence
+  (the marked turns) and session-level evidence (the sessions holding evidence, and sessions
+  marked as evidence as a whole) are scored apart, as ``recall_turn@k`` / ``ndcg_turn@k`` and
+  ``recall_session@k`` / ``ndcg_session@k``. A memory covers the sessions its sources lie in.
+  A query without turn-level evidence has no turn-level score (it is left out of that
+  denominator), never a 0.
+
+A memory whose sources are empty (the model cited no message) is *unsourced*: it never counts as
+relevant by provenance, and :func:`unsourced_counts` reports how many there are.
 
 Rankings are de-duplicated (first occurrence kept) before scoring.
 """
@@ -103,6 +112,55 @@ def score_provenance(
         covered = set().union(*(covers[mid] for mid in ranked[:k])) if ranked else set()
         recall[k] = len(covered) / len(evidence)
     return RetrievalScore(recall, ndcg, mrr, n_relevant, ranks)
+
+
+LEVELS: tuple[str, ...] = ("turn", "session")
+"""Evidence levels scored apart for provenance queries."""
+
+
+def score_levels(
+    ranked_ids: Sequence[str],
+    sources: Mapping[str, Iterable[str]],
+    turns: Iterable[str],
+    sessions: Iterable[str],
+    session_of: Mapping[str, str],
+    ks: Sequence[int] = DEFAULT_KS,
+) -> dict[str, RetrievalScore]:
+    """Turn- and session-level scores of one ranking; a level without evidence is absent.
+
+    ``turns``: the evidence message ids; ``sessions``: sessions that are evidence as a whole;
+    ``session_of``: message id -> session id. The session-level evidence is ``sessions`` plus
+    the sessions of ``turns``.
+    """
+    turn_set = list(dict.fromkeys(turns))
+    session_set = list(
+        dict.fromkeys([*sessions, *(session_of[t] for t in turn_set if t in session_of)])
+    )
+    out: dict[str, RetrievalScore] = {}
+    if turn_set:
+        out["turn"] = score_provenance(ranked_ids, sources, turn_set, ks)
+    if session_set:
+        by_session = {
+            mid: {session_of[m] for m in srcs if m in session_of} for mid, srcs in sources.items()
+        }
+        out["session"] = score_provenance(ranked_ids, by_session, session_set, ks)
+    return out
+
+
+def level_row(score: RetrievalScore, level: str) -> dict[str, float]:
+    """``{"recall_turn@5": ..., "ndcg_turn@5": ...}``: the level's recall and nDCG per k."""
+    row = {f"recall_{level}@{k}": v for k, v in score.recall.items()}
+    row.update({f"ndcg_{level}@{k}": v for k, v in score.ndcg.items()})
+    return row
+
+
+def unsourced_counts(sources: Mapping[str, Iterable[str]]) -> dict[str, float]:
+    """``provenance_memories`` (memories in the store) and ``provenance_unsourced`` (those
+    citing no message), for the ``unsourced`` share."""
+    return {
+        "provenance_memories": float(len(sources)),
+        "provenance_unsourced": float(sum(1 for srcs in sources.values() if not list(srcs))),
+    }
 
 
 UNMATCHED_PREFIX = "unmatched:"

@@ -64,7 +64,19 @@ def test_a_query_with_neither_relevance_nor_answer_is_refused(write_jsonl, case_
     del case["queries"][0]["answer"]
     with pytest.raises(DatasetError) as caught:
         load_dataset(write_jsonl([case]))
-    assert "'relevant', 'relevant_messages' or an 'answer'" in str(caught.value)
+    assert "'relevant', 'relevant_messages', 'relevant_sessions' or an 'answer'" in str(
+        caught.value
+    )
+
+
+def test_relevant_sessions_must_name_sessions_of_the_case(write_jsonl, case_factory):
+    case = _benchmark_case(case_factory, relevant_messages=[])
+    case["sessions"][0]["id"] = "s1"
+    case["queries"][0]["relevant_sessions"] = ["s1", "s9"]
+    with pytest.raises(DatasetError) as caught:
+        load_dataset(write_jsonl([case]))
+    assert "queries[0].relevant_sessions[1]" in str(caught.value)
+    assert "no session with id 's9'" in str(caught.value)
 
 
 @pytest.mark.parametrize(

@@ -92,6 +92,7 @@ def test_longmemeval_sessions_in_date_order_with_turn_evidence() -> None:
     (query,) = case.queries
     assert query.id == "q-7f3a1c"
     assert query.relevant_messages == ["answer_9c1e_1:0", "answer_9c1e_2:0"]
+    assert query.relevant_sessions == ["answer_9c1e_1", "answer_9c1e_2"]
     assert query.answer == "3"
     assert (query.category, query.abstention) == ("knowledge-update", False)
     assert query.question_date == "2023-06-10T09:12"
@@ -101,10 +102,14 @@ def test_longmemeval_sessions_in_date_order_with_turn_evidence() -> None:
     }
 
 
-def test_longmemeval_answer_session_without_marks_counts_whole_session() -> None:
+def test_longmemeval_answer_session_without_marks_is_session_level_evidence() -> None:
     result = import_longmemeval(SAMPLES / "longmemeval_sample.json")
     (query,) = result.cases[1].queries
-    assert query.relevant_messages == ["answer_44a0:0", "answer_44a0:1"]
+    # no turn is marked has_answer: the evidence is the session, not invented turns
+    assert query.relevant_messages == []
+    assert query.relevant_sessions == ["answer_44a0"]
+    assert query.scored_for_retrieval
+    assert result.warnings == ["lme-q-91c2e4_abs: no evidence turns or sessions; answer-level only"]
 
 
 def test_longmemeval_question_without_evidence_keeps_an_answer_only_query() -> None:

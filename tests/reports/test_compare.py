@@ -211,3 +211,37 @@ def test_markdown_folds_metrics_no_resample_changes(store):
     assert "| B - A | `update_f1` | 0.800 | 0.500 | -0.300 |" in text  # 4/5, 2/4
     assert "| B - A | unchanged in every resample: `error_rate` |  |  |  |  |  |  |" in text
     assert "| B - A | `error_rate` |" not in text
+
+
+def _provenance_cases(run_id: str):
+    """c0: its evidence session found, 1 of 4 memories unsourced; c1: not found, 3 of 4."""
+    rows = []
+    for i, (found, unsourced) in enumerate([(1.0, 1), (0.0, 3)]):
+        record = case_record(run_id, f"c{i}", update_counts(1))
+        record.retrieval = {
+            "e2e_hybrid_session_queries": 1,
+            "e2e_hybrid_recall_session@5": found,
+            "e2e_hybrid_ndcg_session@5": found,
+            "provenance_memories": 4,
+            "provenance_unsourced": unsourced,
+        }
+        rows.append(record)
+    return rows
+
+
+def test_provenance_metrics_join_the_default_comparison_when_a_run_has_them(store):
+    from harness.scoring.catalogue import COMPARE_METRICS
+
+    add_run(store, run_record("a"), _provenance_cases("a"))
+    add_run(store, run_record("b", started=1), _cases("b", ["tp", "tp"]))
+    comparison = compare_runs(store, ["a", "b"], CompareOptions(**FAST))
+    extras = ["e2e_hybrid_recall_session@5", "e2e_hybrid_ndcg_session@5", "unsourced"]
+    assert comparison.metrics == [*COMPARE_METRICS, *extras]  # no turn-level evidence: not shown
+    a, b = comparison.runs
+    assert a.metrics["e2e_hybrid_recall_session@5"].value == 0.5  # (1 + 0) / 2 queries
+    assert a.metrics["unsourced"].value == 0.5  # (1 + 3) / (4 + 4)
+    assert b.metrics["unsourced"].value is None  # scored by memory id: n/a, not 0
+    plain = compare_runs(store, ["b"], CompareOptions(**FAST))
+    assert plain.metrics == list(COMPARE_METRICS)
+    chosen = compare_runs(store, ["a"], CompareOptions(**FAST, metrics=["micro_f1"]))
+    assert chosen.metrics == ["micro_f1"]

@@ -10,8 +10,10 @@ from harness.scoring.retrieval import (
     map_relevant,
     retrieval_columns,
     retrieval_metrics,
+    score_levels,
     score_provenance,
     score_ranking,
+    unsourced_counts,
 )
 from harness.scoring.stats import bootstrap
 
@@ -85,3 +87,39 @@ def test_retrieval_aggregates_are_means_over_queries():
     assert estimates["mrr"].value == pytest.approx(2 / 3)
     low, high = estimates["recall@1"].interval
     assert 0.0 <= low <= 2 / 3 <= high <= 1.0
+
+
+SESSION_OF = {"s1:0": "s1", "s1:1": "s1", "s2:0": "s2", "s2:3": "s2", "s3:0": "s3"}
+LEVEL_SOURCES = {"x": ["s1:0", "s1:1"], "y": ["s2:3"], "z": [], "w": ["s3:0"]}
+
+
+def test_turn_and_session_levels_by_hand():
+    # marked turn s2:3; session s1 is evidence as a whole (no marked turn in it)
+    levels = score_levels(
+        ["z", "x", "w", "y"], LEVEL_SOURCES, ["s2:3"], ["s1"], SESSION_OF, ks=(1, 3, 5)
+    )
+    turn, session = levels["turn"], levels["session"]
+    # turn level: only y cites s2:3, at rank 4
+    assert turn.recall == {1: 0.0, 3: 0.0, 5: 1.0}
+    assert turn.n_relevant == 1 and turn.mrr == 0.25
+    assert turn.ndcg[5] == pytest.approx(INV_LOG2_5)  # ideal DCG with one relevant = 1
+    # session level: evidence sessions s1 (given) and s2 (of the marked turn); x covers s1 at
+    # rank 2, y covers s2 at rank 4; z cites nothing, w only s3
+    assert session.recall == {1: 0.0, 3: 0.5, 5: 1.0}
+    assert session.n_relevant == 2 and session.mrr == 0.5
+    assert session.ndcg[3] == pytest.approx(INV_LOG2_3 / (1 + INV_LOG2_3))
+    assert session.ndcg[5] == pytest.approx((INV_LOG2_3 + INV_LOG2_5) / (1 + INV_LOG2_3))
+
+
+def test_a_level_without_evidence_is_absent_not_zero():
+    levels = score_levels(["x"], LEVEL_SOURCES, [], ["s1"], SESSION_OF, ks=(1,))
+    assert set(levels) == {"session"} and levels["session"].recall == {1: 1.0}
+    assert score_levels(["x"], LEVEL_SOURCES, [], [], SESSION_OF) == {}
+
+
+def test_unsourced_memories_are_counted():
+    assert unsourced_counts(LEVEL_SOURCES) == {
+        "provenance_memories": 4.0,
+        "provenance_unsourced": 1.0,
+    }
+    assert unsourced_counts({}) == {"provenance_memories": 0.0, "provenance_unsourced": 0.0}

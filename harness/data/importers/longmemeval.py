@@ -4,11 +4,13 @@
   ``2023/05/20 (Sat) 02:21``; ties keep the file order). Session ids are the haystack ids, message
   ids are ``<session_id>:<turn_index>`` (the turn's position in its original session).
 - Sessions carry no memory labels, so all are ``partial``: nothing is counted as spurious.
-- The question becomes one query. Its ``relevant_messages`` are the turns marked ``has_answer``;
-  an answer session (``answer_session_ids``) with no marked turn contributes all its turns, so
-  session-level evidence is never lost. ``answer`` is kept, ``question_type`` becomes the query
-  ``category``, ``*_abs`` questions are ``abstention``, ``question_date`` is kept as ISO 8601
-  (verbatim in the metadata with ``answer_session_ids``).
+- The question becomes one query. Its ``relevant_messages`` are the turns marked ``has_answer``
+  (turn-level evidence) and its ``relevant_sessions`` the answer sessions
+  (``answer_session_ids``, session-level evidence), kept apart as LongMemEval reports them; for
+  the rank metrics an answer session with no marked turn stands for all its turns. ``answer``
+  is kept, ``question_type`` becomes the query ``category``, ``*_abs`` questions are
+  ``abstention``, ``question_date`` is kept as ISO 8601 (verbatim in the metadata with
+  ``answer_session_ids``).
 - A question with no evidence at all (abstention questions ``*_abs`` may have none) keeps its
   query for answer-level evaluation, unscored for retrieval; a warning says so.
 """
@@ -86,7 +88,7 @@ def _case(record: dict[str, Any], case_id: str, where: str, warnings: list[str])
     if str(record["question_id"]).endswith("_abs"):
         tags.append("abstention")
     query = _query(record, replayed, marked, question_type)
-    if not query.relevant_messages:
+    if not query.scored_for_retrieval:
         warnings.append(f"{case_id}: no evidence turns or sessions; answer-level only")
     return Case(
         id=case_id,
@@ -137,12 +139,11 @@ def _query(
 ) -> Query:
     answer_sessions = {str(s) for s in record.get("answer_session_ids") or []}
     evidence: list[str] = []
+    evidence_sessions: list[str] = []
     for session in sessions:
-        turns = marked.get(session.id or "", [])
-        if turns:
-            evidence.extend(turns)
-        elif session.id in answer_sessions:
-            evidence.extend(message.id for message in session.messages)
+        evidence.extend(marked.get(session.id or "", []))
+        if session.id in answer_sessions:
+            evidence_sessions.append(session.id)
     metadata: dict[str, Any] = {"answer_session_ids": sorted(answer_sessions)}
     raw_date = record.get("question_date")
     if raw_date is not None:
@@ -151,6 +152,7 @@ def _query(
         id=str(record["question_id"]),
         query=str(record["question"]),
         relevant_messages=evidence,
+        relevant_sessions=evidence_sessions,
         answer=str(record["answer"]),
         category=question_type,
         abstention=str(record["question_id"]).endswith("_abs"),
