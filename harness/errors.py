@@ -10,6 +10,9 @@ from __future__ import annotations
 class HarnessError(Exception):
     """Root of every error the project raises on purpose."""
 
+    exit_code = 2
+    """The command line exits with this code: 2, bad usage or data, unless a subclass says."""
+
 
 class ConfigurationError(HarnessError):
     """A user-supplied option, template, model name or namespace is invalid."""
@@ -43,3 +46,13 @@ class DatasetError(HarnessError):
 
 class StoreError(HarnessError):
     """The memory store could not complete an operation."""
+
+
+class RunFailedError(HarnessError):
+    """Every case of a run ended in an error: the run is recorded with status ``failed``."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, *, run_id: str):
+        super().__init__(message)
+        self.run_id = run_id

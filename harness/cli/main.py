@@ -30,7 +30,7 @@ def main() -> None:
         app()
     except HarnessError as error:
         typer.secho(f"error: {error}", err=True, fg=typer.colors.RED)
-        sys.exit(2)
+        sys.exit(error.exit_code)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -3,7 +3,8 @@
 Combinations already finished in the results database (same configuration and content) are
 reused, unfinished ones resumed, so re-running the command after an interruption or an edit
 does only what is missing. Exit codes: 0 done; 1 a combination failed (the others ran and are
-compared); 2 bad matrix file or options; 130 interrupted.
+compared; a failed combination is never reused as done: ``--retry-failed`` runs it again); 2 bad
+matrix file or options; 130 interrupted.
 """
 
 from __future__ import annotations
@@ -62,6 +63,15 @@ def matrix(
     dry_run: bool = typer.Option(
         False, "--dry-run", help="Only show what would run, is finished or would resume."
     ),
+    retry_failed: bool = typer.Option(
+        False,
+        "--retry-failed",
+        help="Run again the combinations whose last run failed (every case errored); "
+        "without it they are reported failed again.",
+    ),
+    force: bool = typer.Option(
+        False, "--force", help="Run every combination anew, even those finished already."
+    ),
     metrics: list[str] = typer.Option(
         None, "--metric", help="Metric to show (repeatable; default: the headline metrics)."
     ),
@@ -102,17 +112,21 @@ def matrix(
     err = Console(stderr=True)
     with open_results(db) as store:
         if dry_run:
-            entries = plan_matrix(config, store)
+            entries = plan_matrix(config, store, retry_failed=retry_failed, force=force)
             if as_json:
                 typer.echo(json.dumps([e.as_dict() for e in entries]))
             else:
                 Console().print(_plan_table(entries))
             return
-        result = _run(config, store, parallel, progress.value)
+        result = _run(config, store, parallel, progress.value, retry_failed, force)
         if not as_json:
             err.print(_plan_table(result.entries))
         for entry in result.failed:
-            err.print(f"[red]failed[/red] {entry.combination.label}: {entry.error}")
+            typer.secho(f"failed {entry.combination.label}: {entry.error}", err=True, fg="red")
+        if len(result.failed) == len(result.entries):
+            if as_json:
+                typer.echo(json.dumps({**result.as_dict(), "comparison": None}))
+            raise typer.Exit(1)
         comparison = compare_matrix(store, result, options)
     if markdown:
         write_text(comparison_markdown(comparison, title=f"Matrix {config.name}"), markdown)
@@ -124,14 +138,23 @@ def matrix(
         raise typer.Exit(1)
 
 
-def _run(config: Any, store: Any, parallel: int | None, progress: str) -> Any:
+def _run(
+    config: Any, store: Any, parallel: int | None, progress: str, retry_failed: bool, force: bool
+) -> Any:
     """Run on the harness event loop; Ctrl-C, SIGTERM or SIGHUP stop cleanly and say how to go
     on."""
     from harness.cli._interrupt import Interrupted, run_interruptible
     from harness.runner.matrix import arun_matrix
 
     workers = parallel or config.parallel
-    coro = arun_matrix(config, db=store, parallel=workers, progress=_progress(progress, workers))
+    coro = arun_matrix(
+        config,
+        db=store,
+        parallel=workers,
+        progress=_progress(progress, workers),
+        retry_failed=retry_failed,
+        force=force,
+    )
     try:
         return run_interruptible(coro)
     except Interrupted as stop:

@@ -1,9 +1,9 @@
 """``harness run``: replay a dataset through a memory system and record the results in DuckDB.
 
 Only typer is imported at module level; the runner (LanceDB, DuckDB, litellm) loads inside the
-command. Exit codes: 0 finished; 1 finished, but every case failed or a case met an unexpected
-error (a bug: see the log); 2 bad usage or data (the message names the file, model or
-template); 130 interrupted (the message says how to resume).
+command. Exit codes: 0 finished; 1 every case failed (the run is recorded with status
+``failed``) or a case met an unexpected error (a bug: see the log); 2 bad usage or data (the
+message names the file, model or template); 130 interrupted (the message says how to resume).
 """
 
 from __future__ import annotations
@@ -327,8 +327,12 @@ def _execute(
     run_id = resume or new_run_id()
     result = _run_with_interrupt(config, run_id, resume, db, options.get("concurrency"), progress)
     _report(result, db, as_json)
-    if result.recorded and result.errors == result.recorded:
-        typer.secho(f"every case of run {result.run_id} failed", err=True, fg="red")
+    if not result.ok:
+        typer.secho(
+            f"every case of run {result.run_id} failed: the run is recorded with status failed",
+            err=True,
+            fg="red",
+        )
         raise typer.Exit(1)
     if result.bugs:
         typer.secho(

@@ -313,6 +313,11 @@ def evaluate_gate(
 
 def _finished(store: Any, ref: str, role: str) -> Any:
     run = store.find_run(ref)
+    if run.status == "failed":
+        raise ConfigurationError(
+            f"{role} run {run.run_id} failed ({run.error or 'every case errored'}): there is "
+            "nothing to gate on; fix the cause and run it again"
+        )
     if run.status != "finished":
         raise ConfigurationError(
             f"{role} run {run.run_id} is {run.status}, not finished: resume it with "

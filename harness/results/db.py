@@ -170,15 +170,17 @@ class ResultsStore:
         summary: dict[str, Any],
         *,
         status: str = "finished",
+        error: str | None = None,
     ) -> None:
-        """Store the aggregates (replacing earlier ones) and mark the run finished, atomically."""
+        """Store the aggregates (replacing earlier ones) and mark the run finished (or
+        ``failed``, with ``error`` saying why), atomically."""
         with self._transaction() as con:
             con.execute("DELETE FROM run_metrics WHERE run_id = ?", [run_id])
             insert_rows(con, MetricRow, list(metrics))
             con.execute(
-                "UPDATE runs SET status = ?, finished_at = ?, metrics = ?, error = NULL "
+                "UPDATE runs SET status = ?, finished_at = ?, metrics = ?, error = ? "
                 "WHERE run_id = ?",
-                [status, utc_now(), dump_json(summary), run_id],
+                [status, utc_now(), dump_json(summary), error, run_id],
             )
 
     def run_metrics(self, run_id: str) -> dict[str, MetricRow]:

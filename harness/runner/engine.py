@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from harness._async import run_sync
-from harness.errors import ConfigurationError
+from harness.errors import ConfigurationError, RunFailedError
 from harness.results.db import ResultsStore, open_results
 from harness.results.migrations import utc_now
 from harness.results.records import MetricRow, RunRecord
@@ -53,6 +53,11 @@ class RunResult:
     wall_s: float
     writer: WriterStats = field(default_factory=WriterStats)
     timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        """False when every case failed (status ``failed``): there is no result to read."""
+        return self.status == "finished"
 
 
 @dataclass
@@ -362,10 +367,12 @@ async def _replay_all(
         raise
     finally:
         progress.close()
-    metrics = await asyncio.to_thread(_finish, results, env)
+    metrics, status = await asyncio.to_thread(_finish, results, env)
+    if status == "failed":
+        logger.warning("every case of run %s failed (status failed)", env.run_id)
     return RunResult(
         run_id=env.run_id,
-        status="finished",
+        status=status,
         metrics=metrics,
         recorded=outcome.recorded,
         errors=outcome.errors,
@@ -392,7 +399,9 @@ class _Tally:
             self.timings[name] = self.timings.get(name, 0.0) + seconds
 
 
-def _finish(results: ResultsStore, env: CaseEnv) -> dict[str, MetricRow]:
+def _finish(results: ResultsStore, env: CaseEnv) -> tuple[dict[str, MetricRow], str]:
+    """Store the aggregates; a run in which every case errored ends ``failed``, not
+    ``finished``, so no report, gate or matrix takes it for a result."""
     config = env.config
     records = results.case_results(env.run_id)
     rows = summarise(
@@ -410,8 +419,13 @@ def _finish(results: ResultsStore, env: CaseEnv) -> dict[str, MetricRow]:
         "errors": errors,
         "metrics": metrics_json(rows),
     }
-    results.finish_run(env.run_id, rows, summary)
-    return {row.metric: row for row in rows}
+    status, error = "finished", None
+    if records and errors == len(records):
+        first = records[0]
+        status = "failed"
+        error = f"every case failed ({errors} case x repeat); first: {first.case_id}: {first.error}"
+    results.finish_run(env.run_id, rows, summary, status=status, error=error)
+    return {row.metric: row for row in rows}, status
 
 
 def run_dataset(
@@ -421,8 +435,22 @@ def run_dataset(
     progress: Progress | None = None,
     extractor: Any = None,
 ) -> str:
-    """Run ``config`` and return the run id (sync twin of :func:`arun`)."""
-    return run_sync(arun(config, db=db, progress=progress, extractor=extractor)).run_id
+    """Run ``config`` and return the run id (sync twin of :func:`arun`).
+
+    Raises :class:`~harness.errors.RunFailedError` when every case failed (no key set for a
+    hosted model, say): the run is recorded with status ``failed``.
+    """
+    return _succeeded(run_sync(arun(config, db=db, progress=progress, extractor=extractor)))
+
+
+def _succeeded(result: RunResult) -> str:
+    if not result.ok:
+        raise RunFailedError(
+            f"every case of run {result.run_id} failed (status failed); the errors are in "
+            "the table case_results",
+            run_id=result.run_id,
+        )
+    return result.run_id
 
 
 def resume_run(
@@ -432,5 +460,8 @@ def resume_run(
     concurrency: int | None = None,
     progress: Progress | None = None,
 ) -> str:
-    """Finish run ``run_id`` (id or name): replay only the missing case x repeat pairs."""
-    return run_sync(arun(db=db, resume=run_id, concurrency=concurrency, progress=progress)).run_id
+    """Finish run ``run_id`` (id or name): replay only the missing case x repeat pairs.
+    Raises :class:`~harness.errors.RunFailedError` like :func:`run_dataset`."""
+    return _succeeded(
+        run_sync(arun(db=db, resume=run_id, concurrency=concurrency, progress=progress))
+    )

@@ -19,7 +19,9 @@ options that cannot change results: name, concurrency, cache mode) together with
 hashes of its selected cases and of its template. A combination whose key matches a finished
 run in the results database is not run again (whatever that run was named); one matching an
 unfinished run is resumed; the rest start fresh. Editing a template or a case therefore reruns
-exactly the combinations it affects.
+exactly the combinations it affects. A combination whose run failed (every case errored: a
+hosted model without its key, say) is never taken as done: it is reported failed again until
+``retry_failed`` runs it anew; ``force`` runs every combination anew.
 """
 
 from __future__ import annotations
@@ -190,7 +192,7 @@ def combinations(matrix: MatrixConfig) -> list[Combination]:
     return out
 
 
-PlanStatus = Literal["done", "resume", "new"]
+PlanStatus = Literal["done", "resume", "new", "failed"]
 EntryStatus = Literal["reused", "resumed", "ran", "failed", "planned"]
 
 
@@ -240,22 +242,42 @@ class MatrixResult:
         }
 
 
-def plan_matrix(matrix: MatrixConfig, store: Any) -> list[MatrixEntry]:
+def _failed(run: RunRecord) -> bool:
+    """Status ``failed``, or finished with every case in error (recorded before such runs were
+    marked failed): never a result to reuse."""
+    if run.status == "failed":
+        return True
+    summary = run.metrics or {}
+    return run.status == "finished" and 0 < summary.get("case_repeats", 0) == summary.get("errors")
+
+
+def plan_matrix(
+    matrix: MatrixConfig, store: Any, *, retry_failed: bool = False, force: bool = False
+) -> list[MatrixEntry]:
     """What each combination needs: ``done`` (a finished run has its key), ``resume`` (the
-    newest unfinished one does) or ``new``."""
+    newest unfinished one does), ``failed`` (the newest run with its key failed: it is run
+    again only with ``retry_failed``) or ``new``. ``force`` plans every combination ``new``."""
     finished: dict[str, str] = {}
-    unfinished: dict[str, str] = {}
+    unfinished: dict[str, RunRecord] = {}
     for run in store.list_runs():  # oldest first: later runs win
-        target = finished if run.status == "finished" else unfinished
-        target[run_key(run)] = run.run_id
+        if run.status == "finished" and not _failed(run):
+            finished[run_key(run)] = run.run_id
+        else:
+            unfinished[run_key(run)] = run
     entries = []
     for combination in combinations(matrix):
-        if combination.key in finished:
-            entry = MatrixEntry(combination, "planned", finished[combination.key], plan="done")
-        elif combination.key in unfinished:
-            entry = MatrixEntry(combination, "planned", unfinished[combination.key], plan="resume")
-        else:
-            entry = MatrixEntry(combination, "planned", plan="new")
+        key, entry = combination.key, MatrixEntry(combination, "planned", plan="new")
+        if force:
+            pass
+        elif key in finished:
+            entry = MatrixEntry(combination, "planned", finished[key], plan="done")
+        elif key in unfinished and _failed(unfinished[key]):
+            if not retry_failed:
+                run = unfinished[key]
+                error = run.error or "every case failed"
+                entry = MatrixEntry(combination, "planned", run.run_id, error, plan="failed")
+        elif key in unfinished:
+            entry = MatrixEntry(combination, "planned", unfinished[key].run_id, plan="resume")
         entries.append(entry)
     return entries
 
@@ -269,6 +291,10 @@ async def _execute(entry: MatrixEntry, store: Any, progress: ProgressFactory | N
     if entry.plan == "done":
         entry.status = "reused"
         return
+    if entry.plan == "failed":
+        entry.status = "failed"
+        entry.error = f"{entry.error} (run {entry.run_id}; run again with --retry-failed)"
+        return
     shown = progress(entry) if progress is not None else None
     try:
         if entry.plan == "resume":
@@ -281,6 +307,9 @@ async def _execute(entry: MatrixEntry, store: Any, progress: ProgressFactory | N
             )
             entry.status = "ran"
         entry.run_id = result.run_id
+        if not result.ok:
+            entry.status = "failed"
+            entry.error = store.get_run(result.run_id).error or "every case failed"
     except HarnessError as error:
         logger.warning("matrix combination %s failed: %s", entry.combination.label, error)
         entry.status, entry.error = "failed", f"{type(error).__name__}: {error}"
@@ -292,20 +321,23 @@ async def arun_matrix(
     db: Any = None,
     parallel: int | None = None,
     progress: ProgressFactory | None = None,
+    retry_failed: bool = False,
+    force: bool = False,
 ) -> MatrixResult:
     """Run every combination not finished yet, ``parallel`` at a time (default: the file's).
 
-    A combination that fails with a harness error (a model that cannot be reached, say) is
-    recorded as failed and the others go on; cancelling stops everything, and running the
-    matrix again resumes where it stopped. ``progress(entry)`` builds the progress display of
-    one combination's run.
+    A combination that fails with a harness error (a model that cannot be reached, say) or in
+    which every case errored is recorded as failed and the others go on; it is never reused as
+    done, and runs again only with ``retry_failed``. ``force`` runs every combination anew.
+    Cancelling stops everything, and running the matrix again resumes where it stopped.
+    ``progress(entry)`` builds the progress display of one combination's run.
     """
     from harness.results.db import ResultsStore, open_results
 
     owned = not isinstance(db, ResultsStore)
     store = open_results(db) if owned else db
     try:
-        entries = plan_matrix(matrix, store)
+        entries = plan_matrix(matrix, store, retry_failed=retry_failed, force=force)
         semaphore = asyncio.Semaphore(parallel or matrix.parallel)
 
         async def one(entry: MatrixEntry) -> None:
@@ -325,11 +357,22 @@ def run_matrix(
     db: Any = None,
     parallel: int | None = None,
     progress: ProgressFactory | None = None,
+    retry_failed: bool = False,
+    force: bool = False,
 ) -> MatrixResult:
     """Sync twin of :func:`arun_matrix`; ``matrix`` may be a file path."""
     if not isinstance(matrix, MatrixConfig):
         matrix = load_matrix(matrix)
-    return run_sync(arun_matrix(matrix, db=db, parallel=parallel, progress=progress))
+    return run_sync(
+        arun_matrix(
+            matrix,
+            db=db,
+            parallel=parallel,
+            progress=progress,
+            retry_failed=retry_failed,
+            force=force,
+        )
+    )
 
 
 def one_factor_pairs(combos: Sequence[Combination]) -> list[tuple[int, int]]:

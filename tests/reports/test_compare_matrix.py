@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import uuid
 from pathlib import Path
 
 import pytest
@@ -176,3 +177,63 @@ def test_dry_run_lists_the_plan(tmp_path):
         None,
         "matrix:gate_cases:baseline/noop:default",
     )
+
+
+def test_a_failed_cell_exits_1_is_never_done_and_runs_again_only_when_asked(tmp_path):
+    """A cell whose every case errored (a hosted model without its key) used to print 'ran',
+    exit 0 and be reused as done for ever."""
+    from markdown_check import tables
+
+    from harness.models.scripted import scripted_model
+
+    model = scripted_model(f"matrix-keyless-{uuid.uuid4().hex[:8]}").reset()
+    path = _write(
+        tmp_path,
+        f'datasets = ["{GATE_CASES}"]\nmodels = ["baseline/noop", "{model.model}"]\n'
+        '[run]\nlimit = 2\ncache = "off"\nn_resamples = 50\n',
+    )
+    db, md = str(tmp_path / "r.duckdb"), tmp_path / "matrix.md"
+    main._register()
+    args = ["matrix", str(path), "--db", db, "--json", "--progress", "none", "--resamples", "50"]
+
+    def entries(*extra: str, code: int) -> list[dict]:
+        result = CliRunner().invoke(main.app, [*args, *extra], catch_exceptions=False)
+        assert result.exit_code == code, result.output
+        return json.loads(result.stdout)["entries"]
+
+    first = entries("--markdown", str(md), code=1)
+    assert [e["status"] for e in first] == ["ran", "failed"]
+    assert first[1]["error"].startswith("every case failed (2 case x repeat)")
+    (runs, *_) = tables(md.read_text())  # the comparison of what did run, valid Markdown
+    assert [row[2] for row in runs[1:]] == ["`baseline/noop`"]
+    with open_results(db) as store:
+        assert store.get_run(first[1]["run_id"]).status == "failed"
+
+    model.respond_with(lambda request: "nothing to remember")  # the key is set now
+    again = entries(code=1)
+    assert [e["status"] for e in again] == ["reused", "failed"]
+    assert again[1]["run_id"] == first[1]["run_id"] and "--retry-failed" in again[1]["error"]
+    dry = CliRunner().invoke(main.app, ["matrix", str(path), "--dry-run", "--json", "--db", db])
+    assert [e["plan"] for e in json.loads(dry.stdout)] == ["done", "failed"]
+
+    retried = entries("--retry-failed", code=0)
+    assert [e["status"] for e in retried] == ["reused", "ran"]
+    assert retried[1]["run_id"] != first[1]["run_id"]
+    forced = entries("--force", code=0)
+    assert [e["status"] for e in forced] == ["ran", "ran"]
+    assert forced[0]["run_id"] != first[0]["run_id"]
+
+
+def test_a_matrix_in_which_every_cell_failed_exits_1_not_2(tmp_path):
+    path = _write(
+        tmp_path,
+        f'datasets = ["{GATE_CASES}"]\nmodels = ["scripted/keyless-{uuid.uuid4().hex[:8]}"]\n'
+        '[run]\nlimit = 1\ncache = "off"\n',
+    )
+    main._register()
+    result = CliRunner().invoke(
+        main.app, ["matrix", str(path), "--db", str(tmp_path / "r.duckdb"), "--progress", "none"]
+    )
+    assert result.exit_code == 1, result.output
+    assert "failed gate_cases · scripted/keyless-" in result.stderr
+    assert "every case failed (1 case x repeat)" in result.stderr

@@ -150,3 +150,40 @@ def test_call_timeout_and_max_retries_cut_a_provider_that_never_answers(
     err = capsys.readouterr().err
     assert code == 1, err  # every case failed: the provider never answered
     assert "no answer within 0.2 s" in err and "2 attempt" in err  # one retry, then given up
+
+
+def test_a_run_in_which_every_case_errored_is_failed_and_exits_1(capsys, db_path):
+    """A model with no reply for any case (like a hosted model without its key) used to end
+    'finished' with exit code 0 from the Python API and nothing to gate on."""
+    silent = f"scripted/unanswered-{uuid.uuid4().hex[:8]}"
+    args = ["--dataset", str(TINY), "--model", silent, "--db", str(db_path), "--cache", "off"]
+    code = cli("run", *args, "--json", "--progress", "none")
+    out, err = capsys.readouterr()
+    assert code == 1, err
+    payload = _json(out)
+    assert payload["status"] == "failed" and payload["errors"] == payload["case_repeats"] == 3
+    assert f"every case of run {payload['run_id']} failed" in err
+    with results(db_path) as store:
+        run = store.get_run(payload["run_id"])
+    assert run.status == "failed" and run.error.startswith("every case failed (3 case x repeat)")
+    gated = cli("gate", payload["run_id"], "--min", "micro_f1=0.5", "--db", str(db_path))
+    assert gated == 2
+    assert f"candidate run {payload['run_id']} failed (every case failed" in capsys.readouterr().err
+
+
+def test_the_python_api_raises_when_every_case_errored(db_path):
+    from harness._async import run_sync
+    from harness.errors import RunFailedError
+    from harness.runner import RunConfig, run_dataset
+    from harness.runner.engine import arun
+
+    config = RunConfig(
+        dataset=str(TINY), model=f"scripted/unanswered-{uuid.uuid4().hex[:8]}", cache="off"
+    )
+    with pytest.raises(RunFailedError, match=r"every case of run \S+ failed") as raised:
+        run_dataset(config, db=db_path)
+    with results(db_path) as store:
+        assert store.get_run(raised.value.run_id).status == "failed"
+        result = run_sync(arun(config, db=store))
+    assert not result.ok and result.status == "failed" and result.errors == 3
+    assert RunFailedError.exit_code == 1
