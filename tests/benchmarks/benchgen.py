@@ -27,27 +27,45 @@ from typing import Any
 NAMES = ["Caroline", "Melanie", "Jon", "Gina", "Nate", "Joanna", "Tim", "John", "Maria", "Deb"]
 PLACES = ["Lisbon", "Oslo", "Quito", "Hanoi", "Perth", "Tunis", "Lyon", "Cusco", "Accra", "Riga"]
 THINGS = ["pottery", "painting", "climbing", "guitar", "running", "chess", "baking", "hiking"]
-FILLER = (
-    "It has been a long week and honestly the weather did not help at all, but we got through it "
-    "and the weekend looks a lot better now that the deadlines are behind us."
-)
+MONTHS = ["January", "March", "April", "June", "August", "October", "November", "December"]
+KIN = ["sister", "brother", "cousin", "aunt", "uncle", "friend", "neighbour", "colleague"]
+NOUNS = ["garden", "kitchen", "station", "bridge", "market", "river", "window", "ticket"]
+NOUNS += ["letter", "weather", "harbour", "museum", "bakery", "library", "meeting", "budget"]
+NOUNS += ["project", "concert", "festival", "recipe", "journey", "train", "bicycle", "island"]
+ADJECTIVES = ["quiet", "busy", "early", "late", "bright", "grey", "warm", "cold", "crowded"]
+ADJECTIVES += ["empty", "noisy", "gentle", "sudden", "strange", "odd", "calm", "long", "short"]
+WORDS = NOUNS + ADJECTIVES
+FILLERS = [
+    "The {0} near the {1} was {2} again, and nobody could say why the {3} closed so {4}.",
+    "It has been a {0} week and the {1} did not help at all, but the {2} looks {3} now.",
+    "Honestly the {0} by the {1} felt {2}, and the {3} after it was even more {4} than before.",
+    "Someone left a {0} on the {1} this week, which made the whole {2} rather {3}.",
+    "The talk about the {0} and the {1} went on for hours, and in the end the {2} stayed {3}.",
+]
 
 
 def _fact(rng: random.Random) -> str:
+    """A first-person fact; ~2,500 different ones, so most memories are distinct texts."""
     form = rng.randrange(4)
     if form == 0:
-        return f"I moved to {rng.choice(PLACES)} last month."
+        return f"I moved to {rng.choice(PLACES)} in {rng.choice(MONTHS)} with my {rng.choice(KIN)}."
     if form == 1:
-        return f"I started {rng.choice(THINGS)} classes and I love them."
+        return f"I started {rng.choice(THINGS)} classes in {rng.choice(MONTHS)} and I love them."
     if form == 2:
-        return f"My sister lives in {rng.choice(PLACES)} with her two kids."
-    return f"I prefer {rng.choice(THINGS)} over {rng.choice(THINGS)} these days."
+        return f"My {rng.choice(KIN)} lives in {rng.choice(PLACES)} with {rng.randint(1, 5)} kids."
+    return f"I prefer {rng.choice(THINGS)} over {rng.choice(THINGS)} since {rng.choice(MONTHS)}."
+
+
+def _filler(rng: random.Random) -> str:
+    """A sentence that states no first-person fact, drawn at random so every turn is new text
+    (real turns are; repeated text would make the embedding cache look better than it is)."""
+    return rng.choice(FILLERS).format(*(rng.choice(WORDS) for _ in range(5)))
 
 
 def _turn_text(rng: random.Random, words: int) -> str:
-    text = _fact(rng) + " " + FILLER
+    text = _fact(rng)
     while len(text.split()) < words:
-        text += " " + FILLER
+        text += " " + _filler(rng)
     return " ".join(text.split()[:words])
 
 
@@ -96,7 +114,7 @@ def locomo_like(
                 ]
                 for speaker in (a, b)
             }
-            summaries[f"session_{s}_summary"] = f"{a} and {b} talked. " + FILLER
+            summaries[f"session_{s}_summary"] = f"{a} and {b} talked. " + _filler(rng)
             events[f"events_session_{s}"] = {a: [f"{a} {_fact(rng)[2:]}"], b: [], "date": ""}
         qa = [
             {
