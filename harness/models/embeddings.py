@@ -1,9 +1,11 @@
 """Text embeddings: the offline MiniLM default, or any litellm embedding model.
 
 Every embedder returns float32 rows of unit length, so a dot product is a cosine similarity, and
-remembers the vectors of texts it has already seen (a bounded LRU per embedder), so replaying the
-same memories or queries never recomputes them. ``get_embedder(name)`` hands out one shared
-instance per name, which is what makes that cache effective across a run.
+remembers the vectors of texts it has already seen (:class:`EmbeddingCache`, keyed by the model
+and a digest of the text), so replaying the same memories or queries never recomputes them.
+``get_embedder(name)`` hands out one shared instance per name, which is what makes that cache
+effective across a run: a benchmark's haystack sessions recur across its questions, and each
+distinct text is embedded once (the default bound holds a LongMemEval-S run's texts).
 
 Names: ``"minilm"`` (default; all-MiniLM-L6-v2 int8 ONNX, 384 dims, offline) or any litellm
 embedding model such as ``"openai/text-embedding-3-small"``. ``HARNESS_EMBEDDING_MODEL`` changes
@@ -13,11 +15,12 @@ the default.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import os
 import threading
 from abc import ABC, abstractmethod
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +32,7 @@ from harness.errors import ConfigurationError, ModelError
 __all__ = [
     "DEFAULT_EMBEDDER",
     "Embedder",
+    "EmbeddingCache",
     "LiteLLMEmbedder",
     "MiniLMEmbedder",
     "get_embedder",
@@ -46,6 +50,55 @@ _KNOWN_DIMS = {
 }
 
 
+DEFAULT_CACHE_SIZE = 131_072
+"""Vectors an embedder keeps (about 240 MB of 384-dim vectors at most)."""
+
+
+class EmbeddingCache:
+    """A bounded, thread-safe LRU of vectors keyed by (model, text).
+
+    The key is a 16-byte BLAKE2b digest of the model name and the text, so a cached long text
+    (a 256-token chat turn) costs its vector, not a second copy of the text.
+    """
+
+    def __init__(self, model: str, max_entries: int = DEFAULT_CACHE_SIZE) -> None:
+        self.model = model
+        self.max_entries = max_entries
+        self._prefix = model.encode("utf-8") + b"\0"
+        self._entries: OrderedDict[bytes, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def key(self, text: str) -> bytes:
+        return hashlib.blake2b(self._prefix + text.encode("utf-8"), digest_size=16).digest()
+
+    def get(self, text: str) -> np.ndarray | None:
+        """The cached vector of ``text`` (now the most recently used), or None."""
+        key = self.key(text)
+        with self._lock:
+            vector = self._entries.get(key)
+            if vector is not None:
+                self._entries.move_to_end(key)
+            return vector
+
+    def put_many(self, vectors: Mapping[str, np.ndarray]) -> None:
+        """Remember ``vectors`` (text -> vector), dropping the least recently used beyond the
+        bound."""
+        keyed = [(self.key(text), vector) for text, vector in vectors.items()]
+        with self._lock:
+            for key, vector in keyed:
+                self._entries[key] = vector
+                self._entries.move_to_end(key)
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
 @dataclass
 class _Plan:
     """Which of the requested texts still need computing (each unique text once)."""
@@ -58,11 +111,11 @@ class _Plan:
 class Embedder(ABC):
     """Turns texts into L2-normalised float32 vectors, caching by text within the process."""
 
-    def __init__(self, name: str, *, cache_size: int = 16_384) -> None:
+    def __init__(self, name: str, *, cache_size: int = DEFAULT_CACHE_SIZE) -> None:
         self.name = name
         self.cache_size = cache_size
-        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._cache_lock = threading.Lock()
+        self._cache = EmbeddingCache(name, cache_size)
+        self._counter_lock = threading.Lock()
         self._batcher = _Batcher(self._acompute, name)
         self.hits = 0
         self.computed = 0
@@ -90,16 +143,15 @@ class Embedder(ABC):
         checked = _check_texts(texts)
         found: dict[str, np.ndarray] = {}
         missing: dict[str, None] = {}  # ordered set
-        with self._cache_lock:
-            for text in checked:
-                if text in found or text in missing:
-                    continue
-                vector = self._cache.get(text)
-                if vector is None:
-                    missing[text] = None
-                    continue
-                self._cache.move_to_end(text)
+        for text in checked:
+            if text in found or text in missing:
+                continue
+            vector = self._cache.get(text)
+            if vector is None:
+                missing[text] = None
+            else:
                 found[text] = vector
+        with self._counter_lock:
             self.hits += len(found)
         return _Plan(checked, found, list(missing))
 
@@ -122,18 +174,13 @@ class Embedder(ABC):
         return np.stack([found[text] for text in plan.texts])
 
     def _remember(self, new: dict[str, np.ndarray]) -> None:
-        with self._cache_lock:
+        with self._counter_lock:
             self.computed += len(new)
-            for text, vector in new.items():
-                self._cache[text] = vector
-                self._cache.move_to_end(text)
-            while len(self._cache) > self.cache_size:
-                self._cache.popitem(last=False)
+        self._cache.put_many(new)
 
     def clear_cache(self) -> None:
         """Forget every cached vector (the counters are kept)."""
-        with self._cache_lock:
-            self._cache.clear()
+        self._cache.clear()
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self.name!r})"

@@ -13,6 +13,7 @@ from harness.errors import ConfigurationError, ModelError
 from harness.models._litellm import register_provider
 from harness.models.embeddings import (
     Embedder,
+    EmbeddingCache,
     LiteLLMEmbedder,
     MiniLMEmbedder,
     get_embedder,
@@ -76,6 +77,26 @@ def test_cache_is_bounded_lru():
     assert embedder.computed == 3
     embedder.embed(["b"])
     assert embedder.computed == 4
+
+
+def test_cache_returns_the_computed_vectors_keyed_by_model_and_text():
+    embedder = MiniLMEmbedder()
+    texts = ["User lives in Lisbon", "User lives in Oslo", "word " * 300]
+    computed = embedder.embed(texts)
+    cached = embedder.embed(list(reversed(texts)))
+    assert embedder.computed == 3 and embedder.hits == 3
+    np.testing.assert_array_equal(cached, computed[::-1])  # the very vectors, not recomputed
+    cache = EmbeddingCache("model-a")
+    cache.put_many({"tea": computed[0]})
+    np.testing.assert_array_equal(cache.get("tea"), computed[0])
+    assert cache.get("Tea") is None and cache.get("tea ") is None
+    other = EmbeddingCache("model-b")
+    assert other.key("tea") != cache.key("tea") and other.get("tea") is None
+    assert len(cache.key("word " * 300)) == 16  # a digest is kept, not the text
+
+
+def test_default_cache_holds_a_benchmark_run():
+    assert MiniLMEmbedder().cache_size >= 100_000  # LongMemEval-S: ~70k distinct texts
 
 
 def test_async_twin_and_threads_agree(minilm: Embedder):
