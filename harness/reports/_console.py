@@ -12,6 +12,7 @@ from harness.reports._format import answering_text, fmt, fmt_interval, fmt_p
 from harness.reports._paired import IMPROVED, REGRESSED
 from harness.results.records import MetricRow
 from harness.scoring.catalogue import HEADLINE, POOLED_HEADLINE, PROVENANCE_HEADLINE
+from harness.scoring.stats import SMALL_SAMPLE_LEGEND, SMALL_SAMPLE_MARK
 
 if TYPE_CHECKING:  # pragma: no cover
     from harness.reports.compare import Comparison
@@ -20,10 +21,18 @@ if TYPE_CHECKING:  # pragma: no cover
 _MARKS = {IMPROVED: "[green]▲ better[/green]", REGRESSED: "[red]▼ worse[/red]"}
 
 
-def _cell(value: float | None, low: float | None, high: float | None) -> str:
+def _cell(
+    value: float | None, low: float | None, high: float | None, small: str | None = None
+) -> str:
     if value is None:
         return "-"
-    return f"{fmt(value)}\n[dim]{fmt_interval(low, high)}[/dim]" if low is not None else fmt(value)
+    text = fmt(value) + (f" [yellow]{SMALL_SAMPLE_MARK}[/yellow]" if small else "")
+    return f"{text}\n[dim]{fmt_interval(low, high)}[/dim]" if low is not None else text
+
+
+def _mc(cell: Any) -> str:
+    """A comparison's metric cell, marked when it is a small sample."""
+    return _cell(cell.value, cell.low, cell.high, cell.small)
 
 
 def legend_table(comparison: Comparison) -> Any:
@@ -78,7 +87,7 @@ def metrics_table(comparison: Comparison) -> Any:
         table.add_column(column.key, justify="right")
     for metric in comparison.metrics:
         cells = [column.metrics[metric] for column in comparison.runs]
-        table.add_row(metric, *(_cell(c.value, c.low, c.high) for c in cells))
+        table.add_row(metric, *(_mc(c) for c in cells))
     table.add_section()
     for name, values in _usage_rows(comparison):
         table.add_row(f"[dim]{name}[/dim]", *values)
@@ -97,7 +106,8 @@ def pairs_table(comparison: Comparison) -> Any:
     for name in ("pair", "metric", "A", "B", "B - A", "interval", p_name, ""):
         table.add_column(name, justify="left" if name in ("pair", "metric", "") else "right")
     for pair in comparison.pairs:
-        label = f"{pair.b} - {pair.a}\n[dim]{pair.n_cases} cases[/dim]"
+        small = f" [yellow]{SMALL_SAMPLE_MARK}[/yellow]" if pair.small else ""
+        label = f"{pair.b} - {pair.a}\n[dim]{pair.n_cases} cases[/dim]{small}"
         same = [d.metric for d in pair.diffs if d.identical]
         for d in pair.diffs:
             if d.diff is None or d.identical:
@@ -131,9 +141,7 @@ def tag_tables(comparison: Comparison) -> list[Any]:
             table.add_column(column.key, justify="right")
         for row in tags.rows:
             cells = [row.cells[c.key] for c in comparison.runs]
-            table.add_row(
-                row.tag, str(row.n_cases), *(_cell(c.value, c.low, c.high) for c in cells)
-            )
+            table.add_row(row.tag, str(row.n_cases), *(_mc(c) for c in cells))
         tables.append(table)
     return tables
 
@@ -167,10 +175,11 @@ def category_tables(comparison: Comparison) -> list[Any]:
             table.add_column(label, justify="right")
         for row in block.rows:
             cells = [row.cells[c.key] for c in comparison.runs]
+            small = f" [yellow]{SMALL_SAMPLE_MARK}[/yellow]" if row.small else ""
             table.add_row(
                 row.category,
-                str(row.n_questions),
-                *(_cell(c.value, c.low, c.high) for c in cells),
+                f"{row.n_questions}{small}",
+                *(_mc(c) for c in cells),
                 *(_diff_cell(row.diffs[label]) for label in labels),
             )
         tables.append(table)
@@ -178,11 +187,18 @@ def category_tables(comparison: Comparison) -> list[Any]:
 
 
 def comparison_renderables(comparison: Comparison) -> list[Any]:
-    out: list[Any] = [legend_table(comparison), metrics_table(comparison)]
+    from rich.markup import escape
+
+    out: list[Any] = []
+    if comparison.headline:
+        out.append(f"[bold yellow]{escape(comparison.headline)}[/bold yellow]")
+    out += [legend_table(comparison), metrics_table(comparison)]
     if comparison.pairs:
         out.append(pairs_table(comparison))
     out.extend(tag_tables(comparison))
     out.extend(category_tables(comparison))
+    if comparison.has_small_samples():
+        out.append(f"[yellow]{SMALL_SAMPLE_LEGEND}[/yellow]")
     out.extend(f"[yellow]note:[/yellow] {note}" for note in comparison.notes)
     return out
 

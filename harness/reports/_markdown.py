@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from harness.reports._format import answering_text, fmt, fmt_interval, fmt_p
 from harness.reports._paired import IMPROVED, REGRESSED
+from harness.scoring.stats import SMALL_SAMPLE_LEGEND, SMALL_SAMPLE_MARK
 
 if TYPE_CHECKING:  # pragma: no cover
     from harness.reports._casedata import RunInfo
@@ -47,10 +48,13 @@ def table(header: Sequence[str], align: str, rows: Iterable[Sequence[str]]) -> l
     return lines
 
 
-def _cell(value: float | None, low: float | None, high: float | None) -> str:
+def _cell(
+    value: float | None, low: float | None, high: float | None, small: str | None = None
+) -> str:
     if value is None:
         return "-"
-    return fmt(value) + (f" {fmt_interval(low, high)}" if low is not None else "")
+    mark = f" {SMALL_SAMPLE_MARK}" if small else ""
+    return fmt(value) + mark + (f" {fmt_interval(low, high)}" if low is not None else "")
 
 
 def run_line(run: RunInfo) -> str:
@@ -67,6 +71,8 @@ def run_line(run: RunInfo) -> str:
 
 def comparison_markdown(comparison: Comparison, *, title: str = "Run comparison") -> str:
     lines = [f"## {title}", ""]
+    if comparison.headline:
+        lines += [f"**{escape(comparison.headline)}**", ""]
     lines += table(
         ["", "run", "model", "template", "dataset", "cases"],
         "lllllr",
@@ -111,6 +117,8 @@ def comparison_markdown(comparison: Comparison, *, title: str = "Run comparison"
             ),
         )
     lines += _categories_markdown(comparison)
+    if comparison.has_small_samples():
+        lines += ["", f"> {escape(SMALL_SAMPLE_LEGEND)}"]
     if comparison.notes:
         lines += ["", *(f"> note: {escape(note)}" for note in comparison.notes)]
     return "\n".join(lines) + "\n"
@@ -137,7 +145,7 @@ def _categories_markdown(comparison: Comparison) -> list[str]:
             (
                 [
                     escape(r.category),
-                    str(r.n_questions),
+                    str(r.n_questions) + (f" {SMALL_SAMPLE_MARK}" if r.small else ""),
                     *(_cell(*_triple(r.cells[k])) for k in keys),
                     *(_diff_text(r.diffs[label]) for label in labels),
                 ]
@@ -147,8 +155,8 @@ def _categories_markdown(comparison: Comparison) -> list[str]:
     return lines
 
 
-def _triple(cell) -> tuple[float | None, float | None, float | None]:
-    return cell.value, cell.low, cell.high
+def _triple(cell) -> tuple[float | None, float | None, float | None, str | None]:
+    return cell.value, cell.low, cell.high, cell.small
 
 
 def _pairs_markdown(comparison: Comparison) -> list[str]:
@@ -166,7 +174,7 @@ def _pairs_markdown(comparison: Comparison) -> list[str]:
                 continue
             rows.append(
                 [
-                    f"{pair.b} - {pair.a}",
+                    f"{pair.b} - {pair.a}" + (f" {SMALL_SAMPLE_MARK}" if pair.small else ""),
                     code(d.metric),
                     fmt(d.a),
                     fmt(d.b),
@@ -178,7 +186,8 @@ def _pairs_markdown(comparison: Comparison) -> list[str]:
             )
         if same:
             identical = "unchanged in every resample: " + ", ".join(code(m) for m in same)
-            rows.append([f"{pair.b} - {pair.a}", identical, *[""] * 6])
+            small = f" {SMALL_SAMPLE_MARK}" if pair.small else ""
+            rows.append([f"{pair.b} - {pair.a}{small}", identical, *[""] * 6])
     lines += table(["pair", "metric", "A", "B", "B - A", "interval", p_name, ""], "llrrrrrl", rows)
     return lines
 

@@ -5,8 +5,9 @@ when a run replayed LoCoMo conversations. Nothing is computed here but the order
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from harness.reports._report_data import Cell, RunSummary
@@ -59,10 +60,21 @@ class AnswersView:
     max_questions: int = MAX_QUESTIONS
 
 
-def _categories(metrics: dict[str, Cell]) -> list[tuple[str, dict[str, Cell]]]:
+def _categories(
+    metrics: dict[str, Cell], rows: Sequence[AnswerRow]
+) -> list[tuple[str, dict[str, Cell]]]:
+    """Per category, each metric's cell with the questions it stands on (ordinary questions of
+    the category, counted over the recorded answers), so small samples can be flagged."""
     names = sorted({m[len("qa_j[") : -1] for m in metrics if m.startswith("qa_j[")})
+    asked = Counter(row.category for row in rows if row.kind == "answer")
     return [
-        (name, {m: metrics.get(f"{m}[{name}]", Cell(None)) for m in CATEGORY_METRICS})
+        (
+            name,
+            {
+                m: replace(metrics.get(f"{m}[{name}]", Cell(None)), questions=asked[name])
+                for m in CATEGORY_METRICS
+            },
+        )
         for name in names
     ]
 
@@ -99,7 +111,7 @@ def load_answers(store: Any, runs: Sequence[RunSummary], *, max_questions: int =
                 judge_model=parameters.get("judge_model"),
                 judge_protocol=next((r.judge_protocol for r in rows if r.judge_protocol), None),
                 overall={m: metrics.get(m, Cell(None)) for m in CATEGORY_METRICS},
-                categories=_categories(metrics),
+                categories=_categories(metrics, rows),
                 families={m: metrics.get(m, Cell(None)) for m in FAMILY_METRICS},
                 latencies={m: metrics.get(m, Cell(None)) for m in LATENCY_METRICS},
                 questions=chosen,

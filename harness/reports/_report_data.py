@@ -39,12 +39,26 @@ _COUNT_SUMS = {
 
 @dataclass(frozen=True)
 class Cell:
-    """A metric value with its interval; ``n`` = cases it is defined on."""
+    """A metric value with its interval; ``n`` = cases it is defined on; ``questions``: for a
+    per-category answer figure, the questions it is computed on."""
 
     value: float | None
     low: float | None = None
     high: float | None = None
     n: int = 0
+    questions: int | None = None
+
+    @property
+    def small(self) -> str | None:
+        """Why the figure is a small sample (fewer than 20 cases or questions, or an interval
+        from fewer than 10 cases); None when it is not, or when there is no figure."""
+        from harness.scoring.stats import small_sample
+
+        if self.value is None:
+            return None
+        if self.questions is not None:
+            return small_sample(self.questions, self.n, unit="questions")
+        return small_sample(self.n)
 
 
 @dataclass

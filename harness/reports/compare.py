@@ -2,9 +2,12 @@
 
 Runs are labelled ``A``, ``B``, ``C``... in the order given. Metrics are recomputed from each
 run's per-case rows, on the cases every run shares (same id and same content); when the runs'
-case sets differ, the comparison says what was left out. For each pair of runs on shared cases,
-the difference B - A comes with a paired bootstrap interval and a paired permutation p-value
-(:mod:`harness.reports._paired`), so an improvement can be told from noise::
+case sets differ, the comparison's headline says so and what was left out. A figure computed on
+fewer than 20 cases (questions, per category) or with an interval from fewer than 10 cases is
+flagged as a small sample (:func:`harness.scoring.stats.small_sample`). For each pair of runs on
+shared cases, the difference B - A comes with a paired bootstrap interval and a paired
+permutation p-value (:mod:`harness.reports._paired`), so an improvement can be told from
+noise::
 
     with open_results("reports/harness.duckdb", read_only=True) as store:
         comparison = compare_runs(store, ["baseline-run", "candidate-run"])
@@ -99,12 +102,14 @@ class CompareOptions(BaseModel):
 
 @dataclass(frozen=True)
 class MetricCell:
-    """A metric with its bootstrap interval; ``n`` = cases on which it is defined."""
+    """A metric with its bootstrap interval; ``n`` = cases on which it is defined; ``small``
+    says why the figure is a small sample (None when it is not)."""
 
     value: float | None
     low: float | None
     high: float | None
     n: int
+    small: str | None = None
 
 
 @dataclass
@@ -125,6 +130,13 @@ class PairComparison:
     n_cases: int
     diffs: list[PairedDiff]
     note: str | None = None
+
+    @property
+    def small(self) -> str | None:
+        """Why the paired intervals are a small sample (None when they are not)."""
+        from harness.scoring.stats import small_sample
+
+        return small_sample(self.n_cases)
 
 
 @dataclass
@@ -152,6 +164,14 @@ class CategoryRow:
     cells: dict[str, MetricCell]
     diffs: dict[str, PairedDiff]  # "B - A" -> difference
 
+    @property
+    def small(self) -> str | None:
+        """Fewer than 20 questions, or an interval from fewer than 10 cases in some run."""
+        from harness.scoring.stats import small_sample
+
+        clusters = [cell.n for cell in self.cells.values() if cell.value is not None]
+        return small_sample(self.n_questions, min(clusters, default=0), unit="questions")
+
 
 @dataclass
 class CategoryTable:
@@ -161,7 +181,11 @@ class CategoryTable:
 
 @dataclass
 class Comparison:
-    """Everything ``harness compare`` shows; :meth:`as_dict` is its ``--json`` form."""
+    """Everything ``harness compare`` shows; :meth:`as_dict` is its ``--json`` form.
+
+    ``headline`` says, first of all, when the comparison narrowed the case set (only the cases
+    the runs share, or per pair); None when every run's cases were compared.
+    """
 
     runs: list[RunColumn]
     metrics: list[str]
@@ -174,15 +198,28 @@ class Comparison:
     confidence: float = 0.95
     alpha: float = 0.05
     adjust: str = "none"
+    headline: str | None = None
 
     def run(self, key: str) -> RunColumn:
         return next(column for column in self.runs if column.key == key)
+
+    def has_small_samples(self) -> bool:
+        """Whether any figure shown is flagged as a small sample."""
+        cells = [cell for column in self.runs for cell in column.metrics.values()]
+        cells += [cell for t in self.tags for row in t.rows for cell in row.cells.values()]
+        rows = [row for block in self.categories for row in block.rows]
+        return (
+            any(cell.small and cell.value is not None for cell in cells)
+            or any(pair.small for pair in self.pairs)
+            or any(row.small for row in rows)
+        )
 
     def significant(self) -> list[tuple[PairComparison, PairedDiff]]:
         return [(pair, d) for pair in self.pairs for d in pair.diffs if d.significant]
 
     def as_dict(self) -> dict[str, Any]:
         return {
+            "headline": self.headline,
             "scope": self.scope,
             "n_cases": self.n_cases,
             "confidence": self.confidence,
@@ -208,6 +245,7 @@ class Comparison:
                     "run_b": self.run(p.b).run.run_id,
                     "n_cases": p.n_cases,
                     "note": p.note,
+                    "small": p.small,
                     "diffs": [d.as_dict() for d in p.diffs],
                 }
                 for p in self.pairs
@@ -233,6 +271,7 @@ class Comparison:
                         {
                             "category": r.category,
                             "n_questions": r.n_questions,
+                            "small": r.small,
                             "cells": {k: asdict(v) for k, v in r.cells.items()},
                             "diffs": {k: d.as_dict() for k, d in r.diffs.items()},
                         }
@@ -261,7 +300,7 @@ def metric_cells(
     """Point estimates and case-bootstrap intervals of ``metrics`` over ``rows`` (pure)."""
     import numpy as np
 
-    from harness.scoring.stats import bootstrap, count_matrix
+    from harness.scoring.stats import bootstrap, count_matrix, small_sample
 
     chosen = {name: formulas()[name] for name in metrics}
     columns = columns_for(metrics)
@@ -280,7 +319,8 @@ def metric_cells(
         values = np.asarray(formula(arrays), dtype=float) if ordered else np.array([])
         defined = int(np.sum(~np.isnan(values)))
         estimate = estimates[name]
-        cells[name] = MetricCell(estimate.value, estimate.low, estimate.high, defined)
+        small = small_sample(defined) if estimate.value is not None else None
+        cells[name] = MetricCell(estimate.value, estimate.low, estimate.high, defined, small)
     return cells
 
 
@@ -301,7 +341,7 @@ def _usage(data: CaseData) -> dict[str, float | None]:
     }
 
 
-def _scope(datas: Sequence[CaseData], notes: list[str]) -> tuple[str, list[CaseData]]:
+def _scope(datas: Sequence[CaseData], headline: list[str]) -> tuple[str, list[CaseData]]:
     shared = overlap(datas)
     labels = {d.run.run_id: key for d, key in zip(datas, run_keys(len(datas)), strict=True)}
     if len(datas) == 1:
@@ -309,9 +349,9 @@ def _scope(datas: Sequence[CaseData], notes: list[str]) -> tuple[str, list[CaseD
     if shared.case_ids:
         if not shared.partial:
             return "all", list(datas)
-        notes.append(shared.describe(labels))
+        headline.append(shared.describe(labels))
         return "common", [d.subset(shared.case_ids) for d in datas]
-    notes.append(
+    headline.append(
         "the runs share no cases: each run's metrics are over its own cases, and only runs "
         "that share cases are compared pairwise"
     )
@@ -423,6 +463,14 @@ def _default_metrics(datas: Sequence[CaseData], options: CompareOptions) -> list
     return [*options.metrics, *extras]
 
 
+def _headline(parts: Sequence[str]) -> str | None:
+    """``parts`` as one sentence that opens the comparison (capitalised, ends with a stop)."""
+    if not parts:
+        return None
+    text = "; ".join(parts)
+    return text[0].upper() + text[1:] + ("" if text.endswith(".") else ".")
+
+
 def build_comparison(
     datas: Sequence[CaseData],
     options: CompareOptions | None = None,
@@ -439,8 +487,9 @@ def build_comparison(
     if not datas:
         raise ConfigurationError("no runs to compare")
     notes: list[str] = []
+    headline: list[str] = []
     keys = run_keys(len(datas))
-    scope, used = _scope(datas, notes)
+    scope, used = _scope(datas, headline)
     if "metrics" not in options.model_fields_set:
         options = options.model_copy(update={"metrics": _default_metrics(used, options)})
     columns = [
@@ -457,6 +506,8 @@ def build_comparison(
             notes.append(f"{keys[i]} and {keys[j]} share no cases: not compared")
         else:
             compared.append(pair)
+            if pair.note:
+                headline.append(f"{pair.b} - {pair.a}: {pair.note}")
     if options.adjust == "holm" and compared:
         flat = adjust_holm([d for p in compared for d in p.diffs], options.alpha)
         start = 0
@@ -477,6 +528,7 @@ def build_comparison(
         confidence=options.confidence,
         alpha=options.alpha,
         adjust=options.adjust,
+        headline=_headline(headline),
     )
 
 

@@ -23,6 +23,32 @@ Rows = Sequence[Mapping[str, float]] | Mapping[str, Mapping[str, float]]
 
 _CHUNK_CELLS = 2_000_000  # resample-weight cells generated at once (bounds memory)
 
+MIN_CASES = 20
+"""A figure computed on fewer cases (or questions) than this is flagged as a small sample."""
+MIN_CLUSTERS = 10
+"""An interval resampling fewer clusters (cases, the unit of resampling) is flagged too."""
+SMALL_SAMPLE_MARK = "\u2020"
+"""The mark a flagged figure carries in tables; :data:`SMALL_SAMPLE_LEGEND` explains it."""
+SMALL_SAMPLE_LEGEND = (
+    f"{SMALL_SAMPLE_MARK} small sample: computed on fewer than {MIN_CASES} cases (or questions), "
+    f"or its interval resamples fewer than {MIN_CLUSTERS} cases; read it with care"
+)
+
+
+def small_sample(n: int, clusters: int | None = None, *, unit: str = "cases") -> str | None:
+    """Why a figure is fragile, or None: it was computed on ``n`` < 20 ``unit`` (cases, or
+    questions for a per-category answer figure), or its interval resampled ``clusters`` < 10
+    cases (``clusters`` defaults to ``n``: cases are the clusters). Nothing computed, no flag."""
+    clusters = n if clusters is None else clusters
+    if n <= 0:
+        return None
+    reasons = []
+    if n < MIN_CASES:
+        reasons.append(f"{n} {unit} (fewer than {MIN_CASES})")
+    if clusters < MIN_CLUSTERS and (clusters != n or unit != "cases"):
+        reasons.append(f"interval from {clusters} cases (fewer than {MIN_CLUSTERS})")
+    return "; ".join(reasons) or None
+
 
 @dataclass(frozen=True)
 class Estimate:

@@ -124,8 +124,9 @@ def test_different_case_sets_are_compared_on_the_intersection_and_say_so(store):
     assert comparison.scope == "common"
     assert comparison.n_cases == 5  # c01..c05
     assert [c.n_cases for c in comparison.runs] == [5, 5]
-    note = comparison.notes[0]
-    assert note.startswith("compared on the 5 cases common to all runs")
+    assert comparison.notes == []  # said in the headline, not a footnote
+    note = comparison.headline
+    assert note.startswith("Compared on the 5 cases common to all runs")
     assert "2 only in A" in note and "1 only in B" in note  # c06, c07; extra
     assert "1 whose content differs between runs (c00)" in note
     assert comparison.runs[1].metrics["update_f1"].value == 0.0
@@ -208,9 +209,9 @@ def test_markdown_folds_metrics_no_resample_changes(store):
     add_run(store, run_record("b", started=1), _cases("b", ["tp", "fn", "fn"]))
     options = CompareOptions(**FAST, metrics=["update_f1", "error_rate"])
     text = comparison_markdown(compare_runs(store, ["a", "b"], options))
-    assert "| B - A | `update_f1` | 0.800 | 0.500 | -0.300 |" in text  # 4/5, 2/4
-    assert "| B - A | unchanged in every resample: `error_rate` |  |  |  |  |  |  |" in text
-    assert "| B - A | `error_rate` |" not in text
+    assert "| B - A † | `update_f1` | 0.800 | 0.500 | -0.300 |" in text  # 4/5, 2/4; 3 cases
+    assert "| B - A † | unchanged in every resample: `error_rate` |  |  |  |  |  |  |" in text
+    assert "| B - A † | `error_rate` |" not in text
 
 
 def _provenance_cases(run_id: str):
@@ -245,3 +246,40 @@ def test_provenance_metrics_join_the_default_comparison_when_a_run_has_them(stor
     assert plain.metrics == list(COMPARE_METRICS)
     chosen = compare_runs(store, ["a"], CompareOptions(**FAST, metrics=["micro_f1"]))
     assert chosen.metrics == ["micro_f1"]
+
+
+def test_figures_on_fewer_than_20_cases_are_flagged_and_20_are_not(store):
+    add_run(store, run_record("a"), _cases("a", ["tp"] * 10 + ["fn"] * 10))
+    add_run(store, run_record("b", started=1), _cases("b", ["tp"] * 19))
+    # A and B share 19 cases: every figure of the comparison stands on 19 cases
+    narrowed = compare_runs(store, ["a", "b"], CompareOptions(**FAST, metrics=["update_recall"]))
+    cell = narrowed.runs[0].metrics["update_recall"]
+    assert (cell.value, cell.n) == (pytest.approx(10 / 19), 19)
+    assert cell.small == "19 cases (fewer than 20)"
+    assert narrowed.pairs[0].small == "19 cases (fewer than 20)"
+    assert narrowed.has_small_samples()
+    whole = compare_runs(store, ["a"], CompareOptions(**FAST, metrics=["update_recall"]))
+    assert whole.runs[0].metrics["update_recall"].small is None  # 20 cases
+    assert not whole.has_small_samples()
+
+
+def test_a_narrowed_comparison_says_so_first_in_every_rendering(store):
+    from rich.console import Console
+
+    from harness.reports._console import comparison_renderables
+    from harness.reports._markdown import comparison_markdown
+
+    add_run(store, run_record("a"), _cases("a", ["tp"] * 3))
+    add_run(store, run_record("b", started=1), _cases("b", ["tp"] * 2))
+    comparison = compare_runs(store, ["a", "b"], CompareOptions(**FAST, metrics=["update_f1"]))
+    expected = "Compared on the 2 cases common to all runs; left out: 1 only in A."
+    assert comparison.headline == expected
+    assert comparison.as_dict()["headline"] == expected
+    console = Console(width=200, record=True)
+    for renderable in comparison_renderables(comparison):
+        console.print(renderable)
+    text = console.export_text()
+    assert text.startswith(expected)
+    assert "† small sample: computed on fewer than 20 cases" in text
+    markdown = comparison_markdown(comparison).splitlines()
+    assert markdown[:3] == ["## Run comparison", "", f"**{expected}**"]

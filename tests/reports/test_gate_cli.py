@@ -162,8 +162,8 @@ def test_compare_json_and_markdown(app, db, tmp_path):
     diff = payload["pairs"][0]["diffs"][0]
     assert (diff["metric"], diff["verdict"]) == ("update_f1", "regressed")
     text = md.read_text()
-    assert "| `update_f1` | 1.000 [1.000, 1.000] | 0.250 [" in text
-    assert "| B - A | `update_f1` | 1.000 | 0.250 | -0.750 |" in text and "▼ worse" in text
+    assert "| `update_f1` | 1.000 † [1.000, 1.000] | 0.250 † [" in text  # 12 cases: flagged
+    assert "| B - A † | `update_f1` | 1.000 | 0.250 | -0.750 |" in text and "▼ worse" in text
 
 
 def test_compare_table_output(app, db):

@@ -130,3 +130,22 @@ def test_cli_writes_the_report_and_reports_errors(hand, tmp_path):
     assert not (tmp_path / "x.html").exists()
     absent = _harness("report", "--db", str(tmp_path / "absent.duckdb"))
     assert absent.returncode == 2 and "does not exist" in absent.stderr
+
+
+def test_small_samples_are_flagged_in_the_leaderboard(page):
+    _, html = page
+    # the hand-made runs have 4 cases: every leaderboard figure stands on fewer than 20
+    assert 'class="small-sample" title="small sample: 4 cases (fewer than 20)"' in html
+    assert "&dagger; a small sample" in html
+
+
+def test_a_cell_is_small_below_20_cases_or_questions_or_10_clusters():
+    from harness.reports._report_data import Cell
+
+    assert Cell(0.5, n=19).small == "19 cases (fewer than 20)"
+    assert Cell(0.5, n=20).small is None
+    assert Cell(None, n=3).small is None  # no figure, no flag
+    # a per-category answer figure: 50 questions from 9 conversations
+    assert Cell(0.5, n=9, questions=50).small == "interval from 9 cases (fewer than 10)"
+    assert Cell(0.5, n=10, questions=19).small == "19 questions (fewer than 20)"
+    assert Cell(0.5, n=10, questions=20).small is None

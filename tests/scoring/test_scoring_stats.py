@@ -103,3 +103,16 @@ def test_mappings_are_aligned_by_case_id():
     a = {"c1": {"hits": 1, "n": 1}, "c2": {"hits": 0, "n": 1}}
     b = {"c2": {"hits": 0, "n": 1}, "c1": {"hits": 1, "n": 1}}
     assert paired_bootstrap(a, b, ACCURACY, n_resamples=50)["accuracy"].high == 0.0
+
+
+def test_small_sample_flags_by_hand():
+    from harness.scoring.stats import small_sample
+
+    assert small_sample(19) == "19 cases (fewer than 20)"
+    assert small_sample(20) is None
+    assert small_sample(5) == "5 cases (fewer than 20)"  # cases are the clusters: said once
+    assert small_sample(0) is None  # nothing computed, nothing to flag
+    # a per-category figure: 40 questions from 9 conversations
+    assert small_sample(40, 9, unit="questions") == "interval from 9 cases (fewer than 10)"
+    assert small_sample(40, 10, unit="questions") is None
+    assert small_sample(12, 12, unit="questions") == "12 questions (fewer than 20)"
