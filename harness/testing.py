@@ -19,6 +19,7 @@ Results go to a throw-away in-memory database unless ``db`` names one.
 
 from __future__ import annotations
 
+import inspect
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -201,6 +202,8 @@ def _label(system: Any, prompt: str) -> str:
     """How failure messages name the system: its own repr, else its class name."""
     if isinstance(system, str):
         return f"{system} (template {prompt})"
+    if inspect.isfunction(system) or inspect.ismethod(system):
+        return system.__qualname__
     if type(system).__repr__ is object.__repr__:
         return type(system).__name__
     return repr(system)[:100]
@@ -244,11 +247,14 @@ async def amemory_eval(
     from harness.runner.engine import arun
 
     custom = not isinstance(system, str)
+    chosen: dict[str, Any] = {"model": f"custom/{type(system).__name__}"} if custom else {}
+    if isinstance(system, str):
+        chosen = {"system": system} if _names_system(system) else {"model": system}
     config = RunConfig.model_validate(
         {
             **options,
+            **chosen,
             "dataset": str(dataset),
-            "model": f"custom/{type(system).__name__}" if custom else system,
             "prompt": prompt,
             "tags": list(tags or []),
             "split": split,
@@ -267,6 +273,13 @@ async def amemory_eval(
             store.close()
 
 
+def _names_system(value: str) -> bool:
+    """True when a string names a system (``module:attr``, ``langmem``...) rather than a model."""
+    from harness.systems.registry import OWN_SYSTEM, PEER_SYSTEMS, is_import_spec
+
+    return value == OWN_SYSTEM or value in PEER_SYSTEMS or is_import_spec(value)
+
+
 def memory_eval(
     system: Any,
     dataset: str | Path = "datasets/core.jsonl",
@@ -282,7 +295,9 @@ def memory_eval(
 ) -> MemoryEval:
     """Replay ``dataset`` through ``system`` and return the scored :class:`MemoryEval`.
 
-    ``system`` is a memory manager object or a model string (``"openai/gpt-4o-mini"``,
+    ``system`` is your memory system (a memory manager object, or a function
+    ``fn(session, memories)``: see :mod:`harness.systems.custom`), a system name (``"module:attr"``,
+    ``"langmem"`` or ``"mem0"``, run on ``model=``), or a model string (``"openai/gpt-4o-mini"``,
     ``"baseline/heuristic"``) used with template ``prompt``. ``tags``/``split``/``case_ids``/
     ``limit`` select cases; ``options`` are any other run options (``state="gold"``,
     ``matcher="token_f1"``, ``repeats=3``, ``concurrency=4``, ``n_resamples=200``...). ``db`` (a

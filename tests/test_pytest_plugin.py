@@ -139,8 +139,8 @@ def test_the_plugin_adds_its_option(pytester):
     result.stdout.fnmatch_lines(["*--memory-eval-db=PATH*"])
 
 
-def test_a_system_without_ainvoke_is_refused():
-    with pytest.raises(ConfigurationError, match="needs an async ainvoke"):
+def test_an_object_that_is_no_memory_system_is_refused():
+    with pytest.raises(ConfigurationError, match="is neither a memory manager"):
         memory_eval(object(), "datasets/core.jsonl", limit=1)
 
 

@@ -1,4 +1,5 @@
-"""``harness matrix FILE``: run every dataset x model x template combination, compare them all.
+"""``harness matrix FILE``: run every dataset x model x system x template combination, compare
+them all.
 
 Combinations already finished in the results database (same configuration and content) are
 reused, unfinished ones resumed, so re-running the command after an interruption or an edit
@@ -30,7 +31,9 @@ def _plan_table(entries: list[Any]) -> Any:
     from rich.table import Table
 
     table = Table(title="matrix plan", title_justify="left")
-    for name in ("#", "dataset", "model", "template", "plan", "run", "key"):
+    systems = any(e.combination.system for e in entries)
+    columns = ("#", "dataset", "model", *(("system",) if systems else ()), "template")
+    for name in (*columns, "plan", "run", "key"):
         table.add_column(name)
     for e in entries:
         c = e.combination
@@ -38,6 +41,7 @@ def _plan_table(entries: list[Any]) -> Any:
             str(c.index + 1),
             c.dataset_name,
             c.model,
+            *((c.system or "harness",) if systems else ()),
             c.prompt,
             e.status if e.status != "planned" else e.plan,
             e.run_id or "-",

@@ -67,6 +67,12 @@ ModelOpt = Annotated[
     option("--model", "-m", envvar="HARNESS_MODEL", help="litellm model string, scripted/NAME, "
          "local/NAME or baseline/heuristic|oracle|noop (default: baseline/heuristic)."),
 ]  # fmt: skip
+SystemOpt = Annotated[
+    str | None,
+    option("--system", "-s", envvar="HARNESS_SYSTEM", help="System under test: harness (this "
+         "project's, for --model) or module:attr naming your own: a memory manager object or a "
+         "function fn(session, memories) (default: harness)."),
+]  # fmt: skip
 PromptOpt = Annotated[
     str | None,
     option("--prompt", "-p", envvar="HARNESS_PROMPT", help="Instruction template: a name in "
@@ -199,6 +205,7 @@ def run(
     ctx: typer.Context,
     dataset: DatasetOpt = None,
     model: ModelOpt = None,
+    system: SystemOpt = None,
     prompt: PromptOpt = None,
     name: NameOpt = None,
     repeats: RepeatsOpt = None,

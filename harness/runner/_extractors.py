@@ -2,8 +2,10 @@
 
 The extractor is a baseline (``baseline/...``) or an LLM memory manager built from the model
 string, the rendered instruction template and the run's manager options; every LLM call goes
-through the project's response cache in the run's cache mode. Each extractor is wrapped so the
-time spent inside it (the model path) is measured apart from store work.
+through the project's response cache in the run's cache mode. A ``system`` (a peer library or
+``module:attr``) or an object passed in replaces it, adapted by :mod:`harness.systems` to the
+same interface. Each extractor is wrapped so the time spent inside it (the model path) is
+measured apart from store work.
 """
 
 from __future__ import annotations
@@ -18,7 +20,6 @@ from typing import Any
 from pydantic import BaseModel
 
 from harness.baselines.registry import baseline_class, baseline_for_run, is_baseline
-from harness.errors import ConfigurationError
 from harness.memory.schemas import Memory
 from harness.memory.store.base import BaseStore
 from harness.runner.config import RunConfig
@@ -78,9 +79,11 @@ def text_hash(text: str) -> str:
 class Extractors:
     """Builds (once per schema set) the store manager that replays cases.
 
-    ``custom``: an extractor object (anything with ``async ainvoke(input)``, such as a
-    configured :class:`~harness.memory.manager.MemoryManager`) used for every case instead of
-    one built from ``config.model``; the run then records ``custom/<class name>`` as its model.
+    ``custom``: your memory system object (a memory manager such as a configured
+    :class:`~harness.memory.manager.MemoryManager`, or a function ``fn(session, memories)``,
+    see :mod:`harness.systems.custom`) used for every case instead of one built from
+    ``config.model``; the run then records ``custom/<class name>`` as its model.
+    ``config.system`` names a system the same way (loaded and checked here, before any case).
     """
 
     def __init__(
@@ -90,8 +93,12 @@ class Extractors:
         self.template = template
         self.store = store
         self.custom = custom
-        self.reference = custom is None and config.model.startswith("reference/")
-        self.baseline = custom is None and (is_baseline(config.model) or self.reference)
+        self.system = None if custom is not None else config.system
+        own = custom is None and self.system is None
+        self.reference = own and config.model.startswith("reference/")
+        self.baseline = own and (is_baseline(config.model) or self.reference)
+        self._loaded: Any = None
+        self._built: dict[tuple[str, ...], Any] = {}
         self._chat_model: Any = None
         self._managers: dict[tuple[str, ...], Any] = {}
         self.check()
@@ -101,6 +108,8 @@ class Extractors:
         """Whether the extractor is the oracle, which must be told each session's gold ops."""
         if self.custom is not None:
             return bool(getattr(self.custom, "replays_gold", False))
+        if self.system is not None:
+            return bool(getattr(self._extractor((Memory,)), "replays_gold", False))
         return (
             self.baseline and not self.reference and baseline_class(self.config.model).replays_gold
         )
@@ -109,19 +118,25 @@ class Extractors:
     def model_name(self) -> str:
         """The model string the run records."""
         if self.custom is not None:
-            return f"custom/{type(self.custom).__name__}"
+            return f"custom/{_label(self.custom)}"
+        if self.system is not None:
+            from harness.systems.registry import system_model_name
+
+            return system_model_name(self.system, self.config.model)
         return self.config.model
 
     def check(self) -> None:
         """Fail now (ConfigurationError naming the model) rather than on the first case."""
         if self.custom is not None:
-            from harness.memory.store_manager import Extractor
+            from harness.systems.custom import check_system
 
-            if not isinstance(self.custom, Extractor):
-                raise ConfigurationError(
-                    "a custom extractor needs an async ainvoke(input) method (like the managers "
-                    f"of create_memory_manager); got {type(self.custom).__name__}"
-                )
+            check_system(self.custom, f"the memory system {_label(self.custom)}")
+            return
+        if self.system is not None:
+            from harness.systems.registry import check_system_spec
+
+            self._loaded = check_system_spec(self.system)
+            self._extractor((Memory,))
             return
         if self.baseline:
             self._extractor((Memory,))
@@ -149,9 +164,22 @@ class Extractors:
         return self.template.render(variables)
 
     def _extractor(self, schemas: tuple[type[BaseModel], ...]) -> Any:
+        """The extractor for ``schemas``, built once."""
+        key = tuple(schema.__name__ for schema in schemas)
+        if key not in self._built:
+            self._built[key] = self._build(schemas)
+        return self._built[key]
+
+    def _build(self, schemas: tuple[type[BaseModel], ...]) -> Any:
         config = self.config
         if self.custom is not None:
-            return self.custom
+            from harness.systems.custom import as_system
+
+            return as_system(self.custom, schemas, name=_label(self.custom))
+        if self.system is not None:
+            from harness.systems.registry import system_for_run
+
+            return system_for_run(self.system, self._loaded, schemas, config.model, dict(config))
         if self.reference:
             from harness.baselines.reference import get_reference
 
@@ -196,7 +224,13 @@ class Extractors:
         """What identifies the system under test, for the run record."""
         config = self.config
         kind = "custom" if self.custom is not None else "baseline" if self.baseline else "llm"
+        if self.system is not None:
+            kind = "peer" if ":" not in self.system else "custom"
+        described: dict[str, Any] = {}
+        if self.custom is not None or self.system is not None:
+            described["system"] = _system_record(self._extractor((Memory,)))
         return {
+            **described,
             "extractor": repr(self.custom)[:300] if self.custom is not None else config.model,
             "kind": kind,
             "manager": {
@@ -214,6 +248,23 @@ class Extractors:
             },
             "cache": config.cache,
         }
+
+
+def _label(system: Any) -> str:
+    """How a system object is named: its class, or a function's qualified name."""
+    if isinstance(system, type):
+        return system.__name__
+    if not callable(system) or hasattr(system, "ainvoke"):
+        return type(system).__name__
+    return getattr(system, "__qualname__", type(system).__name__)
+
+
+def _system_record(extractor: Any) -> dict[str, Any]:
+    """What the run records about an adapted system (how its operations are known)."""
+    describe = getattr(extractor, "describe", None)
+    if callable(describe):
+        return dict(describe())
+    return {"name": type(extractor).__name__, "operations": "reported"}
 
 
 def case_schemas(case: Any, registry: Any) -> tuple[type[BaseModel], ...]:

@@ -30,6 +30,7 @@ JudgeProtocolName = Literal["locomo", "longmemeval"]
 ENV_VARS: dict[str, str] = {
     "dataset": "HARNESS_DATASET",
     "model": "HARNESS_MODEL",
+    "system": "HARNESS_SYSTEM",
     "prompt": "HARNESS_PROMPT",
     "concurrency": "HARNESS_CONCURRENCY",
     "cache": "HARNESS_CACHE",
@@ -42,6 +43,10 @@ ENV_VARS: dict[str, str] = {
 
 class RunConfig(BaseModel):
     """Everything that defines a run; unknown fields are refused, so a typo fails loudly.
+
+    ``system`` is the system under test when it is not this project's own for ``model``: a
+    peer library run on ``model`` (``langmem``, ``mem0``) or ``module:attr`` naming your own
+    (:mod:`harness.systems`).
 
     Dataset selection (``split``, ``tags``, ``case_ids``, ``limit``) is applied in that order to
     the file's cases. ``state="gold"`` resets each case's store to the gold state before every
@@ -63,6 +68,7 @@ class RunConfig(BaseModel):
 
     dataset: str = DEFAULT_DATASET
     model: str = DEFAULT_MODEL
+    system: str | None = None
     prompt: str = DEFAULT_PROMPT
     name: str | None = None
 
@@ -109,6 +115,13 @@ class RunConfig(BaseModel):
         if not value:
             raise ValueError("at least one search mode is needed")
         return list(dict.fromkeys(value))
+
+    @field_validator("system")
+    @classmethod
+    def _system(cls, value: str | None) -> str | None:
+        from harness.systems.registry import normalise_system
+
+        return normalise_system(value)
 
     @field_validator("model", "dataset", "prompt")
     @classmethod

@@ -1,4 +1,5 @@
-"""Matrix runs: every dataset x model x template combination of one TOML file, run and compared.
+"""Matrix runs: every dataset x model x system x template combination of one TOML file, run and
+compared.
 
 A matrix file names the dimensions at the top level and shares every other ``harness run``
 option in a ``[run]`` table::
@@ -6,6 +7,7 @@ option in a ``[run]`` table::
     name = "models-vs-prompts"          # prefixes the run names (default: the file name)
     datasets = ["datasets/core.jsonl"]
     models = ["baseline/heuristic", "baseline/oracle", "openai/gpt-4o-mini"]
+    systems = ["harness"]                # or e.g. ["harness", "langmem", "mem0", "my.pkg:system"]
     prompts = ["default", "concise"]
     repeats = 1                          # runs per case, in every combination
     parallel = 1                         # combinations run at once
@@ -36,12 +38,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from harness._async import run_sync
 from harness.errors import ConfigurationError, HarnessError
 from harness.results.records import RunRecord
 from harness.runner.config import DEFAULT_DATASET, DEFAULT_PROMPT, RunConfig, resolve_dataset_path
+from harness.systems.registry import OWN_SYSTEM, normalise_system
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +63,7 @@ __all__ = [
     "run_matrix",
 ]
 
-DIMENSIONS = ("dataset", "model", "prompt", "repeats", "name")
+DIMENSIONS = ("dataset", "model", "system", "prompt", "repeats", "name")
 KEY_EXCLUDES = frozenset({"name", "concurrency", "cache", "dataset", "prompt"})
 """Run options left out of a combination's key: they cannot change results, or (dataset,
 prompt) are represented by the content hashes instead of a path that may be spelled two ways."""
@@ -74,6 +77,8 @@ class MatrixConfig(BaseModel):
     name: str | None = None
     datasets: list[str] = Field(default_factory=lambda: [DEFAULT_DATASET], min_length=1)
     models: list[str] = Field(min_length=1)
+    systems: list[str] = Field(default_factory=lambda: [OWN_SYSTEM], min_length=1)
+    system: str | None = Field(default=None, description="One system: same as systems = [it].")
     prompts: list[str] = Field(default_factory=lambda: [DEFAULT_PROMPT], min_length=1)
     repeats: int = Field(default=1, ge=1)
     parallel: int = Field(default=1, ge=1)
@@ -85,6 +90,20 @@ class MatrixConfig(BaseModel):
         if any(not item.strip() for item in value):
             raise ValueError("entries must not be empty")
         return list(dict.fromkeys(item.strip() for item in value))
+
+    @field_validator("systems")
+    @classmethod
+    def _systems(cls, value: list[str]) -> list[str]:
+        return list(dict.fromkeys(normalise_system(item) or OWN_SYSTEM for item in value))
+
+    @model_validator(mode="after")
+    def _one_system(self) -> MatrixConfig:
+        if self.system is not None:
+            if "systems" in self.model_fields_set:
+                raise ValueError("give system or systems, not both")
+            self.systems = [normalise_system(self.system) or OWN_SYSTEM]
+            self.system = None
+        return self
 
     @field_validator("run")
     @classmethod
@@ -132,15 +151,19 @@ class Combination:
     config: RunConfig
     key: str
     dataset_name: str = ""
+    system: str | None = None
 
     @property
     def label(self) -> str:
-        return f"{self.dataset_name or self.dataset} · {self.model} · {self.prompt}"
+        system = f" · {self.system}" if self.system else ""
+        return f"{self.dataset_name or self.dataset} · {self.model}{system} · {self.prompt}"
 
 
 def config_key(parameters: dict[str, Any], dataset_hash: str, template_hash: str) -> str:
     """The content key of a run configuration (pure): what decides whether results can differ."""
     kept = {k: v for k, v in parameters.items() if k not in KEY_EXCLUDES}
+    if kept.get("system") is None:
+        kept.pop("system", None)  # runs recorded before systems existed keep their keys
     payload = json.dumps(
         {"parameters": kept, "dataset": dataset_hash, "template": template_hash},
         sort_keys=True,
@@ -172,23 +195,27 @@ def _content(config: RunConfig, datasets: dict[Any, Any]) -> tuple[str, str, str
 
 
 def combinations(matrix: MatrixConfig) -> list[Combination]:
-    """Every combination in file order (dataset, then model, then prompt); loads the inputs,
-    so a missing dataset or template fails here, before anything runs."""
+    """Every combination in file order (dataset, then model, then system, then prompt); loads
+    the inputs, so a missing dataset or template fails here, before anything runs."""
     out: list[Combination] = []
     datasets: dict[Any, Any] = {}
-    for dataset in matrix.datasets:
-        for model in matrix.models:
-            for prompt in matrix.prompts:
-                config = RunConfig.model_validate(
-                    {**matrix.run, "dataset": dataset, "model": model, "prompt": prompt,
-                     "repeats": matrix.repeats}
-                )  # fmt: skip
-                name, dataset_hash, template_hash = _content(config, datasets)
-                config = config.model_copy(
-                    update={"name": f"{matrix.name}:{name}:{model}:{prompt}"}
-                )
-                key = config_key(config.model_dump(mode="json"), dataset_hash, template_hash)
-                out.append(Combination(len(out), dataset, model, prompt, config, key, name))
+    cells = [
+        (dataset, model, normalise_system(system), prompt)
+        for dataset in matrix.datasets
+        for model in matrix.models
+        for system in matrix.systems
+        for prompt in matrix.prompts
+    ]
+    for dataset, model, system, prompt in cells:
+        config = RunConfig.model_validate(
+            {**matrix.run, "dataset": dataset, "model": model, "system": system,
+             "prompt": prompt, "repeats": matrix.repeats}
+        )  # fmt: skip
+        name, dataset_hash, template_hash = _content(config, datasets)
+        shown = f"{system}:{model}" if system else model
+        config = config.model_copy(update={"name": f"{matrix.name}:{name}:{shown}:{prompt}"})
+        key = config_key(config.model_dump(mode="json"), dataset_hash, template_hash)
+        out.append(Combination(len(out), dataset, model, prompt, config, key, name, system))
     return out
 
 
@@ -212,6 +239,7 @@ class MatrixEntry:
             "index": c.index,
             "dataset": c.dataset,
             "model": c.model,
+            "system": c.system or OWN_SYSTEM,
             "prompt": c.prompt,
             "key": c.key,
             "name": c.config.name,
@@ -376,13 +404,18 @@ def run_matrix(
 
 
 def one_factor_pairs(combos: Sequence[Combination]) -> list[tuple[int, int]]:
-    """Index pairs of combinations that differ in exactly one of dataset, model and prompt
-    (pure): the comparisons that isolate one change, e.g. a template within one model."""
+    """Index pairs of combinations that differ in exactly one of dataset, model, system and
+    prompt (pure): the comparisons that isolate one change, e.g. a template within one model."""
     pairs = []
     for i, a in enumerate(combos):
         for j in range(i + 1, len(combos)):
             b = combos[j]
-            same = (a.dataset == b.dataset) + (a.model == b.model) + (a.prompt == b.prompt)
-            if same == 2:
+            same = (
+                (a.dataset == b.dataset)
+                + (a.model == b.model)
+                + (a.system == b.system)
+                + (a.prompt == b.prompt)
+            )
+            if same == 3:
                 pairs.append((i, j))
     return pairs
