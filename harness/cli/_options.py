@@ -75,3 +75,45 @@ def stats_options() -> dict[str, Any]:
         "confidence": option("--confidence", default=0.95, help="Interval confidence level."),
         "alpha": option("--alpha", default=0.05, help="Significance level of paired tests."),
     }
+
+
+def call_timeout_option(default: Any = None) -> Any:
+    """``--call-timeout``: seconds one model call may take (``HARNESS_CALL_TIMEOUT``)."""
+    return option(
+        "--call-timeout",
+        default=default,
+        min=0.001,
+        envvar="HARNESS_CALL_TIMEOUT",
+        help="Seconds one model call may take before it is retried (default: 60).",
+    )
+
+
+def max_retries_option(default: Any = None) -> Any:
+    """``--max-retries``: tries after the first of a failing call (``HARNESS_MAX_RETRIES``)."""
+    return option(
+        "--max-retries",
+        default=default,
+        min=0,
+        envvar="HARNESS_MAX_RETRIES",
+        help="Tries after the first when a call times out or fails transiently (default: 3).",
+    )
+
+
+CallTimeoutOpt = Annotated[float | None, call_timeout_option(...)]
+MaxRetriesOpt = Annotated[int | None, max_retries_option(...)]
+
+
+def set_call_limits(call_timeout: float | None, max_retries: int | None) -> None:
+    """How long a model call may take and how often it is retried: settings of this process
+    (the gateway reads them), not of a run, so a resumed run or optimization may change them."""
+    import math
+    import os
+
+    from harness.errors import ConfigurationError
+
+    if call_timeout is not None:
+        if not math.isfinite(call_timeout):
+            raise ConfigurationError(f"--call-timeout must be a finite number, not {call_timeout}")
+        os.environ["HARNESS_CALL_TIMEOUT"] = repr(call_timeout)
+    if max_retries is not None:
+        os.environ["HARNESS_MAX_RETRIES"] = str(max_retries)

@@ -17,9 +17,12 @@ import typer
 
 from harness.cli._options import (
     ProgressKind,
+    call_timeout_option,
     db_option,
     markdown_option,
+    max_retries_option,
     progress_option,
+    set_call_limits,
     stats_options,
 )
 from harness.cli.compare import compare_options, print_comparison, write_text
@@ -76,6 +79,8 @@ def matrix(
     force: bool = typer.Option(
         False, "--force", help="Run every combination anew, even those finished already."
     ),
+    call_timeout: float | None = call_timeout_option(),
+    max_retries: int | None = max_retries_option(),
     metrics: list[str] = typer.Option(
         None, "--metric", help="Metric to show (repeatable; default: the headline metrics)."
     ),
@@ -103,6 +108,7 @@ def matrix(
     from harness.results import open_results
     from harness.runner.matrix import load_matrix, plan_matrix
 
+    set_call_limits(call_timeout, max_retries)
     config = load_matrix(file)
     options = compare_options(
         metrics=metrics or None,

@@ -14,7 +14,15 @@ from typing import Any
 
 import typer
 
-from harness.cli._options import ProgressKind, db_option, option, progress_option
+from harness.cli._options import (
+    ProgressKind,
+    call_timeout_option,
+    db_option,
+    max_retries_option,
+    option,
+    progress_option,
+    set_call_limits,
+)
 
 
 class Metric(StrEnum):
@@ -31,6 +39,8 @@ _RESUME_MAY_CHANGE = {
     "as_json",
     "progress",
     "resume",
+    "call_timeout",
+    "max_retries",
 }
 
 
@@ -102,11 +112,14 @@ def optimize(
         "--json", default=False, help="Print the result as one JSON object only."
     ),
     progress: ProgressKind = progress_option(),
+    call_timeout: float | None = call_timeout_option(),
+    max_retries: int | None = max_retries_option(),
 ) -> None:
     """Improve an instruction template: reflect on failures, screen, select on dev, test."""
     from harness.cli._interrupt import Interrupted, run_interruptible
     from harness.optimize import aoptimize, make_progress
 
+    set_call_limits(call_timeout, max_retries)
     budget = {"max_calls": max_calls, "max_cost": max_cost, "max_iterations": max_iterations}
     config = None
     if resume is None:
@@ -151,8 +164,8 @@ def _check_resume_options(ctx: typer.Context) -> None:
         opts = {param.name: param.opts[0] for param in ctx.command.params if param.opts}
         flags = ", ".join(sorted(opts.get(name, name) for name in given))
         raise ConfigurationError(
-            f"--resume continues with the recorded options; only --max-calls, --max-cost and "
-            f"--max-iterations may change (got {flags})"
+            f"--resume continues with the recorded options; only --max-calls, --max-cost, "
+            f"--max-iterations, --call-timeout and --max-retries may change (got {flags})"
         )
 
 

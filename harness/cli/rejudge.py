@@ -11,7 +11,12 @@ from pathlib import Path
 
 import typer
 
-from harness.cli._options import db_option
+from harness.cli._options import (
+    call_timeout_option,
+    db_option,
+    max_retries_option,
+    set_call_limits,
+)
 from harness.cli.run import Protocol
 
 
@@ -35,6 +40,8 @@ def rejudge(
     as_json: bool = typer.Option(
         False, "--json", help="Print one JSON object (run id, parent, every metric with its CI)."
     ),
+    call_timeout: float | None = call_timeout_option(),
+    max_retries: int | None = max_retries_option(),
 ) -> None:
     """Judge a run's answers again in a new run linked to it; only judge calls are made."""
     from harness._async import run_sync
@@ -43,6 +50,7 @@ def rejudge(
     from harness.results.summary import metrics_json
     from harness.runner.rejudge import arejudge
 
+    set_call_limits(call_timeout, max_retries)
     _check_credentials(judge_model)
     protocol = judge_protocol.value if judge_protocol else None
     run_id, metrics = run_sync(

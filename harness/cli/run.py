@@ -15,7 +15,15 @@ from typing import Annotated, Any
 
 import typer
 
-from harness.cli._options import DbOpt, ProgressKind, option, progress_option
+from harness.cli._options import (
+    CallTimeoutOpt,
+    DbOpt,
+    MaxRetriesOpt,
+    ProgressKind,
+    option,
+    progress_option,
+    set_call_limits,
+)
 
 _RESUME_MAY_CHANGE = {
     "concurrency",
@@ -181,16 +189,6 @@ MaxStepsOpt = Annotated[int | None, option("--max-steps", min=1, help="Steps per
 TemperatureOpt = Annotated[float | None, option("--temperature", help="Sampling temperature (0).")]
 TodayOpt = Annotated[str | None, option("--today", help="Date templates resolve dates by.")]
 EmbedderOpt = Annotated[str | None, option("--embedder", help="Embedding model (minilm).")]
-CallTimeoutOpt = Annotated[
-    float | None,
-    option("--call-timeout", min=0.001, envvar="HARNESS_CALL_TIMEOUT",
-         help="Seconds one model call may take before it is retried (default: 60)."),
-]  # fmt: skip
-MaxRetriesOpt = Annotated[
-    int | None,
-    option("--max-retries", min=0, envvar="HARNESS_MAX_RETRIES",
-         help="Tries after the first when a call times out or fails transiently (default: 3)."),
-]  # fmt: skip
 ResamplesOpt = Annotated[
     int | None, option("--resamples", min=0, help="Bootstrap resamples for the CIs (1000).")
 ]
@@ -248,24 +246,8 @@ def run(
     """Replay a dataset through a memory manager and record every result in DuckDB."""
     if resume is not None:
         _check_resume_options(ctx)
-    _set_call_limits(call_timeout, max_retries)
+    set_call_limits(call_timeout, max_retries)
     _execute(_config_options(ctx.params), resume, db, as_json, progress.value)
-
-
-def _set_call_limits(call_timeout: float | None, max_retries: int | None) -> None:
-    """How long a model call may take and how often it is retried: settings of this process,
-    not of the run (a resumed run may change them; cached replies do not depend on them)."""
-    import math
-    import os
-
-    from harness.errors import ConfigurationError
-
-    if call_timeout is not None:
-        if not math.isfinite(call_timeout):
-            raise ConfigurationError(f"--call-timeout must be a finite number, not {call_timeout}")
-        os.environ["HARNESS_CALL_TIMEOUT"] = repr(call_timeout)
-    if max_retries is not None:
-        os.environ["HARNESS_MAX_RETRIES"] = str(max_retries)
 
 
 def _config_options(params: dict[str, Any]) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from harness.errors import ConfigurationError
+from harness.errors import ConfigurationError, RunFailedError
 from harness.results.db import ResultsStore, open_results
 from harness.results.migrations import utc_now
 from harness.results.records import AnswerRow, CaseRecord, MetricRow, RunRecord
@@ -202,6 +202,15 @@ def _finish(results: ResultsStore, run_id: str, config: Any) -> dict[str, Metric
         "errors": sum(1 for r in records if r.status != "ok"),
         "metrics": metrics_json(rows),
     }
+    answers = [a for a in results.answers(run_id) if a.answer is not None]
+    failed = [a for a in answers if a.judge_error]
+    if answers and len(failed) == len(answers):
+        error = (
+            f"every judge call failed ({len(failed)} answers); first: {failed[0].question}: "
+            f"{failed[0].judge_error}"
+        )
+        results.finish_run(run_id, rows, summary, status="failed", error=error)
+        raise RunFailedError(f"run {run_id} failed: {error}", run_id=run_id)
     results.finish_run(run_id, rows, summary)
     return {row.metric: row for row in rows}
 
@@ -218,7 +227,8 @@ async def arejudge(
 ) -> tuple[str, dict[str, MetricRow]]:
     """Judge the answers of run ``parent_ref`` (id or name) again; (new run id, its metrics).
 
-    ConfigurationError when the run does not exist, has no answers or is still running.
+    ConfigurationError when the run does not exist, has no answers or is still running;
+    RunFailedError (the new run recorded ``failed``) when every judge call failed.
     """
     results = db if isinstance(db, ResultsStore) else open_results(db)
     try:

@@ -118,3 +118,45 @@ def test_rejudge_of_an_unknown_run_exits_2(tmp_path):
     )
     assert done.returncode == 2
     assert "no run with id or name 'no-such-run'" in done.stderr
+
+
+@pytest.mark.slow
+def test_rejudge_takes_call_timeout_and_max_retries(tmp_path, models, capsys, monkeypatch):
+    """A judge that never answers costs (1 + max-retries) x call-timeout per call, as in run."""
+    from unittest.mock import patch
+
+    from harness.cli.main import main
+
+    monkeypatch.setenv("HARNESS_CALL_TIMEOUT", "60")  # the options set them: restored after
+    monkeypatch.setenv("HARNESS_MAX_RETRIES", "3")
+    answerer, judge, silent = models
+    answerer.respond_with(lambda request: "Porto")
+    judge.respond_with(lambda request: '{"reason": "no", "verdict": "WRONG"}')
+    silent.respond_with(lambda request: "too late")
+    silent.delay = 3600.0
+    config = RunConfig(
+        dataset=str(write_locomo(tmp_path)),
+        model="baseline/oracle",
+        answer_model=answerer.model,
+        judge_model=judge.model,
+        search_modes=["vector"],
+        n_resamples=0,
+    )
+    db = tmp_path / "results.duckdb"
+    parent = run_dataset(config, db=db)
+    args = ["harness", "rejudge", parent, "--judge-model", silent.model, "--db", str(db)]
+    with patch.object(sys, "argv", [*args, "--call-timeout", "0.2", "--max-retries", "0"]):
+        try:
+            main()
+            code = 0
+        except SystemExit as exc:
+            code = int(exc.code or 0)
+    err = capsys.readouterr().err
+    assert code == 1, err  # a re-judging without a single verdict is no result
+    assert len(silent.requests) == 4  # one try per question: --max-retries 0
+    with open_results(db) as store:
+        (child,) = [r for r in store.list_runs() if r.parent_run_id == parent]
+        errors = {a.judge_error for a in store.answers(child.run_id)}
+    assert child.status == "failed" and child.error.startswith("every judge call failed (4 ")
+    assert f"error: run {child.run_id} failed: every judge call failed" in err
+    assert len(errors) == 1 and "no answer within 0.2 s" in errors.pop()
