@@ -56,3 +56,9 @@ def run_sync(coro: Coroutine[Any, Any, T]) -> T:
         coro.close()
         raise RuntimeError("run_sync() called from the harness event loop; await the async method")
     return asyncio.run_coroutine_threadsafe(coro, loop).result()
+
+
+def shared_loop() -> asyncio.AbstractEventLoop | None:
+    """The shared loop if it has been started and still runs (never starts it)."""
+    loop = _loop
+    return loop if loop is not None and loop.is_running() else None

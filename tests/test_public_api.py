@@ -24,7 +24,8 @@ INTERNAL = {"harness.cli"}  # the command line is the interface; nothing to impo
 def _packages() -> list[str]:
     names = ["harness"]
     for info in pkgutil.walk_packages(harness.__path__, prefix="harness."):
-        if info.ispkg and info.name not in INTERNAL:
+        private = info.name.rsplit(".", 1)[1].startswith("_")  # e.g. harness._compat
+        if info.ispkg and info.name not in INTERNAL and not private:
             names.append(info.name)
     return names
 

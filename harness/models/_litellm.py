@@ -4,17 +4,18 @@ litellm takes seconds to import and, left to its defaults, fetches a price map f
 sends telemetry. Everything in the project reaches it through :func:`litellm_module`, which imports
 it once, switches those off, and registers the project's own providers (``scripted``, ``local``,
 ``baseline``) in litellm's custom-provider map so they travel the same code path as hosted
-providers.
+providers. What litellm's public API lacks lives in :mod:`harness._compat.litellm`.
 """
 
 from __future__ import annotations
 
-import atexit
 import json
 import os
 import threading
 from collections.abc import Callable, Sequence
 from typing import Any
+
+from harness._compat.litellm import configure, install_provider
 
 _lock = threading.RLock()
 _module: Any = None
@@ -47,58 +48,9 @@ def litellm_module() -> Any:
             litellm.failure_callback = []
             litellm.callbacks = []
             _module = litellm
+            configure()
             _register_builtin_providers()
-            _quiet_orphaned_logging_workers()
-            atexit.register(_quiet_finalizers)
     return _module
-
-
-def _quiet_finalizers() -> None:
-    """Keep litellm's HTTP-client finalizers from importing modules during interpreter shutdown.
-
-    ``AsyncHTTPHandler.__del__`` imports a module lazily; run while the interpreter is tearing down
-    its modules, that import re-executes large parts of litellm and can hang the process at exit
-    (seen in about one exit in five on a loaded machine). At exit the OS reclaims the sockets
-    anyway, so the finalizer is switched off once atexit handlers run.
-    """
-    try:
-        from litellm.llms.custom_httpx import http_handler
-
-        http_handler.AsyncHTTPHandler.__del__ = lambda self: None  # type: ignore[method-assign]
-    except Exception:  # pragma: no cover - a future litellm may not have this class
-        pass
-    try:
-        # litellm's logging worker waits forever on the shared loop; it is meant to die with it.
-        from litellm.litellm_core_utils.logging_worker import GLOBAL_LOGGING_WORKER
-
-        task = getattr(GLOBAL_LOGGING_WORKER, "_worker_task", None)
-        if task is not None:
-            task._log_destroy_pending = False
-    except Exception:  # pragma: no cover
-        pass
-
-
-def _quiet_orphaned_logging_workers() -> None:
-    """Keep litellm's logging worker from printing "Task was destroyed but it is pending".
-
-    The worker binds to the event loop of the latest call; when calls move to another loop
-    (the shared loop, then an ``asyncio.run`` of the caller) it carries its queued work over and
-    drops its task on the old loop, which the garbage collector later reports as pending. That
-    task has nothing left to do, so each worker task is marked as one that may die pending.
-    """
-    try:
-        from litellm.litellm_core_utils.logging_worker import GLOBAL_LOGGING_WORKER as worker
-    except Exception:  # pragma: no cover - a future litellm may not have this worker
-        return
-    start = worker.start
-
-    def start_quietly() -> None:
-        start()
-        task = getattr(worker, "_worker_task", None)
-        if task is not None:
-            task._log_destroy_pending = False
-
-    worker.start = start_quietly  # type: ignore[method-assign]
 
 
 def register_provider(name: str, factory: Callable[[Any], Any]) -> None:
@@ -113,14 +65,7 @@ def _install(name: str, factory: Callable[[Any], Any]) -> None:
     litellm = _module
     if any(item["provider"] == name for item in litellm.custom_provider_map):
         return
-    handler = factory(litellm)
-    litellm.custom_provider_map = [
-        *litellm.custom_provider_map,
-        {"provider": name, "custom_handler": handler},
-    ]
-    from litellm.utils import custom_llm_setup
-
-    custom_llm_setup()
+    install_provider(litellm, name, factory(litellm))
 
 
 def _register_builtin_providers() -> None:

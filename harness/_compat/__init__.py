@@ -1,0 +1,1 @@
+"""Compatibility modules: each dependency's internals behind one door, one module each."""
