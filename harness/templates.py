@@ -16,6 +16,12 @@ Variables available to every template (see ``prompts/README.md``):
     The date to resolve relative dates against (ISO string), or None when not pinned.
 ``user_name``
     The user's name when known, else None.
+``session_date``
+    The data time of the session being read (ISO 8601, e.g. ``2023-05-08T13:56``), or None when
+    the data gives none. Instructions that use it are rendered per session.
+``speakers``
+    The names of the people speaking in the session, in order of first appearance (empty when
+    the messages name no speaker).
 """
 
 from __future__ import annotations
@@ -76,6 +82,8 @@ class TemplateVariables(BaseModel):
     schemas: tuple[SchemaInfo, ...] = Field(default_factory=tuple)
     today: str | None = None
     user_name: str | None = None
+    session_date: str | None = None
+    speakers: tuple[str, ...] = ()
 
     @classmethod
     def for_schemas(cls, schemas: Sequence[type[BaseModel]], **values: Any) -> TemplateVariables:

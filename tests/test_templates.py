@@ -89,3 +89,26 @@ def test_content_hash_tracks_edits(tmp_path):
     edited.write_text(original.source + "Be brief.\n")
     assert load_template(edited).content_hash != original.content_hash
     assert load_template("default").content_hash == original.content_hash
+
+
+def test_explicit_template_uses_the_session_date_and_speakers():
+    from harness.templates import TemplateVariables
+
+    template = load_template("explicit")
+    dated = template.render(
+        TemplateVariables(session_date="2023-05-08T13:56", speakers=("Caroline", "Melanie"))
+    )
+    assert "This conversation took place on 2023-05-08T13:56." in dated
+    assert "Several people speak here (Caroline, Melanie)" in dated
+    plain = template.render(TemplateVariables(speakers=("Caroline",)))
+    assert "took place on" not in plain and "Several people" not in plain
+
+
+def test_proposals_must_render_with_and_without_session_variables():
+    from harness.optimize.proposer import VARIABLES, validation_variables
+    from harness.templates import TemplateVariables
+
+    assert set(VARIABLES) == set(TemplateVariables.model_fields)
+    _, full, bare = validation_variables(TemplateVariables())
+    assert (full.session_date, full.speakers) == ("2023-05-08T13:56", ("Caroline", "Melanie"))
+    assert (bare.session_date, bare.speakers) == (None, ())

@@ -25,6 +25,8 @@ VARIABLES: dict[str, str] = {
     ),
     "today": "str or None: the date relative dates are resolved against",
     "user_name": "str or None: the user's name when known",
+    "session_date": "str or None: the date and time of the conversation being read (ISO 8601)",
+    "speakers": "list of str: the names of the people speaking in the conversation (may be empty)",
 }
 """Every variable a template may use (the same set as :class:`TemplateVariables`)."""
 
@@ -115,6 +117,8 @@ def validation_variables(run_variables: TemplateVariables) -> list[TemplateVaria
             "enable_deletes": True,
             "today": run_variables.today or "2025-01-15",
             "user_name": run_variables.user_name or "Alex",
+            "session_date": run_variables.session_date or "2023-05-08T13:56",
+            "speakers": run_variables.speakers or ("Caroline", "Melanie"),
         }
     )
     bare = run_variables.model_copy(
@@ -124,6 +128,8 @@ def validation_variables(run_variables: TemplateVariables) -> list[TemplateVaria
             "enable_deletes": False,
             "today": None,
             "user_name": None,
+            "session_date": None,
+            "speakers": (),
         }
     )
     return [run_variables, full, bare]

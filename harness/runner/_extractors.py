@@ -2,10 +2,11 @@
 
 The extractor is a baseline (``baseline/...``) or an LLM memory manager built from the model
 string, the rendered instruction template and the run's manager options; every LLM call goes
-through the project's response cache in the run's cache mode. A ``system`` (a peer library or
-``module:attr``) or an object passed in replaces it, adapted by :mod:`harness.systems` to the
-same interface. Each extractor is wrapped so the time spent inside it (the model path) is
-measured apart from store work.
+through the project's response cache in the run's cache mode; its template is rendered for each
+session (its ``session_date`` and ``speakers``), and sessions rendering the same text share one
+manager. A ``system`` (a peer library or ``module:attr``) or an object passed in replaces it,
+adapted by :mod:`harness.systems` to the same interface. Each extractor is wrapped so the time
+spent inside it (the model path) is measured apart from store work.
 """
 
 from __future__ import annotations
@@ -151,7 +152,13 @@ class Extractors:
             self._chat_model = get_model(self.config.model, cache=cache)
         return self._chat_model
 
-    def instructions(self, schemas: tuple[type[BaseModel], ...]) -> str:
+    def instructions(
+        self,
+        schemas: tuple[type[BaseModel], ...],
+        session_date: str | None = None,
+        speakers: tuple[str, ...] = (),
+    ) -> str:
+        """The rendered template for ``schemas`` and one session's date and speakers."""
         from harness.templates import TemplateVariables
 
         variables = TemplateVariables.for_schemas(
@@ -160,6 +167,8 @@ class Extractors:
             enable_updates=self.config.enable_updates,
             enable_deletes=self.config.enable_deletes,
             today=self.config.today,
+            session_date=session_date,
+            speakers=speakers,
         )
         return self.template.render(variables)
 
@@ -189,16 +198,21 @@ class Extractors:
         from harness.memory.manager import create_memory_manager
         from harness.models.types import GenerateConfig
 
-        return create_memory_manager(
-            self.chat_model(),
-            schemas=schemas,
-            instructions=self.instructions(schemas),
-            enable_inserts=config.enable_inserts,
-            enable_updates=config.enable_updates,
-            enable_deletes=config.enable_deletes,
-            max_steps=config.max_steps,
-            max_repairs=config.max_repairs,
-            config=GenerateConfig(temperature=config.temperature),
+        def build(instructions: str) -> Any:
+            return create_memory_manager(
+                self.chat_model(),
+                schemas=schemas,
+                instructions=instructions,
+                enable_inserts=config.enable_inserts,
+                enable_updates=config.enable_updates,
+                enable_deletes=config.enable_deletes,
+                max_steps=config.max_steps,
+                max_repairs=config.max_repairs,
+                config=GenerateConfig(temperature=config.temperature),
+            )
+
+        return SessionInstructions(
+            build, lambda date, names: self.instructions(schemas, date, names)
         )
 
     def store_manager(self, schemas: tuple[type[BaseModel], ...]) -> Any:
@@ -265,6 +279,44 @@ def _system_record(extractor: Any) -> dict[str, Any]:
     if callable(describe):
         return dict(describe())
     return {"name": type(extractor).__name__, "operations": "reported"}
+
+
+class SessionInstructions:
+    """An LLM memory manager whose instructions are rendered for each session it reads.
+
+    ``render(session_date, speakers)`` gives the instructions text; ``build(text)`` the manager.
+    Managers are kept per distinct text, so a template that uses neither variable builds one.
+    """
+
+    def __init__(self, build: Any, render: Any) -> None:
+        self._build = build
+        self._render = render
+        self._managers: dict[str, Any] = {}
+        self.schemas = self._manager(render(None, ())).schemas
+
+    def __repr__(self) -> str:
+        return repr(next(iter(self._managers.values())))
+
+    def _manager(self, text: str) -> Any:
+        manager = self._managers.get(text)
+        if manager is None:
+            manager = self._managers[text] = self._build(text)
+        return manager
+
+    async def ainvoke(self, input: Mapping[str, Any]) -> Any:
+        date = input.get("date") if isinstance(input, Mapping) else None
+        text = self._render(None if date is None else str(date), speakers(input))
+        return await self._manager(text).ainvoke(input)
+
+
+def speakers(input: Any) -> tuple[str, ...]:
+    """The named speakers of a manager input's messages, in order of first appearance."""
+    messages = input.get("messages", ()) if isinstance(input, Mapping) else ()
+    names = (
+        message.get("name") if isinstance(message, Mapping) else getattr(message, "name", None)
+        for message in messages or ()
+    )
+    return tuple(dict.fromkeys(str(name) for name in names if name))
 
 
 def case_schemas(case: Any, registry: Any) -> tuple[type[BaseModel], ...]:
