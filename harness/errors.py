@@ -56,3 +56,14 @@ class RunFailedError(HarnessError):
     def __init__(self, message: str, *, run_id: str):
         super().__init__(message)
         self.run_id = run_id
+
+
+class OptimizeFailedError(HarnessError):
+    """An optimization could not produce a single proposal (every proposer call failed or
+    returned no usable template): nothing was written, the optimization is recorded ``failed``."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, *, opt_id: str):
+        super().__init__(message)
+        self.opt_id = opt_id

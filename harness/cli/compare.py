@@ -22,14 +22,23 @@ class Adjust(StrEnum):
 _STATS = stats_options()
 
 
+def check_outputs(*targets: str | Path | None) -> None:
+    """Refuse an output file that cannot be written before the work that fills it."""
+    from harness._files import check_writable
+
+    for target in targets:
+        if target is not None and str(target) != "-":
+            check_writable(target)
+
+
 def write_text(text: str, target: str) -> None:
     """Write ``text`` to a file, or to stdout for ``-``."""
     if target == "-":
         typer.echo(text, nl=False)
         return
-    path = Path(target)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+    from harness._files import write_file
+
+    write_file(target, text)
 
 
 def compare_options(**values: Any) -> Any:
@@ -124,6 +133,7 @@ def compare(
         alpha=alpha,
         adjust=adjust.value,
     )
+    check_outputs(markdown)
     with open_results(db, read_only=True) as store:
         comparison = compare_runs(
             store, runs or [], options, latest=latest, dataset=dataset, model=model, prompt=prompt

@@ -16,7 +16,7 @@ import typer
 from typer.core import TyperGroup
 
 from harness.cli._options import db_option, stats_options
-from harness.cli.compare import write_text
+from harness.cli.compare import check_outputs, write_text
 
 
 class _DefaultCheck(TyperGroup):
@@ -167,6 +167,7 @@ def check(
             "nothing to check: give floors (--min/--max) and/or a baseline "
             "(--baseline RUN or --baseline-file FILE)"
         )
+    check_outputs(markdown, junit)
     with open_results(db, read_only=True) as store:
         result = run_gate(store, run, options, baseline=baseline, baseline_file=baseline_file)
     _write_outputs(result, markdown, junit, as_json)
@@ -199,7 +200,7 @@ def _write_outputs(result: Any, markdown: str | None, junit: Path | None, as_jso
 def export(
     run: str = typer.Argument(..., help="Finished run id or name to export."),
     output: Path | None = typer.Option(
-        None, "--output", "-o", dir_okay=False, help="Baseline file to write (default: stdout)."
+        None, "--output", "-o", help="Baseline file to write (default: stdout)."
     ),
     db: Path | None = db_option(),
 ) -> None:
@@ -208,6 +209,7 @@ def export(
     from harness.reports.gate import export_baseline
     from harness.results import open_results
 
+    check_outputs(output)
     with open_results(db, read_only=True) as store:
         data = export_baseline(store, run, output)
     if output is None:

@@ -25,7 +25,7 @@ from harness.cli._options import (
     set_call_limits,
     stats_options,
 )
-from harness.cli.compare import compare_options, print_comparison, write_text
+from harness.cli.compare import check_outputs, compare_options, print_comparison, write_text
 
 _STATS = stats_options()
 
@@ -109,6 +109,7 @@ def matrix(
     from harness.runner.matrix import load_matrix, plan_matrix
 
     set_call_limits(call_timeout, max_retries)
+    check_outputs(markdown)
     config = load_matrix(file)
     options = compare_options(
         metrics=metrics or None,

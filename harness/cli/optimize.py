@@ -1,8 +1,10 @@
 """``harness optimize``: improve an instruction template against the harness metric.
 
 Only typer is imported at module level; the optimizer (runner, DuckDB, litellm) loads inside the
-command. Exit codes: 0 finished; 2 bad usage, data or budget (the message says what); 130
-interrupted (the message says how to resume).
+command. Exit codes: 0 finished (a winner written, or none when no candidate beat the start);
+1 no proposal produced a template (nothing written); 2 bad usage, data, budget or an output
+path that cannot be written (the message says what); 130 interrupted (the message says how to
+resume).
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ _RESUME_MAY_CHANGE = {
     "resume",
     "call_timeout",
     "max_retries",
+    "out",
 }
 
 
@@ -101,7 +104,11 @@ def optimize(
     ),
     db: Path | None = db_option(),
     out: Path | None = option(
-        "--out", "-o", default=None, help="Winner file (default: prompts/<start>-opt-<id>.j2)."
+        "--out",
+        "-o",
+        default=None,
+        help="Winner file (default: prompts/<start>-opt-<id>.j2); checked before the search, "
+        "and may change on --resume.",
     ),
     resume: str | None = option(
         "--resume",
@@ -134,6 +141,7 @@ def optimize(
                 resume=resume,
                 budget=budget if resume is not None else None,
                 progress=make_progress("none" if as_json else progress.value),
+                out=str(out) if resume is not None and out is not None else None,
             )
         )
     except Interrupted as stop:
@@ -165,7 +173,8 @@ def _check_resume_options(ctx: typer.Context) -> None:
         flags = ", ".join(sorted(opts.get(name, name) for name in given))
         raise ConfigurationError(
             f"--resume continues with the recorded options; only --max-calls, --max-cost, "
-            f"--max-iterations, --call-timeout and --max-retries may change (got {flags})"
+            f"--max-iterations, --out, --call-timeout and --max-retries may change "
+            f"(got {flags})"
         )
 
 
@@ -254,6 +263,8 @@ def _print_result(result: dict[str, Any]) -> None:
     _print_test(console, result)
     if result["winner_path"]:
         console.print(f"winner written to {result['winner_path']}", soft_wrap=True)
+    elif result["status"] == "finished":
+        console.print("no candidate beat the start template: no winner written")
 
 
 def _print_test(console: Any, result: dict[str, Any]) -> None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harness.errors import ConfigurationError
 from harness.optimize._state import START_ID
 from harness.optimize.lineage import (
     Lineage,
@@ -128,8 +129,6 @@ async def report(search: Search, winner: str) -> HeldOutReport | None:
 
 
 def write_winner(search: Search, row: Any, winner: str, report: HeldOutReport | None) -> Path:
-    from harness.templates import prompts_dir
-
     state, config = search.state, search.config
     parents = {c: r.parent_id for c, r in state.candidates.items()}
     splits = {
@@ -157,9 +156,20 @@ def write_winner(search: Search, row: Any, winner: str, report: HeldOutReport | 
         else (objective.diff, objective.low or 0.0, objective.high or 0.0, objective.p_value),
         confidence=config.confidence,
     )
-    out = (
-        Path(config.out)
-        if config.out
-        else default_out_path(prompts_dir(), row.start_template, row.opt_id)
-    )
-    return write_template(out, winner_source(state.source(winner), info))
+    out = winner_path(config, row)
+    try:
+        return write_template(out, winner_source(state.source(winner), info))
+    except OSError as error:
+        raise ConfigurationError(
+            f"cannot write the winner {out}: {error.strerror}; continue with `harness optimize "
+            f"--resume {row.opt_id} --out PATH`"
+        ) from None
+
+
+def winner_path(config: Any, row: Any) -> Path:
+    """Where the winner goes: ``--out``, else beside the start template's name in prompts/."""
+    from harness.templates import prompts_dir
+
+    if config.out:
+        return Path(config.out)
+    return default_out_path(prompts_dir(), row.start_template, row.opt_id)

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from harness._async import run_sync
-from harness.errors import ConfigurationError
+from harness.errors import ConfigurationError, OptimizeFailedError
 from harness.optimize import _final
 from harness.optimize._state import START_ID, SearchState
 from harness.optimize.budget import Spend, refusal, worst_case
@@ -80,12 +80,24 @@ def _new(config: OptimizeConfig) -> _Setup:
         git_revision=environment.git_revision(),
         started_at=utc_now(),
     )
+    _check_out(config, row)
     return _Setup(row, config, dataset, template.source)
 
 
-def _resumed(store: OptimizeStore, ref: str, budget: dict[str, Any]) -> _Setup:
+def _check_out(config: OptimizeConfig, row: OptimizationRow) -> None:
+    """Refuse a winner path that cannot be written before the search, not after it."""
+    from harness._files import check_writable
+
+    check_writable(_final.winner_path(config, row), "winner file")
+
+
+def _resumed(store: OptimizeStore, ref: str, budget: dict[str, Any], out: str | None) -> _Setup:
     row = store.find(ref)
     config = OptimizeConfig.model_validate(row.config).with_budget(**budget)
+    if out is not None:
+        config = config.model_copy(update={"out": out})
+    if row.phase != "done":
+        _check_out(config, row)
     dataset = _load_dataset(config)
     if dataset.content_hash != row.dataset_hash:
         raise ConfigurationError(
@@ -173,11 +185,15 @@ async def aoptimize(
     resume: str | None = None,
     budget: dict[str, Any] | None = None,
     progress: OptimizeProgress | None = None,
+    out: str | None = None,
 ) -> OptimizeResult:
     """Run a new optimization (``config``) or finish one (``resume``: id or name).
 
     ``db`` is a results-database path or an open :class:`~harness.results.db.ResultsStore`;
-    ``budget`` may raise ``max_calls``/``max_cost``/``max_iterations`` on resume.
+    ``budget`` may raise ``max_calls``/``max_cost``/``max_iterations`` on resume, and ``out``
+    change where the winner goes. The winner path is checked before the search. Raises
+    :class:`~harness.errors.OptimizeFailedError` when no proposal produced a template; when
+    no candidate beats the start template, nothing is written (``winner_path`` is None).
     """
     from harness.results.db import ResultsStore, open_results
 
@@ -186,16 +202,16 @@ async def aoptimize(
     results = db if isinstance(db, ResultsStore) else open_results(db)
     store = OptimizeStore.of(results)
     try:
-        return await _optimize(results, store, config, resume, budget or {}, progress)
+        return await _optimize(results, store, config, resume, budget or {}, progress, out)
     finally:
         store.close()
         if results is not db:
             results.close()
 
 
-async def _optimize(results, store, config, resume, budget, progress) -> OptimizeResult:
+async def _optimize(results, store, config, resume, budget, progress, out) -> OptimizeResult:
     if resume is not None:
-        setup = await asyncio.to_thread(_resumed, store, resume, budget)
+        setup = await asyncio.to_thread(_resumed, store, resume, budget, out)
         _reopen(store, setup, budget)
     else:
         setup = await asyncio.to_thread(_new, config)
@@ -227,6 +243,7 @@ async def _phases(search: Search, setup: _Setup) -> OptimizeResult:
             if START_ID not in search.state.candidates:
                 await search.start(setup.start_source)
             reason = await search.run()
+            _check_proposals(store, opt_id)
             store.update(opt_id, phase="select", stop_reason=reason)
             row = store.get(opt_id) or row
         if row.phase in ("select", "report"):
@@ -242,12 +259,28 @@ async def _phases(search: Search, setup: _Setup) -> OptimizeResult:
     return build_result(store, opt_id)
 
 
+def _check_proposals(store: OptimizeStore, opt_id: str) -> None:
+    """Proposals were asked for and not one produced a template: a failure, not a result."""
+    proposals = store.proposals(opt_id)
+    if not proposals or any(p.outcome not in ("error", "invalid") for p in proposals):
+        return
+    first = proposals[0]
+    raise OptimizeFailedError(
+        f"optimization {opt_id}: none of its {len(proposals)} proposals produced a template "
+        f"(first, {first.outcome}: {first.error}); nothing was written. Fix the proposer "
+        f"and continue with `harness optimize --resume {opt_id} --max-iterations N`",
+        opt_id=opt_id,
+    )
+
+
 async def _select_and_report(search: Search, row: OptimizationRow) -> None:
     store, opt_id = search.store, row.opt_id
     selection = await _final.select(search)
     store.update(opt_id, phase="report", winner_id=selection.winner)
     report = await _final.report(search, selection.winner)
-    path = _final.write_winner(search, row, selection.winner, report)
+    path: Path | None = None
+    if selection.winner != START_ID:  # an unimproved template is no winner to write
+        path = _final.write_winner(search, row, selection.winner, report)
     result = {
         "selection": selection.basis,
         "contenders": selection.contenders,
@@ -258,11 +291,14 @@ async def _select_and_report(search: Search, row: OptimizationRow) -> None:
         opt_id,
         phase="done",
         status="finished",
-        out_path=str(path),
+        out_path=None if path is None else str(path),
         result=result,
         finished_at=utc_now(),
     )
-    search.show("done", f"winner {selection.winner} -> {path}")
+    if path is None:
+        search.show("done", "no candidate beat the start template: nothing written")
+    else:
+        search.show("done", f"winner {selection.winner} -> {path}")
 
 
 def optimize(
@@ -272,6 +308,9 @@ def optimize(
     resume: str | None = None,
     budget: dict[str, Any] | None = None,
     progress: OptimizeProgress | None = None,
+    out: str | None = None,
 ) -> OptimizeResult:
     """Sync twin of :func:`aoptimize`."""
-    return run_sync(aoptimize(config, db=db, resume=resume, budget=budget, progress=progress))
+    return run_sync(
+        aoptimize(config, db=db, resume=resume, budget=budget, progress=progress, out=out)
+    )

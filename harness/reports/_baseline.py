@@ -145,10 +145,9 @@ def _block(lines: list[str], start: str, end: str) -> str:
 
 
 def write_baseline(baseline: BaselineFile, path: str | Path) -> Path:
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(dumps(baseline), encoding="utf-8")
-    return target
+    from harness._files import write_file
+
+    return write_file(path, dumps(baseline), "baseline file")
 
 
 def _validation_problems(path: Path, error: ValidationError) -> str:

@@ -13,6 +13,7 @@ escapes every value, and the SVG helpers escape every label::
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import secrets
@@ -25,6 +26,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from harness.errors import ConfigurationError
 from harness.results.records import RunRecord
 
 __all__ = ["DEFAULT_OUTPUT", "ReportOptions", "ReportResult", "render_report", "write_report"]
@@ -84,21 +86,27 @@ def write_report(
     run up to the 20 newest is shown. The file is written whole (to a temporary name, then
     renamed), so a failed render never leaves half a page behind.
     """
+    from harness._files import check_writable
     from harness.results.db import ResultsStore, open_results
 
     started = time.perf_counter()
     options = options or ReportOptions()
+    target = check_writable(output, "report")  # before the work of rendering it
     if isinstance(db, ResultsStore):
         html, n_runs, n_cases = _render_from(db, runs, latest, options)
     else:
         with open_results(db, read_only=True) as store:
             html, n_runs, n_cases = _render_from(store, runs, latest, options)
-    target = Path(output)
-    target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".partial")
     data = html.encode("utf-8")
-    partial.write_bytes(data)
-    partial.replace(target)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial.write_bytes(data)
+        partial.replace(target)
+    except OSError as error:
+        with contextlib.suppress(OSError):
+            partial.unlink(missing_ok=True)
+        raise ConfigurationError(f"cannot write report {target}: {error.strerror}") from None
     seconds = time.perf_counter() - started
     logger.info("report of %d runs written to %s in %.2f s", n_runs, target, seconds)
     return ReportResult(target, n_runs, n_cases, len(data), seconds)

@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 
 import pytest
-from planted import GOOD, reply
+from planted import GOOD, START, reply
 from typer.testing import CliRunner
 
 from harness.cli import main
 from harness.cli.optimize import parse_run_options
 from harness.errors import ConfigurationError
+from harness.results import open_results
 
 
 @pytest.fixture(scope="module")
@@ -71,3 +72,56 @@ def test_run_options_parse_json_values():
     assert parsed == {"max_steps": 2, "matcher": "token_f1", "search_modes": ["fts"]}
     with pytest.raises(ConfigurationError, match="expected KEY=VALUE"):
         parse_run_options(["oops"])
+
+
+def _harness(*args: str) -> int:
+    """The real entry point in process: the exit code a HarnessError gets (output: capsys)."""
+    import sys
+    from unittest.mock import patch
+
+    from harness.cli.main import main
+
+    with patch.object(sys, "argv", ["harness", *args]):
+        try:
+            main()
+        except SystemExit as exc:
+            return int(exc.code or 0)
+    return 0
+
+
+@pytest.mark.slow
+def test_a_proposer_that_always_fails_exits_1_and_writes_nothing(planted, capsys):
+    """It used to exit 0 and write the unchanged start template as the 'winner'."""
+    planted.proposer.respond_with(lambda request: "I would rather not rewrite it.")
+    code = _harness(*_args(planted, "--max-iterations", "2", "--progress", "none"))
+    err = capsys.readouterr().err
+    assert code == 1, err
+    assert "none of its 2 proposals produced a template (first, invalid: " in err
+    assert "Traceback" not in err and not (planted.folder / "won.j2").exists()
+    with open_results(planted.db) as results:
+        (row,) = results.query("SELECT status, error FROM optimizations")
+    assert row["status"] == "failed" and "OptimizeFailedError" in row["error"]
+
+
+@pytest.mark.slow
+def test_no_candidate_better_than_the_start_writes_no_winner(app, planted):
+    planted.proposer.respond_with(lambda request: reply(START))  # a duplicate of the start
+    result = CliRunner().invoke(app, _args(planted, "--max-iterations", "1", "--json"))
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["proposals"] == {"duplicate": 1}
+    assert (data["winner_id"], data["winner_path"]) == ("c0", None)
+    assert not (planted.folder / "won.j2").exists()
+
+
+@pytest.mark.parametrize("out", ["start.j2/won.j2", "."])
+def test_an_unwritable_out_path_is_refused_before_the_search(planted, capsys, out):
+    args = _args(planted, "--max-iterations", "1")
+    args[args.index("--out") + 1] = str(planted.folder / out)
+    code = _harness(*args)
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert err.startswith("error: cannot write winner file ") and err.count("\n") == 1
+    assert planted.proposer.requests == [] and planted.extractor.requests == []
+    with open_results(planted.db) as results:
+        assert results.query("SELECT count(*) AS n FROM optimizations")[0]["n"] == 0

@@ -279,7 +279,32 @@ def test_without_budget_for_dev_and_test_no_test_score_is_reported(planted, monk
     assert result.status == "finished" and result.winner_id == "c0"
     assert result.selection == "train (budget left no dev run)"
     assert result.test is None and result.dev == {}
-    assert "test (3 cases): start n/a, winner n/a" in (planted.folder / "winner.j2").read_text()
+    assert result.winner_path is None  # the start template won: no winner to write
+    assert not (planted.folder / "winner.j2").exists()
+
+
+def test_resume_may_change_where_the_winner_goes(planted, monkeypatch):
+    """A winner path that broke after the search (or a better place) is changed on resume."""
+    from harness.optimize import _final
+
+    real_select = _final.select
+
+    async def crash(search):
+        raise Crash("stopped before the selection")
+
+    planted.proposer.enqueue_text(reply(GOOD))
+    monkeypatch.setattr(_final, "select", crash)
+    config = OptimizeConfig(**planted.options(max_iterations=1, name="moved"))
+    with pytest.raises(Crash):
+        run(config, db=planted.db)
+    monkeypatch.setattr(_final, "select", real_select)
+    with pytest.raises(ConfigurationError, match=r"cannot write winner file .*: it is a folder"):
+        run_sync(aoptimize(db=planted.db, resume="moved", out=str(planted.folder)))
+    elsewhere = planted.folder / "kept" / "better.j2"
+    result = run_sync(aoptimize(db=planted.db, resume="moved", out=str(elsewhere)))
+    assert result.winner_id == "c1" and result.winner_path == str(elsewhere)
+    assert "MARKER-GOOD" in elsewhere.read_text()
+    assert not (planted.folder / "winner.j2").exists()
 
 
 POISONED = [

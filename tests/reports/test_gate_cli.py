@@ -202,3 +202,34 @@ def test_compare_and_gate_markdown_parse_as_tables_of_the_right_shape(app, db, t
         "`micro_f1 vs baseline` (drop &lt;= 0.02)",
     ]
     assert worst and worst[0][0][:2] == ["case", "tags"]
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["report", "-o", "OUT"],
+        ["compare", "main", "pr", "--markdown", "OUT"],
+        ["gate", "pr", "--min", "update_f1=0.9", "--markdown", "OUT"],
+        ["gate", "pr", "--min", "update_f1=0.9", "--junit", "OUT"],
+        ["gate", "export", "main", "-o", "OUT"],
+    ],
+)
+@pytest.mark.parametrize("where", ["folder", "under a file"])
+def test_an_output_path_that_cannot_be_written_exits_2_naming_it(db, tmp_path, capsys, command,
+                                                                  where):  # fmt: skip
+    """These used to end in a traceback (IsADirectoryError, NotADirectoryError)."""
+    import sys
+    from unittest.mock import patch
+
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    out = tmp_path if where == "folder" else blocker / "out.md"
+    args = [str(out) if a == "OUT" else a for a in command]
+    argv = ["harness", *args, "--db", str(db)]
+    with patch.object(sys, "argv", argv), pytest.raises(SystemExit) as stopped:
+        main.main()
+    err = capsys.readouterr().err
+    assert stopped.value.code == 2, err
+    reason = "it is a folder" if where == "folder" else f"{blocker} is not a folder"
+    assert err.startswith("error: cannot write ") and err.endswith(f"{out}: {reason}\n")
+    assert err.count("\n") == 1 and blocker.read_text() == "x"
