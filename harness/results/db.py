@@ -54,13 +54,27 @@ def open_results(path: str | Path | None = None, *, read_only: bool = False) -> 
         if read_only and not Path(target).exists():
             raise ConfigurationError(f"results database {target} does not exist")
         Path(target).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    con = None
     try:
         con = duckdb.connect(target, read_only=read_only)
-    except duckdb.IOException as exc:
-        raise ConfigurationError(
-            f"cannot open results database {target}: {exc} (is another harness process using it?)"
-        ) from exc
-    return ResultsStore(con, where=target, read_only=read_only, owns_connection=True)
+        return ResultsStore(con, where=target, read_only=read_only, owns_connection=True)
+    except duckdb.Error as exc:
+        if con is not None:
+            con.close()
+        raise ConfigurationError(_unreadable(target, exc)) from None
+
+
+def _unreadable(target: str, exc: Exception) -> str:
+    """Why a results database cannot be opened, with the likely cause: a lock held by another
+    process, or a truncated or corrupt file (never a traceback)."""
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    if "lock on file" in text or "conflicting lock" in text.lower():
+        hint = "is another harness process using it?"
+        return f"cannot open results database {target}: {text} ({hint})"
+    return (
+        f"cannot open results database {target}: it is truncated or corrupt, or not a DuckDB "
+        f"file ({text}); restore it from a copy or give another --db"
+    )
 
 
 class ResultsStore:

@@ -133,11 +133,53 @@ def test_a_database_in_use_by_another_process_is_a_clear_error(tmp_path):
     )  # fmt: skip
     try:
         assert holder.stdout.readline().strip() == "ready"
-        with pytest.raises(ConfigurationError, match=str(path)):
+        with pytest.raises(ConfigurationError, match=str(path)) as refused:
             open_results(path)
+        assert "is another harness process using it?" in str(refused.value)
     finally:
         holder.kill()
         holder.wait()
+
+
+def _damaged(tmp_path: Path, how: str) -> Path:
+    """A results database with runs, then damaged the way a full disk or a bad copy does."""
+    good = tmp_path / "good.duckdb"
+    with open_results(good) as results:
+        results.create_run(_run())
+    data = bytearray(good.read_bytes())
+    if how == "truncated":
+        data = data[: len(data) // 3]
+    elif how == "corrupt":
+        for at in range(5000, len(data), 7):
+            data[at] ^= 0xFF
+    else:
+        data = bytearray(b"not a database\n" * 64)
+    damaged = tmp_path / f"{how}.duckdb"
+    damaged.write_bytes(bytes(data))
+    return damaged
+
+
+@pytest.mark.parametrize("how", ["truncated", "corrupt", "not duckdb"])
+@pytest.mark.parametrize("command", [["report", "-o", "REPORT"], ["run", "-n", "1"]])
+def test_a_damaged_database_exits_2_naming_the_file(tmp_path, capsys, how, command):
+    """A corrupt file ended in a traceback (duckdb.Error: checksum mismatch); others blamed
+    another process."""
+    import sys
+    from unittest.mock import patch
+
+    from harness.cli.main import main
+
+    path = _damaged(tmp_path, how)
+    args = [str(tmp_path / "r.html") if a == "REPORT" else a for a in command]
+    argv = ["harness", *args, "--db", str(path), "--progress", "none"][: len(args) + 3]
+    with patch.object(sys, "argv", argv), pytest.raises(SystemExit) as stopped:
+        main()
+    err = capsys.readouterr().err
+    assert stopped.value.code == 2, err
+    assert err.startswith(f"error: cannot open results database {path}: it is truncated or ")
+    assert err.count("\n") == 1 and "another harness process" not in err
+    with pytest.raises(ConfigurationError, match="truncated or corrupt"):
+        open_results(path, read_only=True)
 
 
 def test_case_rows_round_trip_with_children(store):
