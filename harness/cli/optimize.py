@@ -31,6 +31,10 @@ class Metric(StrEnum):
     micro_f1 = "micro_f1"
     exact_session_accuracy = "exact_session_accuracy"
     final_f1 = "final_f1"
+    qa_f1 = "qa_f1"
+    qa_j = "qa_j"
+    qa_bleu1 = "qa_bleu1"
+    qa_em = "qa_em"
 
 
 _RESUME_MAY_CHANGE = {
@@ -89,7 +93,12 @@ def optimize(
         "--minibatch", "-k", default=3, min=1, help="Failing cases per reflection."
     ),
     seed: int = option("--seed", default=0, help="Seed of every random choice."),
-    metric: Metric = option("--metric", default=Metric.micro_f1, help="The objective."),
+    metric: Metric = option(
+        "--metric",
+        default=Metric.micro_f1,
+        help="The objective; qa_* score the answer stage (needs --run-option answer_model=...; "
+        "qa_j also judge_model=...).",
+    ),
     tags: list[str] | None = option(
         "--tags", "-t", default=None, help="Only cases with any of these tags."
     ),

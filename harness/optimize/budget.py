@@ -87,10 +87,12 @@ class Budget:
 
 @dataclass(frozen=True)
 class CallBounds:
-    """The most calls one session can make: extraction steps plus repairs, and judge calls."""
+    """The most calls one session can make (extraction steps plus repairs, and judge calls),
+    and one question of the answer stage (the answer, and a judgement retried once)."""
 
     extract_per_session: int
     judge_per_session: int = 0
+    per_question: int = 0
 
     @property
     def per_session(self) -> int:
@@ -102,9 +104,10 @@ def extraction_bound(max_steps: int, max_repairs: int) -> int:
     return max_steps + max_repairs
 
 
-def evaluation_bound(session_counts: Sequence[int], bounds: CallBounds) -> int:
-    """Worst-case calls of evaluating a template on cases with these session counts."""
-    return sum(session_counts) * bounds.per_session
+def evaluation_bound(session_counts: Sequence[int], bounds: CallBounds, questions: int = 0) -> int:
+    """Worst-case calls of evaluating a template on cases with these session counts and this
+    many questions for the answer stage."""
+    return sum(session_counts) * bounds.per_session + questions * bounds.per_question
 
 
 def worst_case(calls: int, spent: Spend) -> Spend:

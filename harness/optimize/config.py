@@ -14,7 +14,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 DEFAULT_DATASET = "datasets/core.jsonl"
 DEFAULT_PROMPT = "default"
 
-Objective = Literal["micro_f1", "exact_session_accuracy", "final_f1"]
+Objective = Literal[
+    "micro_f1", "exact_session_accuracy", "final_f1", "qa_f1", "qa_j", "qa_bleu1", "qa_em"
+]
 ScreenRule = Literal["not-worse", "better"]
 
 BUDGET_FIELDS: frozenset[str] = frozenset({"max_calls", "max_cost", "max_iterations"})
@@ -33,7 +35,10 @@ class OptimizeConfig(BaseModel):
     and writes edited templates. ``metric`` is the objective: over a set of cases it is the
     micro-averaged metric from :func:`harness.scoring.aggregate`; per case (for the Pareto front
     and minibatch screening) it is the same formula over that case's counts alone, 1.0 when the
-    case gives it nothing to score, 0.0 when the case ended in an error.
+    case gives it nothing to score, 0.0 when the case ended in an error. The answer objectives
+    (``qa_f1``, ``qa_j``, ``qa_bleu1``, ``qa_em``) score the answer stage of each evaluation run,
+    configured by the ``run`` options (``answer_model``, ``answer_top_k``, ``judge_model``...):
+    ``answer_model`` is required, and ``qa_j`` needs a ``judge_model``.
 
     Screening: a proposal is first evaluated on the minibatch of its parent's failing cases and
     fully evaluated only if its mean per-case score there beats the parent's (``"better"``) or
@@ -98,6 +103,18 @@ class OptimizeConfig(BaseModel):
                 f"run.{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors()
             )
             raise ValueError(problems) from None
+        if self.metric.startswith("qa_"):
+            run = self.run_config(case_ids=[])
+            if run.answer_model is None:
+                raise ValueError(
+                    f"the objective {self.metric} scores answers: name an answer model in the "
+                    "run options (answer_model=..., e.g. baseline/extractive)"
+                )
+            if self.metric == "qa_j" and run.judge_model is None:
+                raise ValueError(
+                    "the objective qa_j is judge accuracy: name a judge in the run options "
+                    "(judge_model=...)"
+                )
         return self
 
     def run_config(self, *, case_ids: list[str], prompt: str | None = None, name: str = ""):

@@ -23,6 +23,8 @@ from harness.optimize.objective import case_score, error_counts
 
 JUDGE_CALLS_PER_SESSION = 8
 """Judge-call allowance per session in the worst-case bound when the ``llm`` matcher is used."""
+JUDGE_CALLS_PER_QUESTION = 2
+"""An answer judgement that cannot be parsed is asked once more."""
 
 
 @dataclass(frozen=True)
@@ -31,7 +33,7 @@ class CaseResult:
 
     case_id: str
     status: str  # ok | error
-    counts: dict[str, int]
+    counts: dict[str, float]
     score: float
     run_id: str
     error: str | None = None
@@ -60,9 +62,11 @@ def call_bounds(config: OptimizeConfig) -> CallBounds:
     """Worst-case model calls per session for the evaluation runs ``config`` describes."""
     run = config.run_config(case_ids=[])
     judge = JUDGE_CALLS_PER_SESSION if run.matcher == "llm" else 0
-    if is_baseline(run.model):
-        return CallBounds(extract_per_session=0, judge_per_session=judge)
-    return CallBounds(extraction_bound(run.max_steps, run.max_repairs), judge)
+    per_question = 0
+    if run.answer_model is not None:  # the extractive answerer is a (free) provider call too
+        per_question = 1 + (JUDGE_CALLS_PER_QUESTION if run.judge_model else 0)
+    extract = 0 if is_baseline(run.model) else extraction_bound(run.max_steps, run.max_repairs)
+    return CallBounds(extract, judge, per_question)
 
 
 class RunnerEvaluator:
@@ -84,7 +88,9 @@ class RunnerEvaluator:
         self.bounds = call_bounds(config)
 
     def bound(self, case_ids: Sequence[str]) -> int:
-        return evaluation_bound([len(self.cases[c].sessions) for c in case_ids], self.bounds)
+        sessions = [len(self.cases[c].sessions) for c in case_ids]
+        questions = sum(len(self.cases[c].queries) for c in case_ids)
+        return evaluation_bound(sessions, self.bounds, questions if self.bounds.per_question else 0)
 
     def template_path(self, candidate_id: str, source: str) -> Path:
         path = self.workdir / f"{candidate_id}.j2"
@@ -117,7 +123,7 @@ class RunnerEvaluator:
 
     def _result(self, record: Any) -> CaseResult:
         if record.status == "ok" and record.counts is not None:
-            counts = dict(record.counts)
+            counts = {**record.counts, **(record.answer_counts or {})}
             score = case_score(counts, self.config.metric)
             return CaseResult(record.case_id, "ok", counts, score, record.run_id)
         counts = error_counts(self.cases[record.case_id])

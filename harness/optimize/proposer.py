@@ -37,6 +37,10 @@ METRIC_NAMES: dict[str, str] = {
     "micro_f1": "F1 over the case's memory operations",
     "exact_session_accuracy": "share of sessions with exactly the right changes",
     "final_f1": "F1 of the final memory state",
+    "qa_f1": "token F1 of the answers given from the stored memories",
+    "qa_j": "share of answers from the stored memories a judge accepts",
+    "qa_bleu1": "BLEU-1 of the answers given from the stored memories",
+    "qa_em": "share of answers from the stored memories that match exactly",
 }
 
 SYSTEM = """\

@@ -50,8 +50,8 @@ class HeldOutReport(BaseModel):
 
 
 def held_out_report(
-    start_rows: Mapping[str, Mapping[str, int]],
-    winner_rows: Mapping[str, Mapping[str, int]],
+    start_rows: Mapping[str, Mapping[str, float]],
+    winner_rows: Mapping[str, Mapping[str, float]],
     *,
     test_cases: Sequence[str],
     start_id: str,
@@ -75,13 +75,15 @@ def held_out_report(
                 f"test report needs {label} rows for exactly the test cases "
                 f"(outside the test split: {outside}; missing: {missing})"
             )
+    from harness.scoring.answer_metrics import QA_COLUMNS, answer_formulas
     from harness.scoring.metrics import COUNT_COLUMNS
 
-    zero = dict.fromkeys(COUNT_COLUMNS, 0)
+    zero = dict.fromkeys((*COUNT_COLUMNS, *QA_COLUMNS), 0)
     start_rows = {case: {**zero, **row} for case, row in start_rows.items()}
     winner_rows = {case: {**zero, **row} for case, row in winner_rows.items()}
     names = dict.fromkeys((metric, *OPTIMIZE_METRICS))
-    formulas = {name: EXTRACTION_METRICS[name] for name in names}
+    known = {**EXTRACTION_METRICS, **answer_formulas()}
+    formulas = {name: known[name] for name in names}
     estimates = paired_bootstrap(
         winner_rows,
         start_rows,

@@ -78,7 +78,7 @@ class ScoreRow:
     stage: str
     status: str
     score: float
-    counts: dict[str, int]
+    counts: dict[str, float]  # extraction counts and, for answer objectives, answer columns
     error: str | None
     run_id: str
 
