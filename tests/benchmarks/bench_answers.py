@@ -5,8 +5,12 @@
 answer model and a scripted judge that each take ``--latency`` seconds, concurrency
 ``--concurrency``, cache off. Per repeat it reports the run's wall time, the stage's wall time
 (first model request to last reply, from the scripted providers' own request times), the ideal
-``2 x questions x latency / concurrency`` and the number of model calls per question (must be
-exactly 2). The summary is the median of ``--repeats`` runs.
+``2 x questions x latency / concurrency`` and the number of model calls per question: the
+scripted providers' request logs must hold exactly one answer request and one judge request
+for every question (the benchmark fails otherwise). The scripted replies carry their token
+usage, as a hosted model's do, so the stand-in model spends no CPU counting tokens. Each run
+records the 1-minute load average before and after it. The summary is the median of
+``--repeats`` runs.
 
 Run: ``python tests/benchmarks/bench_answers.py [--questions 1000] [--json out.json]``.
 """
@@ -14,7 +18,10 @@ Run: ``python tests/benchmarks/bench_answers.py [--questions 1000] [--json out.j
 from __future__ import annotations
 
 import argparse
+import collections
 import json
+import os
+import re
 import statistics
 import tempfile
 import time
@@ -39,6 +46,32 @@ def make_cases(questions: int, cases: int) -> list[dict[str, Any]]:
     ]
 
 
+_QUESTION = re.compile(r"Where does the user live \((\d+/\d+)\)\?")
+USAGE = {"input_tokens": 200, "output_tokens": 10}
+
+
+def _questions_asked(requests: list[Any]) -> collections.Counter[str]:
+    """How many requests of a scripted model's log mention each question (by its ``c/q`` tag)."""
+    asked: collections.Counter[str] = collections.Counter()
+    for request in requests:
+        tags = set(_QUESTION.findall(request.last_user_text))
+        assert len(tags) == 1, f"a request must be about exactly one question, not {tags}"
+        asked.update(tags)
+    return asked
+
+
+def check_two_calls(answerer: Any, grader: Any, questions: int, cases: int) -> None:
+    """Exactly one answer call and one judge call per question, from the request logs."""
+    per_case = questions // cases
+    expected = collections.Counter({f"{c}/{q}": 1 for c in range(cases) for q in range(per_case)})
+    for name, model in (("answer", answerer), ("judge", grader)):
+        asked = _questions_asked(model.requests)
+        assert asked == expected, (
+            f"{name} model: questions asked other than once each: "
+            f"{dict((asked - expected) + (expected - asked))}"
+        )
+
+
 def one_run(folder: Path, args: argparse.Namespace, index: int) -> dict[str, float]:
     from harness._async import run_sync
     from harness.models.scripted import scripted_model
@@ -48,13 +81,13 @@ def one_run(folder: Path, args: argparse.Namespace, index: int) -> dict[str, flo
 
     times: list[float] = []
 
-    def answer(request: Any) -> str:
+    def answer(request: Any) -> dict[str, Any]:
         times.append(time.monotonic())
-        return "The user lives there."
+        return {"text": "The user lives there.", "usage": USAGE}
 
-    def judge(request: Any) -> str:
+    def judge(request: Any) -> dict[str, Any]:
         times.append(time.monotonic())
-        return '{"reason": "ok", "verdict": "CORRECT"}'
+        return {"text": '{"reason": "ok", "verdict": "CORRECT"}', "usage": USAGE}
 
     answerer = scripted_model(f"bench-answer-{index}").reset().respond_with(answer)
     grader = scripted_model(f"bench-judge-{index}").reset().respond_with(judge)
@@ -74,15 +107,19 @@ def one_run(folder: Path, args: argparse.Namespace, index: int) -> dict[str, flo
         search_modes=["vector"],
     )
     db = folder / f"r{index}.duckdb"
+    load_before = os.getloadavg()[0]
     started = time.perf_counter()
     result = run_sync(arun(config, db=db))
     wall = time.perf_counter() - started
     with open_results(db, read_only=True) as store:
         answered = len(store.answers(result.run_id))
+    check_two_calls(answerer, grader, args.questions, args.cases)
     calls = len(answerer.requests) + len(grader.requests)
     stage = max(times) + args.latency - min(times)
     ideal = 2 * args.questions * args.latency / args.concurrency
     return {
+        "load_before": load_before,
+        "load_after": os.getloadavg()[0],
         "run_wall_s": wall,
         "stage_wall_s": stage,
         "ideal_s": ideal,

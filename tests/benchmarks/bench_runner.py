@@ -9,14 +9,19 @@
     evaluation stages included), so phases do not overlap;
 (b) a model that takes ``--latency`` seconds per call, ``--slow-cases`` cases at concurrency
     ``--concurrency`` (and at each ``--also-concurrency``): achieved throughput as a fraction of
-    the ideal ``concurrency / (calls per case x latency)``; also the harness's own CPU time per
-    case and the throughput that CPU allows on this machine (cores / CPU per case), since the
-    ideal is only reachable while the model, not the harness, is the bottleneck;
-(c) a run with that slow model, then the same configuration again, served entirely from the
-    response cache: speed-up over the first run and the number of calls that reached the model
-    (must be 0).
+    the ideal ``concurrency / (calls per case x latency)`` (the default case count is a multiple
+    of the concurrency, so the last wave is full and the ideal is reachable); also the harness's
+    own CPU time per case and the throughput that CPU allows on this machine (cores / CPU per
+    case), since the ideal is only reachable while the model, not the harness, is the bottleneck;
+(c) a run with that slow model (default concurrency), then the same configuration again, served
+    entirely from the response cache: speed-up over the first run and the number of calls that
+    reached the model (must be 0).
 
-Run: ``python tests/benchmarks/bench_runner.py [--cases 1000] [--json out.json]``.
+(b) and (c) are repeated ``--repeats`` times and summarised by their medians. Every figure
+carries the 1-minute load average before and after it: on a shared machine the cached run (CPU
+bound) slows down with the load while the first run (bound by the model's latency) does not.
+
+Run: ``python tests/benchmarks/bench_runner.py [--cases 1000] [--repeats 5] [--json out.json]``.
 """
 
 from __future__ import annotations
@@ -167,13 +172,20 @@ def bench_zero_latency(folder: Path, cases: int, sample: int) -> dict[str, Any]:
     }
 
 
-def bench_latency(folder: Path, cases: int, latency: float, concurrency: int) -> dict[str, Any]:
+def _load() -> float:
+    return round(os.getloadavg()[0], 2)
+
+
+def bench_latency(
+    folder: Path, cases: int, latency: float, concurrency: int, index: int = 0
+) -> dict[str, Any]:
     from harness.models.scripted import scripted_model
 
-    model = scripted_model(f"bench-slow-{concurrency}").reset().respond_with(reply)
+    model = scripted_model(f"bench-slow-{concurrency}-{index}").reset().respond_with(reply)
     model.delay = latency
     dataset = write_dataset(folder / f"slow-{concurrency}.jsonl", cases)
-    db = folder / f"slow-{concurrency}.duckdb"
+    db = folder / f"slow-{concurrency}-{index}.duckdb"
+    load_before = _load()
     cpu_started = time.process_time()
     result, wall = _run(_config(dataset, model.model, cache="off", concurrency=concurrency), db)
     cpu = time.process_time() - cpu_started
@@ -181,7 +193,10 @@ def bench_latency(folder: Path, cases: int, latency: float, concurrency: int) ->
     ideal = concurrency / (calls_per_case * latency)
     achieved = cases / wall
     cpu_bound = (os.cpu_count() or 1) / (cpu / cases)  # if the harness's own work were the limit
+    waves = -(-cases // concurrency)  # a partly filled last wave takes a full wave's time
     return {
+        "load_before": load_before,
+        "load_after": _load(),
         "cases": cases,
         "latency_s": latency,
         "concurrency": concurrency,
@@ -190,6 +205,7 @@ def bench_latency(folder: Path, cases: int, latency: float, concurrency: int) ->
         "achieved_cases_per_s": round(achieved, 2),
         "ideal_cases_per_s": round(ideal, 2),
         "fraction_of_ideal": round(achieved / ideal, 3),
+        "fraction_of_wave_bound": round(waves * calls_per_case * latency / wall, 3),
         "harness_cpu_ms_per_case": round(cpu / cases * 1000, 1),
         "cpu_bound_cases_per_s": round(cpu_bound, 2),
         "fraction_of_min_ideal_cpu_bound": round(achieved / min(ideal, cpu_bound), 3),
@@ -197,23 +213,31 @@ def bench_latency(folder: Path, cases: int, latency: float, concurrency: int) ->
     }
 
 
-def bench_cached(folder: Path, cases: int, latency: float) -> dict[str, Any]:
+def bench_cached(folder: Path, cases: int, latency: float, index: int = 0) -> dict[str, Any]:
     from harness.models.scripted import scripted_model
 
-    model = scripted_model("bench-cached").reset().respond_with(reply)
+    model = scripted_model(f"bench-cached-{index}").reset().respond_with(reply)
     model.delay = latency
     dataset = write_dataset(folder / "cached.jsonl", cases)
-    db = folder / "cached.duckdb"
+    db = folder / f"cached-{index}.duckdb"
     config = _config(dataset, model.model, cache="read-write")
+    load_first = _load()
     first, first_wall = _run(config, db)
     calls_first = len(model.requests)
+    load_cached = _load()
+    cpu_started = time.process_time()
     second, second_wall = _run(config, db)
+    cpu = time.process_time() - cpu_started
     return {
+        "load_first": load_first,
+        "load_cached": load_cached,
+        "load_after": _load(),
         "cases": cases,
         "latency_s": latency,
         "first_wall_s": round(first_wall, 1),
         "cached_wall_s": round(second_wall, 1),
         "speedup": round(first_wall / second_wall, 2),
+        "cached_cpu_ms_per_case": round(cpu / cases * 1000, 1),
         "model_calls_first": calls_first,
         "model_calls_cached": len(model.requests) - calls_first,
         "cached_calls_recorded": second.metrics["cached_calls"].value,
@@ -221,17 +245,33 @@ def bench_cached(folder: Path, cases: int, latency: float) -> dict[str, Any]:
     }
 
 
+def _repeated(label: str, repeats: int, run: Any) -> dict[str, Any]:
+    """``run(index)`` ``repeats`` times; every run and the median of each numeric figure."""
+    runs = []
+    for index in range(repeats):
+        runs.append(run(index))
+        print(json.dumps({label: {"repeat": index, **runs[-1]}}), flush=True)
+    median = {
+        key: statistics.median(r[key] for r in runs)
+        for key, value in runs[0].items()
+        if isinstance(value, int | float) and not isinstance(value, bool)
+    }
+    median |= {k: all(r[k] for r in runs) for k, v in runs[0].items() if isinstance(v, bool)}
+    return {"median_of": repeats, "median": median, "runs": runs}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--cases", type=int, default=1000)
     parser.add_argument("--sample", type=int, default=100)
-    parser.add_argument("--slow-cases", type=int, default=200)
+    parser.add_argument("--slow-cases", type=int, default=256)
     parser.add_argument("--latency", type=float, default=0.5)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument(
-        "--also-concurrency", type=int, nargs="*", default=[4], help="further (b) runs"
+        "--also-concurrency", type=int, nargs="*", default=[], help="further (b) runs, e.g. 4"
     )
     parser.add_argument("--cached-cases", type=int, default=200)
+    parser.add_argument("--repeats", type=int, default=5, help="runs of (b) and (c) each")
     parser.add_argument("--only", choices=["a", "b", "c"], default=None)
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
@@ -246,11 +286,21 @@ def main() -> None:
         if args.only in (None, "b"):
             for concurrency in (args.concurrency, *args.also_concurrency):
                 key = f"b_latency_concurrency_{concurrency}"
-                out[key] = bench_latency(folder, args.slow_cases, args.latency, concurrency)
-                print(json.dumps({key: out[key]}, indent=2), flush=True)
+                out[key] = _repeated(
+                    key,
+                    args.repeats,
+                    lambda i, c=concurrency: bench_latency(
+                        folder, args.slow_cases, args.latency, c, i
+                    ),
+                )
+                print(json.dumps({key: out[key]["median"]}, indent=2), flush=True)
         if args.only in (None, "c"):
-            out["c_cached"] = bench_cached(folder, args.cached_cases, args.latency)
-            print(json.dumps({"c_cached": out["c_cached"]}, indent=2), flush=True)
+            out["c_cached"] = _repeated(
+                "c_cached",
+                args.repeats,
+                lambda i: bench_cached(folder, args.cached_cases, args.latency, i),
+            )
+            print(json.dumps({"c_cached": out["c_cached"]["median"]}, indent=2), flush=True)
     if args.json:
         args.json.write_text(json.dumps(out, indent=2), encoding="utf-8")
 
