@@ -91,7 +91,7 @@ RepeatsOpt = Annotated[int | None, option("--repeats", "-r", min=1, help="Runs p
 ConcurrencyOpt = Annotated[
     int | None,
     option("--concurrency", "-c", min=1, envvar="HARNESS_CONCURRENCY",
-         help="Cases replayed at once (default: 8)."),
+         help="Model calls at once, run-wide (default: 8)."),
 ]  # fmt: skip
 LimitOpt = Annotated[int | None, option("--limit", "-n", min=0, help="Only the first N cases.")]
 TagsOpt = Annotated[

@@ -8,9 +8,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
-import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -18,6 +18,7 @@ from harness._async import run_sync
 from harness.errors import ConfigurationError, ModelError
 from harness.models import _litellm
 from harness.models.cache import ResponseCache, cache_key, current_repeat_index, key_material
+from harness.models.limits import current_call_limit
 from harness.models.protocol import ChatModel
 from harness.models.retry import RetryPolicy, is_retryable
 from harness.models.types import (
@@ -119,23 +120,25 @@ class LiteLLMModel:
                     )
                 )
                 return hit
-        started = time.perf_counter()
-        try:
-            response, attempts = await self._call_with_retries(messages, tools, config)
-        except ModelError as exc:
-            retries = getattr(exc, "attempts", 1) - 1
-            usage = Usage(latency_s=time.perf_counter() - started, retries=retries)
-            emit(
-                CallRecord(
-                    model=self.name,
-                    purpose=current_purpose(),
-                    usage=usage,
-                    error=str(exc),
-                    cache_key=key,
+        limit = current_call_limit()
+        async with limit.slot() if limit is not None else contextlib.nullcontext():
+            started = _now()  # once the call has its slot: queueing for one is not latency
+            try:
+                response, attempts = await self._call_with_retries(messages, tools, config)
+            except ModelError as exc:
+                retries = getattr(exc, "attempts", 1) - 1
+                usage = Usage(latency_s=_now() - started, retries=retries)
+                emit(
+                    CallRecord(
+                        model=self.name,
+                        purpose=current_purpose(),
+                        usage=usage,
+                        error=str(exc),
+                        cache_key=key,
+                    )
                 )
-            )
-            raise
-        response.usage.latency_s = time.perf_counter() - started
+                raise
+            response.usage.latency_s = _now() - started
         response.usage.retries = attempts - 1
         if key is not None and self.cache is not None and self.cache.writes:
             material = key_material(self.name, messages, tools, config, current_repeat_index())
@@ -178,6 +181,11 @@ class LiteLLMModel:
         except TimeoutError:
             raise TimeoutError(f"no answer within {config.timeout:g} s") from None
         return convert_response(self.name, raw)
+
+
+def _now() -> float:
+    """The running loop's clock: a call's latency on whatever clock the loop keeps."""
+    return asyncio.get_running_loop().time()
 
 
 def _check_local_name(name: str) -> None:

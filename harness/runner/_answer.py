@@ -3,15 +3,15 @@
 For every query with a reference answer (or whose right answer is to decline), the stage
 searches the store of the system under test as that system searches, renders the answer
 template, calls the answer model and scores the answer offline (EM, F1, BLEU-1); with a judge
-model it also asks the judge. Questions run concurrently up to the run's concurrency, each
-holding its slot for exactly its two model calls and the search, so a slow model keeps every
-slot busy. Recorded latencies are those of the search and the answer call alone.
+model it also asks the judge. Up to twice the run's concurrency questions are in flight, their
+model calls sharing the run's call slots (the answer and judge calls of all cases, at most
+``concurrency`` at once), so a slow model keeps every slot busy. Recorded latencies are those
+of the search and the answer call alone: never time queued for a question or call slot.
 """
 
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,6 +24,10 @@ from harness.runner._queries import RowKey
 from harness.runner.config import RunConfig, SearchModeName
 
 _DECLINE_GOLD = "The information is not available."
+QUESTIONS_PER_CALL_SLOT = 2
+"""Questions in flight per model call allowed at once (the run's ``concurrency``, see
+:mod:`harness.models.limits`): while one question searches, renders or scores, another's call
+keeps the slot busy."""
 
 
 @dataclass
@@ -53,7 +57,7 @@ class Answering:
             REFERENCE_CONTEXT.get(config.model, "memories"),
             model,
             judge,
-            asyncio.Semaphore(config.concurrency),
+            asyncio.Semaphore(QUESTIONS_PER_CALL_SLOT * config.concurrency),
         )
         if config.answer_template is not None:
             answering.template(None)
@@ -139,11 +143,12 @@ async def _context(
         return list(turns.items), None
     if answering.context_source == "none":
         return [], None
-    started = time.perf_counter()
+    clock = asyncio.get_running_loop()  # the clock model call latencies are measured on
+    started = clock.time()
     items = await store.asearch(
         namespace, query=query.query, limit=answering.config.answer_top_k, mode=answering.mode
     )
-    took = time.perf_counter() - started
+    took = clock.time() - started
     context = [
         turns.describe(
             item.key,

@@ -17,6 +17,7 @@ import logging
 import sys
 import time
 from collections.abc import Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,9 +48,9 @@ class Slots:
 
     Three stages, so the work that never calls the extraction model (seeding the store before
     the first session; scoring and retrieval queries after the last) does not hold a replay
-    slot: with a slow model the replay slots stay busy with model calls. A prepared case keeps
-    its preparation slot until it gets a replay slot, so at most ``replay`` cases wait ready.
-    ``None``: no limit.
+    slot. A prepared case keeps its preparation slot until it gets a replay slot, so at most
+    ``replay`` cases wait ready. The model calls themselves are limited apart, run-wide (see
+    :mod:`harness.models.limits`). ``None``: no limit.
     """
 
     def __init__(self, replay: int | None = None, evaluate: int | None = None) -> None:
@@ -270,6 +271,17 @@ class _Clock:
         return 0.0 if self.started is None else time.perf_counter() - self.started - self.waited
 
 
+_replay_clock: ContextVar[_Clock | None] = ContextVar("harness_replay_clock", default=None)
+
+
+def waited_for_model(seconds: float) -> None:
+    """A model call of the current case queued ``seconds`` for a call slot: while the case
+    replays (one call at a time), that is waiting, not working time."""
+    clock = _replay_clock.get()
+    if clock is not None:
+        clock.waited += seconds
+
+
 async def run_case(env: CaseEnv, case: Case, repeat: int) -> CaseRecord:
     """Replay, score and record one case x repeat; failures become an ``error`` record."""
     timings = Timings()
@@ -285,9 +297,11 @@ async def run_case(env: CaseEnv, case: Case, repeat: int) -> CaseRecord:
                 async with clock.slot(env.slots.prepare):
                     await _prepare(env, case, repeat)
                     await clock.acquire(env.slots.replay)  # hand over: stay ready, not queued
+                waiting = _replay_clock.set(clock)
                 try:
                     await _replay(env, case, repeat, calls, replay)
                 finally:
+                    _replay_clock.reset(waiting)
                     env.slots.replay.release()
                 replay.attribute(calls, None)
                 async with clock.slot(env.slots.evaluate):

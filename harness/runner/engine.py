@@ -24,12 +24,13 @@ from typing import Any
 
 from harness._async import run_sync
 from harness.errors import ConfigurationError, RunFailedError
+from harness.models.limits import CallLimit, call_limit
 from harness.results.db import ResultsStore, open_results
 from harness.results.migrations import utc_now
 from harness.results.records import MetricRow, RunRecord
 from harness.results.summary import latency_rows, metrics_json, summarise
 from harness.runner import _environment as environment
-from harness.runner._case import CaseEnv, Slots, run_case
+from harness.runner._case import CaseEnv, Slots, run_case, waited_for_model
 from harness.runner._extractors import Extractors, text_hash
 from harness.runner._writer import CaseWriter, WriterStats
 from harness.runner.config import RunConfig, resolve_dataset_path
@@ -38,6 +39,9 @@ from harness.runner.progress import NoProgress, Progress
 logger = logging.getLogger(__name__)
 STORE_DRAIN_TIMEOUT_S = 30.0
 """How long removing a run's temporary store waits for its last background commit."""
+CASES_PER_CALL_SLOT = 2
+"""Cases replaying at once per model call allowed at once (``concurrency``): while one case
+works between its calls (parsing, store writes), another's call keeps the slot busy."""
 
 
 @dataclass
@@ -335,7 +339,9 @@ async def _replay_all(
 ) -> RunResult:
     started = time.perf_counter()
     writer = CaseWriter(results)
-    env.slots = Slots(replay=env.config.concurrency, evaluate=env.config.concurrency)
+    concurrency = env.config.concurrency
+    replaying = concurrency if env.extractors.baseline else CASES_PER_CALL_SLOT * concurrency
+    env.slots = Slots(replay=replaying, evaluate=concurrency)
     outcome = _Tally()
 
     async def one(case: Any, repeat: int) -> None:
@@ -351,7 +357,8 @@ async def _replay_all(
 
     progress.start(env.run_id, total, already)
     try:
-        tasks = [asyncio.ensure_future(one(case, repeat)) for case, repeat in todo]
+        with call_limit(CallLimit(concurrency, on_wait=waited_for_model)):
+            tasks = [asyncio.ensure_future(one(case, repeat)) for case, repeat in todo]
         try:
             await asyncio.gather(*tasks)
         except BaseException:

@@ -66,10 +66,14 @@ class _Ticket:
     writes: list[PreparedWrite]
     rows: list[Row] | None = None  # planned already (exclusive stores)
     done: Future[None] = field(default_factory=Future)
+    paths: frozenset[str] = frozenset()  # the namespaces written, computed once
+
+    def __post_init__(self) -> None:
+        self.paths = frozenset(to_path(w.namespace) for w in self.writes)
 
     def touches(self, paths: Sequence[str]) -> bool:
         """Whether a write of this ticket lies under one of the namespace ``paths``."""
-        return any(to_path(w.namespace).startswith(p) for w in self.writes for p in paths)
+        return any(mine.startswith(p) for mine in self.paths for p in paths)
 
 
 class LanceStore(BaseStore):
