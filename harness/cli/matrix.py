@@ -85,6 +85,12 @@ def matrix(
         None, "--metric", help="Metric to show (repeatable; default: the headline metrics)."
     ),
     by_tag: bool = typer.Option(False, "--by-tag", help="Add a per-tag breakdown."),
+    category_metrics: list[str] = typer.Option(
+        None,
+        "--category-metric",
+        help="Answer metric of the per-category tables, when the runs answered questions "
+        "(repeatable; default: qa_j and qa_f1).",
+    ),
     progress: ProgressKind = progress_option(),
     resamples: int = _STATS["resamples"],
     permutations: int = _STATS["permutations"],
@@ -114,6 +120,7 @@ def matrix(
     options = compare_options(
         metrics=metrics or None,
         by_tag=by_tag,
+        category_metrics=category_metrics or None,
         n_resamples=resamples,
         n_permutations=permutations,
         seed=seed,

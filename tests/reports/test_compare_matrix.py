@@ -237,3 +237,45 @@ def test_a_matrix_in_which_every_cell_failed_exits_1_not_2(tmp_path):
     assert result.exit_code == 1, result.output
     assert "failed gate_cases · scripted/keyless-" in result.stderr
     assert "every case failed (1 case x repeat)" in result.stderr
+
+
+@pytest.mark.slow
+def test_a_matrix_that_answers_questions_has_per_category_tables(tmp_path):
+    """oracle and noop on the hand-written LoCoMo conversations, answered by the extractive
+    answerer: the comparison has a table per answer metric with a row per category."""
+    from harness.data.importers import import_locomo, write_cases
+
+    sample = Path(__file__).parents[1] / "data" / "samples" / "locomo_v2"
+    dataset = tmp_path / "locomo.jsonl"
+    write_cases(import_locomo(sample).cases, dataset)
+    path = _write(
+        tmp_path,
+        f'name = "qa"\ndatasets = ["{dataset}"]\nmodels = ["baseline/noop", "baseline/oracle"]\n'
+        '[run]\nanswer_model = "baseline/extractive"\nsearch_modes = ["vector"]\n'
+        "n_resamples = 100\n",
+    )
+    main._register()
+    md = tmp_path / "matrix.md"
+    args = ["matrix", str(path), "--db", str(tmp_path / "r.duckdb"), "--json", "--progress",
+            "none", "--resamples", "100", "--permutations", "100", "--metric", "qa_f1",
+            "--category-metric", "qa_f1", "--category-metric", "qa_em",
+            "--markdown", str(md)]  # fmt: skip
+    result = CliRunner().invoke(main.app, args, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    comparison = json.loads(result.stdout)["comparison"]
+    assert [t["metric"] for t in comparison["categories"]] == ["qa_f1", "qa_em"]
+    rows = comparison["categories"][0]["rows"]
+    categories = sorted(
+        {q.category for c in import_locomo(sample).cases for q in c.queries if q.category != "5"}
+    )
+    assert sorted(r["category"] for r in rows) == sorted(
+        {"1": "multi-hop", "2": "temporal", "3": "open-domain", "4": "single-hop"}[c]
+        for c in categories
+    )
+    for row in rows:
+        assert row["cells"]["A"]["value"] == 0.0  # noop stores nothing: every answer declines
+        assert row["cells"]["B"]["value"] is not None
+        assert row["small"]  # a handful of questions from two conversations
+        assert "B - A" in row["diffs"]
+    text = md.read_text()
+    assert "**qa_f1 per question category**" in text and "**qa_em per question category**" in text
