@@ -131,21 +131,40 @@ class InstructionTemplate:
 
 
 def prompts_dir() -> Path:
-    """Where named templates live: ``$HARNESS_PROMPTS_DIR``, ``./prompts``, or the project's own."""
+    """Where named templates are looked up first: ``$HARNESS_PROMPTS_DIR``, else ``./prompts``
+    if it exists, else the bundled ones (names missing from the first two fall back to those)."""
     configured = os.environ.get("HARNESS_PROMPTS_DIR")
     if configured:
         return Path(configured)
     local = Path.cwd() / "prompts"
     if local.is_dir():
         return local
-    return Path(__file__).resolve().parent.parent / "prompts"
+    return bundled_prompts_dir()
+
+
+def bundled_prompts_dir() -> Path:
+    """The templates shipped with the harness (read-only: never write here)."""
+    from harness._bundled import bundled_path
+
+    return bundled_path("prompts")
+
+
+def output_prompts_dir() -> Path:
+    """Where new templates (optimizer winners) are written: ``$HARNESS_PROMPTS_DIR``, else
+    ``./prompts`` under the working directory, never the installed package."""
+    configured = os.environ.get("HARNESS_PROMPTS_DIR")
+    return Path(configured) if configured else Path.cwd() / "prompts"
 
 
 def list_templates() -> list[str]:
-    directory = prompts_dir()
-    return (
-        sorted(p.stem for p in directory.glob(f"*{TEMPLATE_SUFFIX}")) if directory.is_dir() else []
-    )
+    """Names of the templates found by name: those of :func:`prompts_dir` and the bundled."""
+    names = {
+        p.stem
+        for directory in dict.fromkeys([prompts_dir(), bundled_prompts_dir()])
+        if directory.is_dir()
+        for p in directory.glob(f"*{TEMPLATE_SUFFIX}")
+    }
+    return sorted(names)
 
 
 def load_template(name_or_path: str | os.PathLike[str] = DEFAULT_TEMPLATE) -> InstructionTemplate:
@@ -155,7 +174,7 @@ def load_template(name_or_path: str | os.PathLike[str] = DEFAULT_TEMPLATE) -> In
         source = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as error:
         raise ConfigurationError(f"template {str(path)!r} is not UTF-8 text: {error}") from error
-    name = path.stem if path.parent == prompts_dir() else str(path)
+    name = path.stem if path.parent in (prompts_dir(), bundled_prompts_dir()) else str(path)
     template = InstructionTemplate(name=name, source=source, path=path)
     _compile(template.name, template.source)
     return template
@@ -171,7 +190,7 @@ def load_prompt(kind: str, name_or_path: str | os.PathLike[str]) -> InstructionT
         raise ConfigurationError(f"unknown prompt kind {kind!r}; expected one of {PROMPT_KINDS}")
     folder = prompts_dir() / kind
     if not (folder / f"{name_or_path}{TEMPLATE_SUFFIX}").is_file():
-        bundled = Path(__file__).resolve().parent.parent / "prompts" / kind
+        bundled = bundled_prompts_dir() / kind
         folder = bundled if (bundled / f"{name_or_path}{TEMPLATE_SUFFIX}").is_file() else folder
     named = folder / f"{name_or_path}{TEMPLATE_SUFFIX}"
     path = named if named.is_file() else Path(name_or_path)
@@ -195,9 +214,10 @@ def _resolve(name_or_path: str) -> Path:
     candidate = Path(name_or_path)
     if candidate.suffix and candidate.is_file():
         return candidate
-    named = prompts_dir() / f"{name_or_path}{TEMPLATE_SUFFIX}"
-    if named.is_file():
-        return named
+    for folder in (prompts_dir(), bundled_prompts_dir()):
+        named = folder / f"{name_or_path}{TEMPLATE_SUFFIX}"
+        if named.is_file():
+            return named
     if candidate.is_file():
         return candidate
     known = ", ".join(list_templates()) or "(none)"

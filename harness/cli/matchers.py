@@ -107,15 +107,18 @@ def _history_rows(report: dict[str, Any]) -> list[tuple[str, str]]:
 
 @app.command("calibrate")
 def calibrate(
-    pairs: Path = typer.Argument(
-        DEFAULT_PAIRS, exists=True, dir_okay=False, help="The labeled pair file to calibrate on."
+    pairs: Path | None = typer.Argument(
+        None,
+        dir_okay=False,
+        help="The labeled pair file to calibrate on (default: the bundled matcher_pairs.jsonl).",
     ),
     output: Path | None = typer.Option(
         None,
         "--output",
         "-o",
-        help="Where to write (default: the calibration shipped with the "
-        "package, which every run reads unless HARNESS_CALIBRATION points elsewhere).",
+        dir_okay=False,
+        help="Where to write (default: calibration.json in the working directory; runs read it "
+        "when HARNESS_CALIBRATION names it).",
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the calibration as JSON."),
 ) -> None:
@@ -124,15 +127,16 @@ def calibrate(
     Records, per matcher, the threshold and accuracy/precision/recall with key terms and, for
     comparison, the best the similarity does alone.
     """
+    from harness._bundled import resolve_data_file
     from harness.scoring.calibration import calibrate_file, write_calibration
 
-    data = calibrate_file(pairs)
+    data = calibrate_file(resolve_data_file(pairs or DEFAULT_PAIRS, what="pair file"))
     target = write_calibration(data, output)
     if as_json:
         typer.echo(data.model_dump_json(indent=2))
         return
     _print_calibration(data.model_dump())
-    typer.echo(f"wrote {target}")
+    typer.echo(f"wrote {target} (use it with HARNESS_CALIBRATION={target})")
 
 
 def _print_calibration(data: dict[str, Any]) -> None:

@@ -64,7 +64,7 @@ def optimize(
         "-d",
         default="datasets/core.jsonl",
         envvar="HARNESS_DATASET",
-        help="JSONL cases.",
+        help="JSONL cases: a path or a bundled dataset's name (core, long, social).",
     ),
     model: str | None = option(
         "--model",
@@ -116,8 +116,8 @@ def optimize(
         "--out",
         "-o",
         default=None,
-        help="Winner file (default: prompts/<start>-opt-<id>.j2); checked before the search, "
-        "and may change on --resume.",
+        help="Winner file (default: prompts/<start>-opt-<id>.j2 under the working directory); "
+        "checked before the search, and may change on --resume.",
     ),
     resume: str | None = option(
         "--resume",

@@ -167,9 +167,10 @@ def write_winner(search: Search, row: Any, winner: str, report: HeldOutReport | 
 
 
 def winner_path(config: Any, row: Any) -> Path:
-    """Where the winner goes: ``--out``, else beside the start template's name in prompts/."""
-    from harness.templates import prompts_dir
+    """Where the winner goes: ``--out``, else ``prompts/`` under the working directory (never
+    the installed package's templates)."""
+    from harness.templates import output_prompts_dir
 
     if config.out:
         return Path(config.out)
-    return default_out_path(prompts_dir(), row.start_template, row.opt_id)
+    return default_out_path(output_prompts_dir(), row.start_template, row.opt_id)

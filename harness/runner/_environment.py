@@ -44,8 +44,12 @@ def package_versions() -> dict[str, str]:
 
 @lru_cache(maxsize=1)
 def git_revision() -> str | None:
-    """The commit the harness code is at (``+dirty`` with uncommitted changes), if in git."""
+    """The commit the harness code is at (``+dirty`` with uncommitted changes), if it runs from
+    a git checkout of its own (an installed wheel has none: a repository it happens to sit in,
+    such as a project's ``.venv``, is not the harness's)."""
     root = Path(__file__).resolve().parents[2]
+    if not (root / ".git").exists() or not (root / "pyproject.toml").is_file():
+        return None
     try:
         head = subprocess.run(
             ["git", "-C", str(root), "rev-parse", "HEAD"],

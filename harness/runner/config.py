@@ -14,8 +14,6 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from harness.errors import ConfigurationError
-
 DEFAULT_DATASET = "datasets/core.jsonl"
 DEFAULT_MODEL = "baseline/heuristic"
 DEFAULT_PROMPT = "default"
@@ -132,29 +130,11 @@ class RunConfig(BaseModel):
 
 
 def resolve_dataset_path(dataset: str) -> Path:
-    """The dataset file: as given (relative to the working directory), else the bundled one.
+    """The dataset file: a path (relative to the working directory) or a bundled dataset's
+    name (``core``), so ``harness run`` works from any directory after ``pip install``."""
+    from harness._bundled import resolve_data_file
 
-    A missing default ``datasets/core.jsonl`` falls back to the project's own copy, so the first
-    ``harness run`` works from any directory.
-    """
-    path = Path(dataset).expanduser()
-    if path.is_file():
-        return path.resolve()
-    if not path.is_absolute():
-        bundled = Path(__file__).resolve().parents[2] / path
-        if bundled.is_file():
-            return bundled
-    if path.exists():
-        raise ConfigurationError(f"dataset {dataset} is {_kind(path)}, not a file")
-    raise ConfigurationError(f"dataset file {dataset} does not exist")
-
-
-def _kind(path: Path) -> str:
-    if path.is_dir():
-        return "a folder"
-    if path.is_fifo():
-        return "a named pipe"
-    return "not a regular file"
+    return resolve_data_file(dataset)
 
 
 def env_default(field: str) -> str | None:

@@ -2,9 +2,11 @@
 
 :func:`evaluate` scores a matcher on labeled pairs (``a`` = gold side with its key terms, ``b`` =
 prediction, ``same`` = label); :func:`calibrate` picks the threshold that maximises accuracy.
-``harness matchers calibrate`` writes the result for every offline matcher to the committed
-``calibration.json`` beside this module, which :func:`~harness.scoring.matchers.get_matcher`
-reads. A test re-calibrates on the shipped pairs, so the stored numbers cannot go stale.
+``harness matchers calibrate`` writes the result for every offline matcher to
+``calibration.json`` in the working directory (or ``-o PATH``); runs read the committed copy
+beside this module (:func:`~harness.scoring.matchers.get_matcher`) unless
+``HARNESS_CALIBRATION`` names another. A test re-calibrates on the shipped pairs, so the stored
+numbers cannot go stale.
 
 Threshold choice: accuracy only changes at observed similarities, so the candidates are the
 intervals between consecutive distinct scores. The best interval maximises accuracy with key
@@ -268,8 +270,15 @@ def calibration_path() -> Path:
     return Path(value).expanduser() if value else default_calibration_path()
 
 
+OUTPUT_FILE = Path(CALIBRATION_FILE)
+"""Where a new calibration is written by default: the working directory, never the package."""
+
+
 def write_calibration(data: CalibrationFile, path: str | Path | None = None) -> Path:
-    target = Path(path) if path is not None else default_calibration_path()
+    """Write ``data`` to ``path`` (default ``./calibration.json``); runs read it when
+    ``HARNESS_CALIBRATION`` names it."""
+    target = Path(path) if path is not None else OUTPUT_FILE
+    target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(json.dumps(data.model_dump(mode="json"), indent=2) + "\n", encoding="utf-8")
     _read.cache_clear()
     return target
