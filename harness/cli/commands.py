@@ -7,7 +7,18 @@ import typer
 
 
 def register(app: typer.Typer) -> None:
-    from harness.cli import compare, datasets, gate, judges, matchers, matrix, rejudge, report, run
+    from harness.cli import (
+        compare,
+        datasets,
+        gate,
+        judges,
+        matchers,
+        matrix,
+        rejudge,
+        report,
+        run,
+        runs,
+    )
     from harness.cli.optimize import optimize
 
     app.command(name="run")(run.run)
@@ -20,3 +31,4 @@ def register(app: typer.Typer) -> None:
     app.add_typer(datasets.app, name="datasets")
     app.add_typer(matchers.app, name="matchers")
     app.add_typer(judges.app, name="judges")
+    app.add_typer(runs.app, name="runs")

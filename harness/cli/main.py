@@ -18,6 +18,27 @@ app = typer.Typer(
 )
 
 
+def _version(value: bool) -> None:
+    if value:
+        from harness import __version__
+
+        typer.echo(f"memory-harness {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False,
+        "--version",
+        callback=_version,
+        is_eager=True,
+        help="Print the harness version and exit.",
+    ),
+) -> None:
+    """Measure and improve LLM long-term memory extraction."""
+
+
 def _register() -> None:
     from harness.cli import commands
 

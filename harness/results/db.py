@@ -34,6 +34,12 @@ DEFAULT_DB = Path("reports") / "harness.duckdb"
 
 R = TypeVar("R")
 
+RUN_TABLES: tuple[str, ...] = tuple(
+    cls.TABLE
+    for cls in (AnswerRow, CallRow, QueryRow, FinalRow, OpRow, MetricRow, CaseRecord, RunRecord)
+)
+"""The results schema's tables holding a run's rows (children first, the run last)."""
+
 
 def default_db_path() -> Path:
     """``$HARNESS_DB``, else ``reports/harness.duckdb`` under the working directory."""
@@ -170,6 +176,41 @@ class ResultsStore:
         if status is None:
             return self._select(RunRecord, "true", [], order="started_at, run_id")
         return self._select(RunRecord, "status = ?", [status], order="started_at, run_id")
+
+    def rename_run(self, run_id: str, name: str | None) -> None:
+        """Give a run a new name (``None`` removes it); names need not be unique (the newest
+        run of a name is the one found by it)."""
+        with self._transaction() as con:
+            con.execute("UPDATE runs SET name = ? WHERE run_id = ?", [name, run_id])
+
+    def delete_run(self, run_id: str) -> dict[str, int]:
+        """Delete a run with all its rows in every table of the results schema, atomically;
+        returns the rows deleted per table. Refused when a table outside that schema (an
+        optimization's scores) refers to the run: deleting it would corrupt that record."""
+        counts = {table: self._count(table, run_id) for table in self.run_tables()}
+        foreign = [t for t, n in counts.items() if n and t not in RUN_TABLES]
+        if foreign:
+            raise ConfigurationError(
+                f"{self.where}: run {run_id} is referred to by table(s) {', '.join(foreign)} "
+                "(an optimization evaluated it); it is kept so that record stays whole"
+            )
+        with self._transaction() as con:
+            for table in RUN_TABLES:  # table names come from the record classes, not input
+                con.execute(f"DELETE FROM {table} WHERE run_id = ?", [run_id])
+        return {t: counts.get(t, 0) for t in RUN_TABLES if counts.get(t, 0)}
+
+    def run_tables(self) -> list[str]:
+        """Every table of the database with a ``run_id`` column (other schemas' included)."""
+        rows = self.query(
+            "SELECT c.table_name FROM information_schema.columns c "
+            "JOIN information_schema.tables t USING (table_schema, table_name) "
+            "WHERE c.column_name = 'run_id' AND t.table_type = 'BASE TABLE' ORDER BY 1"
+        )
+        return [row["table_name"] for row in rows]
+
+    def _count(self, table: str, run_id: str) -> int:
+        sql = f'SELECT count(*) AS n FROM "{table}" WHERE run_id = ?'  # a name from the catalog
+        return int(self.query(sql, [run_id])[0]["n"])
 
     def set_status(self, run_id: str, status: str, *, error: str | None = None) -> None:
         with self._transaction() as con:
