@@ -7,6 +7,7 @@ import sys
 
 import typer
 
+from harness.cli._options import option
 from harness.errors import HarnessError
 
 app = typer.Typer(
@@ -28,9 +29,9 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
-    version: bool = typer.Option(
-        False,
+    version: bool = option(
         "--version",
+        default=False,
         callback=_version,
         is_eager=True,
         help="Print the harness version and exit.",

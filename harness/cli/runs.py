@@ -11,7 +11,7 @@ from typing import Any
 
 import typer
 
-from harness.cli.compare import db_option
+from harness.cli._options import db_option, option
 
 app = typer.Typer(help="List, inspect, rename and delete recorded runs.", no_args_is_help=True)
 
@@ -22,10 +22,10 @@ LIST_METRICS = ("micro_f1", "update_f1", "final_f1")
 @app.command("list")
 def list_runs(
     db: Path | None = db_option(),
-    status: str | None = typer.Option(
-        None, "--status", help="Only runs with this status (running, finished, failed, ...)."
+    status: str | None = option(
+        "--status", default=None, help="Only runs with this status (finished, failed, ...)."
     ),
-    as_json: bool = typer.Option(False, "--json", help="Print one JSON object per run."),
+    as_json: bool = option("--json", default=False, help="Print one JSON object per run."),
 ) -> None:
     """Every run, oldest first: id, name, status, model, template, dataset, cases, errors and
     headline metrics."""
@@ -94,7 +94,7 @@ def _listing(row: dict[str, Any]) -> dict[str, Any]:
 def show(
     run: str = typer.Argument(..., help="Run id or name."),
     db: Path | None = db_option(),
-    as_json: bool = typer.Option(False, "--json", help="Print the run record as JSON."),
+    as_json: bool = option("--json", default=False, help="Print the run record as JSON."),
 ) -> None:
     """A run's identity, the options it ran with (those that differ from the defaults), the code
     that produced it and its headline metrics."""
@@ -182,7 +182,7 @@ def rename(
 def delete(
     runs: list[str] = typer.Argument(..., help="Run ids or names."),
     db: Path | None = db_option(),
-    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
+    yes: bool = option("--yes", "-y", default=False, help="Do not ask for confirmation."),
 ) -> None:
     """Delete runs and every row they wrote (cases, ops, queries, calls, answers, metrics)."""
     from harness.results import open_results
