@@ -36,7 +36,10 @@ __all__ = [
 ]
 
 OWN_SYSTEM = "harness"
-PEER_SYSTEMS: dict[str, tuple[str, str]] = {}
+PEER_SYSTEMS: dict[str, tuple[str, str]] = {
+    "langmem": ("harness.systems.langmem", "langmem"),
+    "mem0": ("harness.systems.mem0", "mem0"),
+}
 """Peer system name -> (adapter module, the optional extra that installs it)."""
 
 _IMPORT_SPEC = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*$")
