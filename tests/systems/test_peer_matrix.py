@@ -43,7 +43,7 @@ def test_the_docs_matrix_compares_the_three_systems(tmp_path, monkeypatch):
     (model,) = raw["models"]
     scripted_model(model.removeprefix("scripted/")).reset().respond_with(peer_model.reply)
     raw["run"] = {**raw["run"], "limit": 8, "n_resamples": 0, "cache": "off"}
-    raw["run"]["dataset"] = str(ROOT / "datasets" / "core.jsonl")
+    raw["datasets"] = [str(ROOT / "datasets" / "core.jsonl")]
     db = tmp_path / "r.duckdb"
     result = run_matrix(MatrixConfig.model_validate(raw), db=db)
     assert [e.status for e in result.entries] == ["ran", "ran", "ran"]
