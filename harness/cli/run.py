@@ -356,9 +356,13 @@ def _check_credentials(model: str) -> None:
 
 
 def _problems(exc: Any) -> str:
-    return "; ".join(
-        f"{'.'.join(str(p) for p in error['loc'])}: {error['msg']}" for error in exc.errors()
-    )
+    """``field: reason`` per problem; a problem of the whole configuration has no field."""
+    problems = []
+    for error in exc.errors():
+        where = ".".join(str(p) for p in error["loc"])
+        message = error["msg"].removeprefix("Value error, ")
+        problems.append(f"{where}: {message}" if where else message)
+    return "; ".join(problems)
 
 
 def _run_with_interrupt(config, run_id, resume, db, concurrency, progress) -> Any:

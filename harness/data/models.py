@@ -55,7 +55,7 @@ def check_iso_date(value: str | None) -> str | None:
 
 
 class Message(_Strict):
-    id: str
+    id: Identifier
     role: Literal["user", "assistant", "system"]
     content: str
     name: str | None = None
@@ -76,8 +76,8 @@ class GoldOp(_Strict):
     """
 
     op: Literal["insert", "update", "delete"]
-    id: str | None = None
-    ref: str | None = None
+    id: Identifier | None = None
+    ref: Identifier | None = None
     content: str | dict[str, Any] | None = None
     kind: str | None = None
     optional: bool = False
@@ -119,7 +119,7 @@ class Session(_Strict):
     but unmatched predictions in the session are not counted as spurious.
     """
 
-    id: str | None = None
+    id: Identifier | None = None
     messages: list[Message] = Field(min_length=1)
     expected: list[GoldOp] = Field(default_factory=list)
     partial: bool = False
@@ -145,7 +145,7 @@ class Query(_Strict):
     ``question_date`` (ISO 8601) the data time the question is asked at.
     """
 
-    id: str | None = None
+    id: Identifier | None = None
     query: str
     relevant: list[str] = Field(default_factory=list)
     relevant_messages: list[str] = Field(default_factory=list)
@@ -188,7 +188,7 @@ class Case(_Strict):
 class MatcherPair(_Strict):
     """A labeled pair for calibrating content matchers; ``a`` is the gold side."""
 
-    id: str
+    id: Identifier
     a: str
     b: str
     same: bool

@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 DEFAULT_DATASET = "datasets/core.jsonl"
 DEFAULT_MODEL = "baseline/heuristic"
@@ -127,6 +127,15 @@ class RunConfig(BaseModel):
         if not value.strip():
             raise ValueError("must not be empty")
         return value.strip()
+
+    @model_validator(mode="after")
+    def _some_operation(self) -> RunConfig:
+        if not (self.enable_inserts or self.enable_updates or self.enable_deletes):
+            raise ValueError(
+                "enable_inserts, enable_updates and enable_deletes are all off: the memory "
+                "system could not change anything (every case would fail); enable at least one"
+            )
+        return self
 
 
 def resolve_dataset_path(dataset: str) -> Path:

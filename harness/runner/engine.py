@@ -91,12 +91,32 @@ def prepare(config: RunConfig) -> _Prepared:
         limit=config.limit,
     )
     template = load_template(config.prompt)
+    _check_instructions(template, dataset, config)
     matcher = get_matcher(
         config.matcher, threshold=config.matcher_threshold, model=config.judge_model
     )
     from harness.runner._answer import Answering
 
     return _Prepared(config, dataset, template, matcher, Answering.build(config))
+
+
+def _check_instructions(template: Any, dataset: Any, config: RunConfig) -> None:
+    """A template that renders to nothing would fail every case: refuse it before the run."""
+    from harness.templates import TemplateVariables
+
+    kinds = dict.fromkeys(case.schema_ for case in dataset) or {"Memory": None}
+    variables = TemplateVariables.for_schemas(
+        tuple(dataset.schemas.model(kind) for kind in kinds),
+        enable_inserts=config.enable_inserts,
+        enable_updates=config.enable_updates,
+        enable_deletes=config.enable_deletes,
+        today=config.today,
+    )
+    if not template.render(variables).strip():
+        raise ConfigurationError(
+            f"template {template.name} renders to empty instructions: the memory system would "
+            "get nothing to follow; give it some text"
+        )
 
 
 def _run_record(run_id: str, prepared: _Prepared, extractors: Extractors) -> RunRecord:

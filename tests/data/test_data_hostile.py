@@ -27,6 +27,35 @@ HOSTILE_LINES = {
 }
 
 
+_INSERT = '"expected": [{"op": "insert", "ref": "g1", "content": "User x"}]'
+BAD_IDS = {
+    "empty message id": (CASE.replace('"id": "t1"', '"id": ""'), "messages[0].id: must not be"),
+    "message id with a NUL": (CASE.replace('"t1"', '"t\\u00001"'), "messages[0].id: must not c"),
+    "empty ref": (
+        CASE.replace('"expected": []', _INSERT.replace('"g1"', '""')),
+        "expected[0].ref: must not be empty",
+    ),
+    "ref with a line break": (
+        CASE.replace('"expected": []', _INSERT.replace('"g1"', '"g\\n1"')),
+        "expected[0].ref: must not contain control characters",
+    ),
+    "empty session id": (CASE.replace('{"messages"', '{"id": " ", "messages"'), "sessions[0].id"),
+}
+
+
+@pytest.mark.parametrize("name", list(BAD_IDS))
+def test_ids_the_runner_cannot_use_are_refused_by_the_validator(tmp_path, name):
+    """These passed `datasets validate`; an empty ref then failed every case of the run."""
+    line, reason = BAD_IDS[name]
+    path = tmp_path / "ids.jsonl"
+    path.write_text(line + "\n", encoding="utf-8")
+    with pytest.raises(DatasetError) as info:
+        load_dataset(path)
+    assert [p for p in info.value.problems if p.startswith(f"{path}:1:") and reason in p], (
+        info.value.problems
+    )
+
+
 @pytest.mark.parametrize("name", list(HOSTILE_LINES))
 def test_a_hostile_line_is_refused_with_file_and_line(tmp_path, name):
     line, reason = HOSTILE_LINES[name]

@@ -187,3 +187,26 @@ def test_the_python_api_raises_when_every_case_errored(db_path):
         result = run_sync(arun(config, db=store))
     assert not result.ok and result.status == "failed" and result.errors == 3
     assert RunFailedError.exit_code == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--prompt", "EMPTY"], "renders to empty instructions"),
+        (
+            ["--no-enable-inserts", "--no-enable-updates", "--no-enable-deletes"],
+            "error: invalid options: enable_inserts, enable_updates and enable_deletes are all off",
+        ),
+    ],
+)
+def test_what_would_fail_every_case_is_refused_before_the_run(capsys, tmp_path, args, message):
+    """An empty template or no operation allowed used to record a run with every case failed."""
+    empty = tmp_path / "empty.j2"
+    empty.write_text("  \n{# only a comment #}\n")
+    args = [str(empty) if a == "EMPTY" else a for a in args]
+    db = tmp_path / "r.duckdb"
+    code = cli("run", "-d", str(TINY), "-m", "scripted/never-called", "--db", str(db), *args)
+    err = capsys.readouterr().err
+    assert code == 2 and message in err and err.count("\n") == 1, err
+    with open_results(db) as store:
+        assert store.list_runs() == []
