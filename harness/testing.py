@@ -106,10 +106,12 @@ class MemoryEval:
                     lines.append(f"{metric} = {fmt(m.value)} {interval} {sign} {bound:g}")
         return lines
 
-    def worst_cases(self, metric: str, bound: float | None = None, *, low: bool = True):
+    def worst_cases(
+        self, metric: str, bound: float | None = None, *, low: bool = True
+    ) -> list[CaseOutcome]:
         """Cases in error, then cases whose own value misses ``bound``, worst first."""
         check_metrics([metric], option="worst_cases")
-        scored = []
+        scored: list[tuple[float, CaseOutcome]] = []
         for case in self.cases:
             value = case.value(metric)
             if case.status != "ok":
@@ -204,7 +206,8 @@ def _label(system: Any, prompt: str) -> str:
         return f"{system} (template {prompt})"
     if inspect.isfunction(system) or inspect.ismethod(system):
         return system.__qualname__
-    if type(system).__repr__ is object.__repr__:
+    own_repr: object = type(system).__repr__
+    if own_repr is object.__repr__:
         return type(system).__name__
     return repr(system)[:100]
 

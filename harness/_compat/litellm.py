@@ -113,8 +113,7 @@ def shutdown(timeout: float = SHUTDOWN_TIMEOUT) -> None:
 
 
 async def _aclose() -> None:
-    import litellm
-
+    litellm: Any = importlib.import_module("litellm")
     await logging_worker().stop()
     with contextlib.suppress(Exception):  # a client that fails to close is closed by the OS
         await litellm.close_litellm_async_clients()

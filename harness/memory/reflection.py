@@ -92,7 +92,7 @@ class _Job:
     payload: Any
     config: dict[str, Any] | None
     due: float
-    future: Future = field(default_factory=Future)
+    future: Future[Any] = field(default_factory=Future)
     wake: asyncio.Event = field(default_factory=asyncio.Event)
 
 
@@ -122,7 +122,7 @@ class ReflectionExecutor:
         self._lock = threading.RLock()
         self._pending: dict[str, _Job] = {}
         self._thread_locks: dict[str, asyncio.Lock] = {}
-        self._active: set[Future] = set()
+        self._active: set[Future[Any]] = set()
         self._semaphore: asyncio.Semaphore | None = None
         self._closed = False
         self._ids = itertools.count()
@@ -134,7 +134,7 @@ class ReflectionExecutor:
         *,
         after_seconds: float = 0,
         thread_id: str | None = None,
-    ) -> Future:
+    ) -> Future[Any]:
         """Schedule ``manager.ainvoke(payload, config)``; returns a future with its result."""
         if after_seconds < 0:
             raise ConfigurationError("after_seconds must be >= 0")
@@ -178,7 +178,7 @@ class ReflectionExecutor:
         with self._lock:
             return len(self._pending)
 
-    def _forget(self, future: Future) -> None:
+    def _forget(self, future: Future[Any]) -> None:
         with self._lock:
             self._active.discard(future)
 

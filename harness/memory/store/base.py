@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
@@ -227,7 +227,7 @@ class BaseStore(ABC):
         depth = max(2 * limit, 20) if "hybrid" in modes else limit
         spent: dict[str, float] = {}
 
-        async def timed(name: str, work: Any) -> list[list[Item]]:
+        async def timed(name: str, work: Awaitable[list[list[Item]]]) -> list[list[Item]]:
             started = time.perf_counter()
             found = await work
             spent[name] = time.perf_counter() - started

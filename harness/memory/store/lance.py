@@ -293,7 +293,7 @@ class LanceStore(BaseStore):
         else:  # only first versions: a plain append is cheaper than a merge
             result = self.table.add(data)
         self._commits_since_optimize += 1
-        return result.version
+        return int(result.version)
 
     def _ensure_fts(self) -> None:
         if not self._fts_ready:
