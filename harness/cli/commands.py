@@ -11,6 +11,7 @@ def register(app: typer.Typer) -> None:
         compare,
         datasets,
         gate,
+        init,
         judges,
         matchers,
         matrix,
@@ -32,3 +33,4 @@ def register(app: typer.Typer) -> None:
     app.add_typer(matchers.app, name="matchers")
     app.add_typer(judges.app, name="judges")
     app.add_typer(runs.app, name="runs")
+    app.command(name="init")(init.init)
