@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from harness.errors import ConfigurationError
+from harness.results.migrations import Migration, MigrationSet
 
 _V1 = """
 CREATE TABLE optimizations (
@@ -112,37 +112,14 @@ SELECT opt_id, step, count(*) AS steps, sum(calls)::BIGINT AS calls,
 FROM opt_spend GROUP BY ALL;
 """
 
-MIGRATIONS: tuple[tuple[int, str, str], ...] = (
-    (1, "optimizations, candidates, per-case scores, proposals, spend; views", _V1),
+OPTIMIZER_SCHEMA = MigrationSet(
+    "optimize_migrations",
+    "optimizer schema",
+    (Migration(1, "optimizations, candidates, per-case scores, proposals, spend; views", _V1),),
 )
-LATEST_VERSION = MIGRATIONS[-1][0]
+LATEST_VERSION = OPTIMIZER_SCHEMA.latest
 
 
 def migrate(con: Any, *, where: str = "results database") -> int:
     """Apply every optimizer migration not yet recorded; return the version reached."""
-    from harness.results.migrations import utc_now
-
-    con.execute(
-        "CREATE TABLE IF NOT EXISTS optimize_migrations ("
-        " version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)"
-    )
-    done = {row[0] for row in con.execute("SELECT version FROM optimize_migrations").fetchall()}
-    if done and max(done) > LATEST_VERSION:
-        raise ConfigurationError(
-            f"{where}: optimizer schema version {max(done)} is newer than this harness supports "
-            f"({LATEST_VERSION}); upgrade memory-harness to read it"
-        )
-    for version, name, sql in MIGRATIONS:
-        if version in done:
-            continue
-        con.execute("BEGIN TRANSACTION")
-        try:
-            con.execute(sql)
-            con.execute(
-                "INSERT INTO optimize_migrations VALUES (?, ?, ?)", [version, name, utc_now()]
-            )
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
-    return LATEST_VERSION
+    return OPTIMIZER_SCHEMA.migrate(con, where=where)

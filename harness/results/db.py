@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from harness.errors import ConfigurationError
-from harness.results.migrations import LATEST_VERSION, migrate, utc_now
+from harness.results.migrations import LATEST_VERSION, RESULTS_SCHEMA, migrate, utc_now
 from harness.results.records import (
     AnswerRow,
     CallRow,
@@ -99,7 +99,7 @@ class ResultsStore:
         self._owns = owns_connection
         self.where = where
         if read_only:
-            done = applied_versions_readonly(connection)
+            done = RESULTS_SCHEMA.applied_read_only(connection)
             if max(done, default=0) > LATEST_VERSION:
                 raise ConfigurationError(
                     f"{where}: schema version {max(done)} is newer than this harness reads "
@@ -292,11 +292,3 @@ class ResultsStore:
         if case_id is None:
             return self._select(cls, "run_id = ?", [run_id], order=order)
         return self._select(cls, "run_id = ? AND case_id = ?", [run_id, case_id], order=order)
-
-
-def applied_versions_readonly(con: Any) -> list[int]:
-    found = con.execute("SELECT table_name FROM information_schema.tables").fetchall()
-    tables = {row[0] for row in found}
-    if "schema_migrations" not in tables:
-        return []
-    return [row[0] for row in con.execute("SELECT version FROM schema_migrations").fetchall()]

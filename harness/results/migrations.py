@@ -295,49 +295,79 @@ MIGRATIONS: tuple[Migration, ...] = (
 LATEST_VERSION = MIGRATIONS[-1].version
 
 
-def _check_order() -> None:
-    versions = [m.version for m in MIGRATIONS]
-    if versions != list(range(1, len(versions) + 1)):
-        raise AssertionError(f"migrations must be numbered 1..n in order, got {versions}")
-
-
-_check_order()
-
-
 def utc_now() -> datetime:
     """Now in UTC, naive: every TIMESTAMP column holds UTC."""
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def applied_versions(con: Any) -> list[int]:
-    con.execute(
-        "CREATE TABLE IF NOT EXISTS schema_migrations ("
-        " version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)"
-    )
-    rows = con.execute("SELECT version FROM schema_migrations ORDER BY 1").fetchall()
-    return [row[0] for row in rows]
+@dataclass(frozen=True)
+class MigrationSet:
+    """One schema's ordered migrations and the table recording which are applied.
+
+    The results schema (``schema_migrations``) and the optimizer's tables
+    (``optimize_migrations``) share a database but evolve independently; both go through this.
+    """
+
+    record_table: str
+    label: str  # how errors name the schema: "schema", "optimizer schema"
+    migrations: tuple[Migration, ...]
+
+    def __post_init__(self) -> None:
+        versions = [m.version for m in self.migrations]
+        if versions != list(range(1, len(versions) + 1)):
+            raise AssertionError(f"migrations must be numbered 1..n in order, got {versions}")
+
+    @property
+    def latest(self) -> int:
+        return self.migrations[-1].version
+
+    def applied(self, con: Any) -> list[int]:
+        """The versions recorded in ``con`` (creating the record table if missing)."""
+        con.execute(
+            f"CREATE TABLE IF NOT EXISTS {self.record_table} ("
+            " version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)"
+        )
+        rows = con.execute(f"SELECT version FROM {self.record_table} ORDER BY 1").fetchall()
+        return [row[0] for row in rows]
+
+    def applied_read_only(self, con: Any) -> list[int]:
+        """The versions recorded in ``con``, without creating anything."""
+        found = con.execute("SELECT table_name FROM information_schema.tables").fetchall()
+        if self.record_table not in {row[0] for row in found}:
+            return []
+        return [
+            row[0] for row in con.execute(f"SELECT version FROM {self.record_table}").fetchall()
+        ]
+
+    def migrate(self, con: Any, *, where: str = "results database") -> int:
+        """Apply every migration not yet recorded, each in its own transaction; return the
+        version reached. A database newer than this harness is refused, naming ``where``."""
+        done = self.applied(con)
+        if done and max(done) > self.latest:
+            raise ConfigurationError(
+                f"{where}: {self.label} version {max(done)} is newer than this harness supports "
+                f"({self.latest}); upgrade memory-harness to read it"
+            )
+        for migration in self.migrations:
+            if migration.version in done:
+                continue
+            con.execute("BEGIN TRANSACTION")
+            try:
+                con.execute(migration.sql)
+                con.execute(
+                    f"INSERT INTO {self.record_table} VALUES (?, ?, ?)",
+                    [migration.version, migration.name, utc_now()],
+                )
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+        return self.latest
+
+
+RESULTS_SCHEMA = MigrationSet("schema_migrations", "schema", MIGRATIONS)
 
 
 def migrate(con: Any, *, where: str = "results database") -> int:
-    """Apply every migration not yet recorded; return the schema version reached."""
-    done = applied_versions(con)
-    if done and max(done) > LATEST_VERSION:
-        raise ConfigurationError(
-            f"{where}: schema version {max(done)} is newer than this harness supports "
-            f"({LATEST_VERSION}); upgrade memory-harness to read it"
-        )
-    for migration in MIGRATIONS:
-        if migration.version in done:
-            continue
-        con.execute("BEGIN TRANSACTION")
-        try:
-            con.execute(migration.sql)
-            con.execute(
-                "INSERT INTO schema_migrations VALUES (?, ?, ?)",
-                [migration.version, migration.name, utc_now()],
-            )
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
-    return LATEST_VERSION
+    """Apply every results migration not yet recorded; return the schema version reached."""
+    return RESULTS_SCHEMA.migrate(con, where=where)
