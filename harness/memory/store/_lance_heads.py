@@ -21,6 +21,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
+from harness._compat.lancedb import next_version
 from harness.memory.store import _lance_rows as lr
 from harness.memory.store._filters import sql_str
 from harness.memory.store._namespaces import to_path
@@ -57,7 +58,7 @@ class Heads:
     def committed(self, rows: Iterable[Row], version: int) -> None:
         """Record our own commit, which produced table ``version``."""
         with self._lock:
-            if self._rows is None or version != self._version + 1:
+            if self._rows is None or version != next_version(self._version):
                 self._reset()  # someone else committed too: reload before trusting it again
                 return
             self._keep(rows)

@@ -33,10 +33,10 @@ from typing import TYPE_CHECKING, Any
 import lancedb
 import numpy as np
 import pyarrow as pa
-from lancedb.background_loop import LOOP
 from lancedb.index import FTS
 
 from harness._async import run_sync
+from harness._compat.lancedb import latest_version, query_arrow
 from harness.errors import ConfigurationError, StoreError
 from harness.memory.store import _lance_rows as lr
 from harness.memory.store._filters import Condition, kind_pushdown, matches, sql_str
@@ -331,11 +331,10 @@ class LanceStore(BaseStore):
                 ) from exc
 
     def _read_async(self, build: Callable[[Any], Any]) -> pa.Table:
-        """Run a query built on the table's async API: one trip to LanceDB's event loop, where
-        the sync builders make several (each re-reading the schema)."""
+        """Run a query built on the table's async API (see :func:`query_arrow`)."""
         with self._maintenance.shared():
             try:
-                return LOOP.run(build(self.table._table).to_arrow())
+                return query_arrow(self.table, build)
             except Exception as exc:
                 raise StoreError(
                     f"query on LanceDB table {self.table_name!r} failed: {exc}"
@@ -345,15 +344,14 @@ class LanceStore(BaseStore):
         """The table's latest version (-1 when this store has no copy of its rows to check;
         None for an exclusive store, whose copy is always current).
 
-        Asked on LanceDB's own event loop and awaited, so a busy LanceDB never blocks ours.
+        Awaited without blocking our loop (see :func:`latest_version`).
         """
         if self.exclusive:
             self._check_healthy()
             return None
         if not self._heads.loaded:
             return -1
-        ask = asyncio.run_coroutine_threadsafe(self.table._table.version(), LOOP.loop)
-        return await asyncio.wrap_future(ask)
+        return await latest_version(self.table)
 
     async def _aget(self, namespace: Namespace, key: str) -> Item | None:
         known, row = self._heads.one(await self._latest_version(), (namespace, key))
