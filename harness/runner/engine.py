@@ -358,7 +358,7 @@ async def _replay_all(
     progress: Progress,
 ) -> RunResult:
     started = time.perf_counter()
-    writer = CaseWriter(results)
+    writer = CaseWriter(results, expected=len(todo))
     concurrency = env.config.concurrency
     replaying = concurrency if env.extractors.baseline else CASES_PER_CALL_SLOT * concurrency
     env.slots = Slots(replay=replaying, evaluate=concurrency)
