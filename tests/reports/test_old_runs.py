@@ -103,3 +103,26 @@ def test_the_report_leaves_the_old_runs_cell_empty(store, tmp_path):
     column = len(cells(new_row)) - 1  # unsourced is the last provenance column
     assert 'na" data-value="">&ndash;' in cells(old_row)[column]
     assert 'data-value="0.5"' in cells(new_row)[column]
+
+
+def test_the_run_summary_adds_provenance_figures_only_when_defined():
+    from rich.console import Console
+
+    from harness.reports._console import summary_table
+    from harness.results.records import MetricRow
+
+    def rendered(metrics):
+        console = Console(width=200, record=True)
+        console.print(summary_table("run", {m.metric: m for m in metrics}))
+        return console.export_text()
+
+    plain = [
+        MetricRow("r", "micro_f1", 0.5, 0.4, 0.6, 30),
+        MetricRow("r", "unsourced", None, None, None, 0),
+    ]
+    assert "unsourced" not in rendered(plain)
+    benchmark = [*plain[:1], MetricRow("r", "unsourced", 0.25, 0.1, 0.4, 12),
+                 MetricRow("r", "e2e_hybrid_recall_session@5", 0.5, 0.3, 0.7, 12)]  # fmt: skip
+    text = rendered(benchmark)
+    assert "unsourced" in text and "e2e_hybrid_recall_session@5" in text
+    assert "e2e_hybrid_recall_turn@5" not in text  # not recorded: not shown
