@@ -38,7 +38,9 @@ class DatasetStats(BaseModel):
         description="Cases per language tag (lang-xx); cases without one count as 'untagged'."
     )
     queries: int
-    queries_by_message: int = Field(description="Queries with relevance given by message ids.")
+    queries_by_message: int = Field(
+        description="Queries with relevance given by evidence messages or sessions."
+    )
     query_categories: dict[str, int] = Field(
         description="Queries per category (question type); queries without one are not counted."
     )
@@ -114,7 +116,9 @@ def dataset_stats(dataset: Dataset) -> DatasetStats:
         counts["sessions"] += len(case.sessions)
         counts["existing"] += len(case.existing)
         counts["queries"] += len(case.queries)
-        counts["queries_by_message"] += sum(bool(q.relevant_messages) for q in case.queries)
+        counts["queries_by_message"] += sum(
+            bool(q.relevant_messages or q.relevant_sessions) for q in case.queries
+        )
         counts["with_queries"] += bool(case.queries)
         counts["3plus"] += len(case.sessions) >= 3
         for session in case.sessions:

@@ -255,3 +255,13 @@ def test_importer_errors_name_file_and_item(tmp_path: Path) -> None:
     no_sessions.write_text(json.dumps({"sample_id": "x", "qa": []}))
     with pytest.raises(DatasetError, match="item 0: no non-empty 'session_N' lists"):
         import_locomo(no_sessions)
+
+
+def test_dataset_stats_count_session_level_evidence_as_provenance_queries(tmp_path: Path) -> None:
+    from harness.data.stats import dataset_stats
+
+    out = tmp_path / "lme.jsonl"
+    write_cases(import_longmemeval(SAMPLES / "longmemeval_sample.json").cases, out)
+    stats = dataset_stats(load_dataset(out))
+    # marked turns (q-7f3a1c) and an unmarked answer session (q-2b88d0); the _abs question has none
+    assert (stats.queries, stats.queries_by_message) == (3, 2)
