@@ -36,6 +36,9 @@ class RunInfo:
     started_at: str | None = None
     answer_model: str | None = None
     judge_model: str | None = None
+    parameters: Mapping[str, Any] = field(default_factory=dict, hash=False, compare=False)
+    """The run's whole stored configuration (not in :meth:`as_dict`: headers show only the
+    options in which compared runs differ, see :mod:`~harness.reports._differences`)."""
 
     @classmethod
     def from_record(cls, run: RunRecord) -> RunInfo:
@@ -55,6 +58,7 @@ class RunInfo:
             started_at=run.started_at.isoformat(timespec="seconds") if run.started_at else None,
             answer_model=(run.parameters or {}).get("answer_model"),
             judge_model=(run.parameters or {}).get("judge_model"),
+            parameters=dict(run.parameters or {}),
         )
 
     @property
@@ -63,7 +67,9 @@ class RunInfo:
         return self.name or f"{self.model} / {self.template_name}"
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        data.pop("parameters")
+        return data
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from harness.reports._differences import differences_text
 from harness.reports._format import answering_text, fmt, fmt_interval, fmt_p
 from harness.reports._paired import IMPROVED, REGRESSED
 from harness.results.records import MetricRow
@@ -192,7 +193,11 @@ def comparison_renderables(comparison: Comparison) -> list[Any]:
     out: list[Any] = []
     if comparison.headline:
         out.append(f"[bold yellow]{escape(comparison.headline)}[/bold yellow]")
-    out += [legend_table(comparison), metrics_table(comparison)]
+    out.append(legend_table(comparison))
+    if comparison.options:
+        text = escape(differences_text(comparison.options))
+        out.append(f"[bold]options that differ:[/bold] {text}")
+    out.append(metrics_table(comparison))
     if comparison.pairs:
         out.append(pairs_table(comparison))
     out.extend(tag_tables(comparison))

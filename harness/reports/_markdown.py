@@ -6,7 +6,7 @@ table and ``<``/``>`` cannot open HTML.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from harness.reports._format import answering_text, fmt, fmt_interval, fmt_p
@@ -66,6 +66,14 @@ def run_line(run: RunInfo) -> str:
     )
 
 
+def options_markdown(options: Mapping[str, Mapping[str, str]]) -> str:
+    """The options compared runs differ in: ``enable_deletes`` A ``true``, B ``false``; ..."""
+    return "; ".join(
+        f"{code(name)} " + ", ".join(f"{key} {code(value)}" for key, value in values.items())
+        for name, values in options.items()
+    )
+
+
 # --- compare --------------------------------------------------------------------------------
 
 
@@ -93,6 +101,8 @@ def comparison_markdown(comparison: Comparison, *, title: str = "Run comparison"
             for c in comparison.runs
         ),
     )
+    if comparison.options:
+        lines += ["", f"**Options that differ:** {options_markdown(comparison.options)}"]
     level = round(comparison.confidence * 100)
     lines += ["", f"**Metrics** (value [{level}% bootstrap interval])", ""]
     lines += table(

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from harness.errors import ConfigurationError
+from harness.reports._differences import option_differences
 from harness.results.records import RunRecord
 
 GOLD_OUTCOMES: tuple[str, ...] = (
@@ -127,6 +128,8 @@ class ReportData:
     tag_cells: dict[tuple[str, str], TagCell]
     confusion: dict[str, Confusion]
     notes: list[str] = field(default_factory=list)
+    options: dict[str, dict[str, str]] = field(default_factory=dict)
+    """The options the runs differ in, ``{option: {run key: value}}``, for the header."""
 
 
 def run_keys(n: int) -> list[str]:
@@ -175,7 +178,8 @@ def load_report_data(store: Any, runs: Sequence[RunRecord]) -> ReportData:
         if run.finished_at is not None and run.started_at is not None:
             summary.usage.wall_s = (run.finished_at - run.started_at).total_seconds()
     tags, cells, notes = _tags(store, ids)
-    return ReportData(summaries, tags, cells, _confusion(store, ids), notes)
+    options = option_differences({s.key: s.record.parameters for s in summaries})
+    return ReportData(summaries, tags, cells, _confusion(store, ids), notes, options)
 
 
 def _rows(store: Any, sql: str, ids: Sequence[str]) -> list[dict[str, Any]]:

@@ -222,6 +222,7 @@ def build_context(
         "confusion": {r.key: confusion_view(data.confusion[r.run_id]) for r in data.runs},
         "drilldown": drilldown,
         "notes": data.notes,
+        "options": data.options,
         "colors": {s.key: s.color for s in _series(data.runs)},
         **_charts(data),
     }

@@ -32,6 +32,7 @@ from harness.reports._casedata import (
     overlap,
     resolve_runs,
 )
+from harness.reports._differences import option_differences
 from harness.reports._paired import PairedDiff, adjust_holm, paired_differences
 from harness.scoring.catalogue import (
     COMPARE_METRICS,
@@ -199,6 +200,9 @@ class Comparison:
     alpha: float = 0.05
     adjust: str = "none"
     headline: str | None = None
+    options: dict[str, dict[str, str]] = field(default_factory=dict)
+    """The options the runs differ in: ``{option: {run key: value}}`` (deletes off, gold
+    state, another answer model...), which the header shows beside the runs."""
 
     def run(self, key: str) -> RunColumn:
         return next(column for column in self.runs if column.key == key)
@@ -220,6 +224,7 @@ class Comparison:
     def as_dict(self) -> dict[str, Any]:
         return {
             "headline": self.headline,
+            "differing_options": self.options,
             "scope": self.scope,
             "n_cases": self.n_cases,
             "confidence": self.confidence,
@@ -529,6 +534,7 @@ def build_comparison(
         alpha=options.alpha,
         adjust=options.adjust,
         headline=_headline(headline),
+        options=option_differences({c.key: c.run.parameters for c in columns}),
     )
 
 
