@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -240,7 +241,7 @@ def convert_response(model: str, raw: Any) -> ModelResponse:
     output_tokens = int(getattr(raw_usage, "completion_tokens", 0) or 0)
     return ModelResponse(
         model=model,
-        text=message.content or None,
+        text=plain_text(message.content) if message.content else None,
         tool_calls=calls,
         finish_reason=choice.finish_reason,
         usage=Usage(
@@ -256,18 +257,48 @@ def compute_cost(model: str, input_tokens: int, output_tokens: int) -> float | N
     return _litellm.cost_per_token(model, input_tokens, output_tokens)
 
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+"""After JSON decoding a valid pair is one code point, so any code point left in this range is a
+lone surrogate: no text, and a crash in every UTF-8 encoder (tokenizer, hash, database)."""
+
+
+def plain_text(text: str) -> str:
+    """Model text with each lone surrogate replaced by U+FFFD, so it can be encoded."""
+    return _LONE_SURROGATE.sub("\ufffd", text)
+
+
+def _surrogate_in(value: Any) -> str | None:
+    if isinstance(value, str):
+        found = _LONE_SURROGATE.search(value)
+        return None if found is None else f"\\u{ord(found.group()):04x}"
+    if isinstance(value, dict):
+        items: list[Any] = [*value.keys(), *value.values()]
+    else:
+        items = value if isinstance(value, list) else []
+    for item in items:
+        found_in = _surrogate_in(item)
+        if found_in is not None:
+            return found_in
+    return None
+
+
 def parse_arguments(raw: Any) -> tuple[dict[str, Any], str | None]:
-    """Tool-call arguments -> (object, error); never raises, so callers can run a repair round."""
-    if isinstance(raw, dict):
-        return raw, None
+    """Tool-call arguments -> (object, error); never raises, so callers can run a repair round.
+    A lone surrogate is bad model output like invalid JSON: an error, not a crash later on."""
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return {}, None
-    try:
-        value = json.loads(raw)
-    except (TypeError, ValueError) as exc:
-        return {}, f"arguments are not valid JSON: {exc}"
+    if isinstance(raw, dict):
+        value: Any = raw
+    else:
+        try:
+            value = json.loads(raw)
+        except (TypeError, ValueError) as exc:
+            return {}, f"arguments are not valid JSON: {exc}"
     if not isinstance(value, dict):
         return {}, f"arguments must be a JSON object, got {type(value).__name__}"
+    surrogate = _surrogate_in(value)
+    if surrogate is not None:
+        return {}, f"arguments hold a lone surrogate ({surrogate}), which is not text"
     return value, None
 
 
@@ -279,7 +310,7 @@ def _tool_call(index: int, call: Any) -> ToolCall:
         id=getattr(call, "id", None) or f"call_{index}",
         name=function.name or "",
         arguments=arguments,
-        raw_arguments=raw if error is not None and isinstance(raw, str) else None,
+        raw_arguments=plain_text(raw) if error is not None and isinstance(raw, str) else None,
         arguments_error=error,
     )
 

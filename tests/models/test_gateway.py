@@ -201,3 +201,13 @@ def test_own_providers_are_free_in_litellms_price_map_but_stay_unpriced_here(scr
     assert response.usage.input_tokens == 30 and response.usage.cost_usd is None
     # hosted models keep their real prices
     assert litellm_module().model_cost["gpt-4o-mini"]["input_cost_per_token"] > 0
+
+
+def test_lone_surrogates_are_an_arguments_error_and_replaced_in_text():
+    from harness.models.gateway import parse_arguments, plain_text
+
+    assert parse_arguments('{"content": "a \\ud83d\\ude00"}') == ({"content": "a 😀"}, None)
+    for raw in ('{"content": "a \\ud800"}', {"tags": ["ok", "\udfff"]}, '{"\\udc00": 1}'):
+        value, error = parse_arguments(raw)
+        assert value == {} and error is not None and "lone surrogate" in error, raw
+    assert plain_text("a \ud800 b \U0001f600") == "a \ufffd b \U0001f600"

@@ -210,3 +210,31 @@ def test_what_would_fail_every_case_is_refused_before_the_run(capsys, tmp_path, 
     assert code == 2 and message in err and err.count("\n") == 1, err
     with open_results(db) as store:
         assert store.list_runs() == []
+
+
+def test_a_reply_with_a_lone_surrogate_is_bad_model_output_not_a_bug(db_path):
+    """It crashed the embedder's UTF-8 encoding and was recorded as ``bug:UnicodeEncodeError``."""
+    from harness._async import run_sync
+    from harness.models.scripted import scripted_model
+    from harness.runner import RunConfig
+    from harness.runner.engine import arun
+
+    def insert(content: str) -> dict:
+        return {"tool_calls": [{"name": "insert_memory", "arguments": {"content": content}}]}
+
+    model = scripted_model(f"surrogate-{uuid.uuid4().hex[:8]}").reset()
+    model.enqueue(insert("User likes \ud800 tea"))  # the repair round then gets a clean reply
+    model.respond_with(lambda request: insert("User likes green tea"))
+    config = RunConfig(
+        dataset=str(TINY), model=model.model, case_ids=["tiny-chat"], cache="off", n_resamples=0
+    )
+    repaired = run_sync(arun(config, db=db_path))
+    assert (repaired.status, repaired.errors) == ("finished", 0)
+
+    model.reset().respond_with(lambda request: {**insert("x \udc00"), "text": "y \ud800"})
+    broken = run_sync(arun(config, db=db_path))
+    assert (broken.errors, broken.bugs) == (1, 0)
+    with results(db_path) as store:
+        (case,) = store.case_results(broken.run_id)
+    assert case.error_type == "InvalidModelOutputError"
+    assert "arguments hold a lone surrogate (\\udc00), which is not text" in case.error
