@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -10,7 +9,7 @@ import pytest
 from harness.errors import StoreError
 from harness.memory.store._filters import compile_filter, kind_pushdown, matches, sql_str
 from harness.memory.store._namespaces import from_path, select_namespaces, to_path
-from harness.memory.store._ranking import bm25_scores, rrf, tokens
+from harness.memory.store._ranking import rrf
 from harness.memory.store._versions import PreparedWrite, index_text, plan_commit
 
 
@@ -20,18 +19,6 @@ def test_rrf_sums_reciprocal_ranks():
     assert fused["b"] == pytest.approx(1 / 62)
     assert fused["c"] == pytest.approx(1 / 63 + 1 / 61)
     assert sorted(fused, key=fused.get, reverse=True) == ["a", "c", "b"]
-
-
-def test_bm25_by_hand():
-    docs = ["green tea", "black coffee", "tea tea biscuits"]
-    # tokens: [green, tea], [black, coffee], [tea, tea, biscuit]; avg length 7/3; "tea" in 2 of 3
-    idf = math.log(1 + (3 - 2 + 0.5) / (2 + 0.5))
-    k1, b, avg = 1.2, 0.75, 7 / 3
-    first = idf * 1 * (k1 + 1) / (1 + k1 * (1 - b + b * 2 / avg))
-    third = idf * 2 * (k1 + 1) / (2 + k1 * (1 - b + b * 3 / avg))
-    assert bm25_scores("the tea", docs) == pytest.approx([first, 0.0, third])
-    assert bm25_scores("the of", docs) == [0.0, 0.0, 0.0]
-    assert tokens("The user's Cookies, the PARTIES") == ["user", "cooky", "party"]
 
 
 def test_filters_compile_and_match():

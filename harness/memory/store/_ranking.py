@@ -1,65 +1,13 @@
-"""Pure ranking helpers: BM25 over tokens, reciprocal-rank fusion, deterministic ordering."""
+"""Pure ranking helpers: reciprocal-rank fusion and deterministic ordering."""
 
 from __future__ import annotations
 
-import math
-import re
-from collections import Counter
 from collections.abc import Hashable, Iterable, Sequence
 from datetime import datetime
 from typing import Protocol, TypeVar
 
 RRF_K = 60
 """The usual reciprocal-rank-fusion constant: a rank-1 hit is worth 1/61."""
-
-_WORD = re.compile(r"[^\W_]+", re.UNICODE)
-_STOP_TEXT = """a an and are as at be but by do does for from has have i in is it its me my of on or
-our she he so than that the their them they this to was we were what when where which who why will
-with you your"""
-STOP_WORDS = frozenset(_STOP_TEXT.split())
-
-
-def tokens(text: str) -> list[str]:
-    """Lower-cased word tokens without stop words or single letters, lightly stemmed (plurals)."""
-    out = []
-    for word in _WORD.findall(text.lower()):
-        if word in STOP_WORDS or (len(word) == 1 and word.isalpha()):  # "user's" -> user, s
-            continue
-        out.append(_stem(word))
-    return out
-
-
-def _stem(word: str) -> str:
-    if len(word) > 4 and word.endswith("ies"):
-        return word[:-3] + "y"
-    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
-        return word[:-1]
-    return word
-
-
-def bm25_scores(
-    query: str, documents: Sequence[str], *, k1: float = 1.2, b: float = 0.75
-) -> list[float]:
-    """Okapi BM25 of ``query`` against each document (0.0 where no query term occurs)."""
-    query_terms = set(tokens(query))
-    docs = [tokens(d) for d in documents]
-    if not query_terms or not docs:
-        return [0.0] * len(docs)
-    avg_len = sum(len(d) for d in docs) / len(docs) or 1.0
-    frequency = Counter(term for d in docs for term in set(d) if term in query_terms)
-    scores = []
-    for doc in docs:
-        counts = Counter(doc)
-        score = 0.0
-        for term in query_terms:
-            tf = counts.get(term, 0)
-            if not tf:
-                continue
-            idf = math.log(1 + (len(docs) - frequency[term] + 0.5) / (frequency[term] + 0.5))
-            score += idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * len(doc) / avg_len))
-        scores.append(score)
-    return scores
-
 
 H = TypeVar("H", bound=Hashable)
 
