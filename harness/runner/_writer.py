@@ -15,6 +15,7 @@ them, as it loses the cases still replaying, and ``resume`` replays them.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from dataclasses import dataclass, field
 
@@ -29,8 +30,8 @@ class WriterStats:
     seconds: float = 0.0
 
 
-MIN_COMMIT_INTERVAL_S = 0.1
-FULL_BATCH = 16
+MIN_COMMIT_INTERVAL_S = 0.25
+FULL_BATCH = 32
 
 
 @dataclass
@@ -44,11 +45,13 @@ class CaseWriter:
     _pending: list[tuple[CaseRecord, asyncio.Future[None]]] = field(default_factory=list)
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     _last_commit: float = float("-inf")
+    _arrived: asyncio.Event = field(default_factory=asyncio.Event)  # a record was queued
 
     async def write(self, record: CaseRecord) -> None:
         """Return once ``record`` and its rows are committed (raise if they cannot be)."""
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._pending.append((record, done))
+        self._arrived.set()
         async with self._lock:
             if not done.done():
                 await self._gather()
@@ -59,10 +62,14 @@ class CaseWriter:
     async def _gather(self) -> None:
         """Let more records join a small batch, up to the interval since the last commit."""
         loop = asyncio.get_running_loop()
-        wait = self._last_commit + MIN_COMMIT_INTERVAL_S - loop.time()
-        more = self.expected is None or self.stats.records + len(self._pending) < self.expected
-        if wait > 0 and more and len(self._pending) < FULL_BATCH:
-            await asyncio.sleep(wait)
+        while True:
+            wait = self._last_commit + MIN_COMMIT_INTERVAL_S - loop.time()
+            more = self.expected is None or self.stats.records + len(self._pending) < self.expected
+            if wait <= 0 or not more or len(self._pending) >= FULL_BATCH:
+                break
+            self._arrived.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._arrived.wait(), wait)
         self._last_commit = loop.time()
 
     async def _commit(self, batch: list[tuple[CaseRecord, asyncio.Future[None]]]) -> None:
