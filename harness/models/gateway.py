@@ -21,6 +21,7 @@ from harness.models import _litellm
 from harness.models.cache import ResponseCache, cache_key, current_repeat_index, key_material
 from harness.models.limits import current_call_limit
 from harness.models.protocol import ChatModel
+from harness.models.ratelimit import current_limiter, set_grant
 from harness.models.retry import RetryPolicy, is_retryable
 from harness.models.types import (
     CallRecord,
@@ -175,13 +176,22 @@ class LiteLLMModel:
         litellm = _litellm.litellm_module()
         _litellm.declare_free(self.name)  # once per model; a dict lookup afterwards
         request = request_kwargs(self.name, messages, tools, config)
+        limiter = current_limiter()
+        estimate = 0
+        if limiter is not None:  # every request that reaches the provider asks the bucket
+            estimate = _litellm.count_tokens(request["messages"], request.get("tools"))
+            set_grant(await limiter.acquire(self.name, estimate))
         try:
             raw = await asyncio.wait_for(
                 litellm.acompletion(**request, **self._kwargs), timeout=config.timeout
             )
         except TimeoutError:
             raise TimeoutError(f"no answer within {config.timeout:g} s") from None
-        return convert_response(self.name, raw)
+        response = convert_response(self.name, raw)
+        if limiter is not None:  # charge what the reply really used beyond the estimate
+            usage = response.usage
+            limiter.settle(self.name, usage.input_tokens + usage.output_tokens - estimate)
+        return response
 
 
 def _now() -> float:

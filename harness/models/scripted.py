@@ -35,6 +35,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from harness.models.ratelimit import Grant, current_grant
+
 RESPONDER_ENV = "HARNESS_SCRIPTED_RESPONDER"
 ERROR_KINDS = (
     "rate_limit",
@@ -60,6 +62,8 @@ class ScriptedRequest:
     tools: list[dict[str, Any]]
     params: dict[str, Any]
     model: str = ""
+    grant: Grant | None = None
+    """The rate limiter's grant of this request (:mod:`harness.models.ratelimit`), if limited."""
 
     @property
     def last_user_text(self) -> str:
@@ -264,6 +268,7 @@ def _request(model: str, messages: list[Any], optional_params: dict[str, Any]) -
         tools=copy.deepcopy(list(optional_params.get("tools") or [])),
         params=params,
         model=f"scripted/{model}",
+        grant=current_grant(),
     )
 
 
