@@ -320,6 +320,11 @@ async def run_case(env: CaseEnv, case: Case, repeat: int) -> CaseRecord:
     return _record(env, case, repeat, rows, calls, replay.session_of_call, timings, elapsed, error)
 
 
+def failed_record(env: CaseEnv, case: Case, repeat: int, error: BaseException) -> CaseRecord:
+    """The record of a case x repeat that could not run at all (its worker kept dying)."""
+    return _record(env, case, repeat, {}, [], [], Timings(), 0.0, error)
+
+
 def _error_type(error: BaseException) -> str:
     name = type(error).__name__
     return name if isinstance(error, HarnessError) else f"bug:{name}"

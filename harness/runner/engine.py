@@ -30,10 +30,11 @@ from harness.results.migrations import utc_now
 from harness.results.records import MetricRow, RunRecord
 from harness.results.summary import latency_rows, metrics_json, summarise
 from harness.runner import _environment as environment
-from harness.runner._case import CaseEnv, Slots, run_case, waited_for_model
+from harness.runner._case import CaseEnv, Slots, waited_for_model
 from harness.runner._extractors import Extractors, text_hash
 from harness.runner._writer import CaseWriter, WriterStats
 from harness.runner.config import RunConfig, resolve_dataset_path
+from harness.runner.executor import Executor, ExecutorOptions, make_executor
 from harness.runner.progress import NoProgress, Progress
 
 logger = logging.getLogger(__name__)
@@ -209,6 +210,7 @@ async def arun(
     concurrency: int | None = None,
     progress: Progress | None = None,
     extractor: Any = None,
+    executor: ExecutorOptions | None = None,
 ) -> RunResult:
     """Run ``config`` (or finish run ``resume``) and return how it ended.
 
@@ -217,12 +219,25 @@ async def arun(
     the configuration comes from the database; only ``concurrency`` may be changed.
     ``extractor``: replay through this object (any ``async ainvoke(input)``, e.g. your own
     configured memory manager) instead of one built from ``config.model``; to resume such a
-    run, pass the same object again.
+    run, pass the same object again. ``executor``: where the shards run (default: here; see
+    :mod:`harness.runner.executor`); this process alone writes the database either way.
     """
+    if extractor is not None and executor is not None and executor.kind != "local":
+        raise ConfigurationError(
+            f"a custom extractor object runs in this process only, not with the {executor.kind} "
+            "executor: give a model string instead"
+        )
     results, owned = _open(db)
     try:
         return await _arun(
-            results, config, resume, run_id, concurrency, progress or NoProgress(), extractor
+            results,
+            config,
+            resume,
+            run_id,
+            concurrency,
+            progress or NoProgress(),
+            extractor,
+            executor,
         )
     finally:
         if owned:
@@ -237,6 +252,7 @@ async def _arun(
     concurrency: int | None,
     progress: Progress,
     extractor: Any,
+    executor: ExecutorOptions | None,
 ) -> RunResult:
     run: RunRecord | None = None
     if resume is not None:
@@ -264,7 +280,7 @@ async def _arun(
     try:
         # Off the loop: an embedder of unknown dimension asks its model once, synchronously.
         store = await asyncio.to_thread(_private_store, folder, prepared.config)
-        return await _execute(results, prepared, run, run_id, store, progress, extractor)
+        return await _execute(results, prepared, run, run_id, store, progress, extractor, executor)
     finally:
         await _remove_private_store(folder, store)
 
@@ -299,28 +315,19 @@ async def _execute(
     store: Any,
     progress: Progress,
     extractor: Any,
+    executor: ExecutorOptions | None,
 ) -> RunResult:
     config = prepared.config
     extractors = await asyncio.to_thread(Extractors, config, prepared.template, store, extractor)
+    shards = make_executor(executor)  # a missing extra fails here, before anything is recorded
     if run is None:
         run = _run_record(run_id, prepared, extractors)
         run.schema_version = results.schema_version
         results.create_run(run)
     else:
         results.set_status(run_id, "running")
-    env = CaseEnv(
-        run_id=run_id,
-        config=config,
-        store=store,
-        extractors=extractors,
-        matcher=prepared.matcher,
-        registry=prepared.dataset.schemas,
-        case_hashes=prepared.dataset.case_hashes,
-        split_of=prepared.dataset.split_of,
-        answering=prepared.answering,
-    )
-    if config.pooled:
-        env.pool = await _seed_pool(store, run_id, prepared.dataset)
+    local = executor is None or executor.kind == "local"
+    env = await case_env(prepared, run_id, store, extractors, seed_pool=local)
     done = results.completed(run_id)
     todo = [
         (case, r)
@@ -329,7 +336,28 @@ async def _execute(
         if (case.id, r) not in done
     ]
     total = len(prepared.dataset) * config.repeats
-    return await _replay_all(results, env, todo, total, len(done), progress)
+    return await _replay_all(results, env, todo, total, len(done), progress, shards)
+
+
+async def case_env(
+    prepared: _Prepared, run_id: str, store: Any, extractors: Extractors, *, seed_pool: bool = True
+) -> CaseEnv:
+    """What every shard of the run shares; a pooled run's pool is written into ``store``
+    (unless ``seed_pool`` is False: the shards run elsewhere, each seeds its own)."""
+    env = CaseEnv(
+        run_id=run_id,
+        config=prepared.config,
+        store=store,
+        extractors=extractors,
+        matcher=prepared.matcher,
+        registry=prepared.dataset.schemas,
+        case_hashes=prepared.dataset.case_hashes,
+        split_of=prepared.dataset.split_of,
+        answering=prepared.answering,
+    )
+    if prepared.config.pooled and seed_pool:
+        env.pool = await _seed_pool(store, run_id, prepared.dataset)
+    return env
 
 
 async def _seed_pool(store: Any, run_id: str, cases: Any) -> Any:
@@ -349,6 +377,14 @@ async def _seed_pool(store: Any, run_id: str, cases: Any) -> Any:
     return pool
 
 
+def set_slots(env: CaseEnv, concurrency: int) -> CallLimit:
+    """Give ``env`` the stage slots of ``concurrency`` cases and return the limit on model
+    calls in flight to open around them (every executor runs its shards this way)."""
+    replaying = concurrency if env.extractors.baseline else CASES_PER_CALL_SLOT * concurrency
+    env.slots = Slots(replay=replaying, evaluate=concurrency)
+    return CallLimit(concurrency, on_wait=waited_for_model)
+
+
 async def _replay_all(
     results: ResultsStore,
     env: CaseEnv,
@@ -356,16 +392,15 @@ async def _replay_all(
     total: int,
     already: int,
     progress: Progress,
+    executor: Executor,
 ) -> RunResult:
     started = time.perf_counter()
     writer = CaseWriter(results, expected=len(todo))
-    concurrency = env.config.concurrency
-    replaying = concurrency if env.extractors.baseline else CASES_PER_CALL_SLOT * concurrency
-    env.slots = Slots(replay=replaying, evaluate=concurrency)
+    limit = set_slots(env, env.config.concurrency)
     outcome = _Tally()
 
     async def one(case: Any, repeat: int) -> None:
-        record = await run_case(env, case, repeat)
+        record = await executor.run(case, repeat)
         await writer.write(record)  # the next case starts while this one is committed
         outcome.add(record)
         progress.case_done(
@@ -377,7 +412,8 @@ async def _replay_all(
 
     progress.start(env.run_id, total, already)
     try:
-        with call_limit(CallLimit(concurrency, on_wait=waited_for_model)):
+        await executor.start(env)
+        with call_limit(limit):
             tasks = [asyncio.ensure_future(one(case, repeat)) for case, repeat in todo]
         try:
             await asyncio.gather(*tasks)
@@ -394,6 +430,7 @@ async def _replay_all(
         raise
     finally:
         progress.close()
+        await executor.close()
     metrics, status = await asyncio.to_thread(_finish, results, env)
     if status == "failed":
         logger.warning("every case of run %s failed (status failed)", env.run_id)
