@@ -117,3 +117,58 @@ def set_call_limits(call_timeout: float | None, max_retries: int | None) -> None
         os.environ["HARNESS_CALL_TIMEOUT"] = repr(call_timeout)
     if max_retries is not None:
         os.environ["HARNESS_MAX_RETRIES"] = str(max_retries)
+
+
+class ExecutorKind(StrEnum):
+    """Where a run's (case, repeat) shards execute."""
+
+    local = "local"
+    ray = "ray"
+
+
+def executor_option(default: Any = ExecutorKind.local) -> Any:
+    """``--executor``: this process, or a Ray cluster (``HARNESS_EXECUTOR``)."""
+    return option(
+        "--executor",
+        default=default,
+        envvar="HARNESS_EXECUTOR",
+        help="Where cases replay: local (this process) or ray (a Ray cluster; the [ray] extra).",
+    )
+
+
+def ray_address_option(default: Any = None) -> Any:
+    """``--ray-address``: the Ray cluster to join."""
+    return option(
+        "--ray-address",
+        default=default,
+        help="With --executor ray: the cluster to join (default: RAY_ADDRESS, else a local Ray).",
+    )
+
+
+def rate_limit_option(default: Any = None) -> Any:
+    """``--rate-limit``: requests/tokens per minute per model, shared by all workers."""
+    return option(
+        "--rate-limit",
+        default=default,
+        help="Requests/tokens per minute per model, shared by every worker: [MODEL=]Nrpm,Ntpm "
+        "(e.g. 500rpm,200000tpm); repeatable.",
+    )
+
+
+ExecutorOpt = Annotated[ExecutorKind, executor_option(...)]
+RayAddressOpt = Annotated[str | None, ray_address_option(...)]
+RateLimitOpt = Annotated[list[str] | None, rate_limit_option(...)]
+
+
+def executor_from(kind: ExecutorKind, address: str | None, limits: list[str] | None) -> Any:
+    """The runner's ExecutorOptions (None: local, no limits) from the command-line options."""
+    from harness.errors import ConfigurationError
+    from harness.models.ratelimit import parse_rate_limit
+    from harness.runner.executor import ExecutorOptions
+
+    if address is not None and kind != ExecutorKind.ray:
+        raise ConfigurationError("--ray-address needs --executor ray")
+    rates = tuple(parse_rate_limit(text) for text in limits or ())
+    if kind == ExecutorKind.local and not rates:
+        return None
+    return ExecutorOptions(kind=kind.value, ray_address=address, rate_limits=rates)

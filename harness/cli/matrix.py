@@ -16,12 +16,17 @@ from typing import Any
 import typer
 
 from harness.cli._options import (
+    ExecutorKind,
     ProgressKind,
     call_timeout_option,
     db_option,
+    executor_from,
+    executor_option,
     markdown_option,
     max_retries_option,
     progress_option,
+    rate_limit_option,
+    ray_address_option,
     set_call_limits,
     stats_options,
 )
@@ -99,6 +104,9 @@ def matrix(
     alpha: float = _STATS["alpha"],
     as_json: bool = typer.Option(False, "--json", help="Print entries and comparison as JSON."),
     markdown: str | None = markdown_option("the comparison"),
+    executor: ExecutorKind = executor_option(),
+    ray_address: str | None = ray_address_option(),
+    rate_limit: list[str] | None = rate_limit_option(),
 ) -> None:
     """Run a matrix of datasets x models x templates (resumable) and compare the runs.
 
@@ -117,6 +125,7 @@ def matrix(
     set_call_limits(call_timeout, max_retries)
     check_outputs(markdown)
     config = load_matrix(file)
+    shards = executor_from(executor, ray_address, rate_limit)
     options = compare_options(
         metrics=metrics or None,
         by_tag=by_tag,
@@ -136,7 +145,7 @@ def matrix(
             else:
                 Console().print(_plan_table(entries))
             return
-        result = _run(config, store, parallel, progress.value, retry_failed, force)
+        result = _run(config, store, parallel, progress.value, retry_failed, force, shards)
         if not as_json:
             err.print(_plan_table(result.entries))
         for entry in result.failed:
@@ -157,7 +166,13 @@ def matrix(
 
 
 def _run(
-    config: Any, store: Any, parallel: int | None, progress: str, retry_failed: bool, force: bool
+    config: Any,
+    store: Any,
+    parallel: int | None,
+    progress: str,
+    retry_failed: bool,
+    force: bool,
+    executor: Any = None,
 ) -> Any:
     """Run on the harness event loop; Ctrl-C, SIGTERM or SIGHUP stop cleanly and say how to go
     on."""
@@ -172,6 +187,7 @@ def _run(
         progress=_progress(progress, workers),
         retry_failed=retry_failed,
         force=force,
+        executor=executor,
     )
     try:
         return run_interruptible(coro)

@@ -17,12 +17,17 @@ from typing import Any
 import typer
 
 from harness.cli._options import (
+    ExecutorKind,
     ProgressKind,
     call_timeout_option,
     db_option,
+    executor_from,
+    executor_option,
     max_retries_option,
     option,
     progress_option,
+    rate_limit_option,
+    ray_address_option,
     set_call_limits,
 )
 
@@ -48,6 +53,9 @@ _RESUME_MAY_CHANGE = {
     "call_timeout",
     "max_retries",
     "out",
+    "executor",
+    "ray_address",
+    "rate_limit",
 }
 
 
@@ -130,6 +138,9 @@ def optimize(
     progress: ProgressKind = progress_option(),
     call_timeout: float | None = call_timeout_option(),
     max_retries: int | None = max_retries_option(),
+    executor: ExecutorKind = executor_option(),
+    ray_address: str | None = ray_address_option(),
+    rate_limit: list[str] | None = rate_limit_option(),
 ) -> None:
     """Improve an instruction template: reflect on failures, screen, select on dev, test."""
     from harness.cli._interrupt import Interrupted, run_interruptible
@@ -137,6 +148,7 @@ def optimize(
 
     set_call_limits(call_timeout, max_retries)
     budget = {"max_calls": max_calls, "max_cost": max_cost, "max_iterations": max_iterations}
+    shards = executor_from(executor, ray_address, rate_limit)
     config = None
     if resume is None:
         config = _config(locals(), budget)
@@ -151,6 +163,7 @@ def optimize(
                 budget=budget if resume is not None else None,
                 progress=make_progress("none" if as_json else progress.value),
                 out=str(out) if resume is not None and out is not None else None,
+                executor=shards,
             )
         )
     except Interrupted as stop:

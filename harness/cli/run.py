@@ -18,8 +18,13 @@ import typer
 from harness.cli._options import (
     CallTimeoutOpt,
     DbOpt,
+    ExecutorKind,
+    ExecutorOpt,
     MaxRetriesOpt,
     ProgressKind,
+    RateLimitOpt,
+    RayAddressOpt,
+    executor_from,
     option,
     progress_option,
     set_call_limits,
@@ -33,6 +38,9 @@ _RESUME_MAY_CHANGE = {
     "resume",
     "call_timeout",
     "max_retries",
+    "executor",
+    "ray_address",
+    "rate_limit",
 }
 
 
@@ -195,7 +203,17 @@ ResamplesOpt = Annotated[
 SeedOpt = Annotated[int | None, option("--seed", help="Bootstrap seed (0).")]
 ProgressOpt = Annotated[ProgressKind, progress_option(...)]
 
-_NOT_CONFIG = {"resume", "db", "as_json", "progress", "call_timeout", "max_retries"}
+_NOT_CONFIG = {
+    "resume",
+    "db",
+    "as_json",
+    "progress",
+    "call_timeout",
+    "max_retries",
+    "executor",
+    "ray_address",
+    "rate_limit",
+}
 _RENAMED = {"resamples": "n_resamples"}
 
 
@@ -242,12 +260,16 @@ def run(
     resamples: ResamplesOpt = None,
     seed: SeedOpt = None,
     progress: ProgressOpt = ProgressKind.auto,
+    executor: ExecutorOpt = ExecutorKind.local,
+    ray_address: RayAddressOpt = None,
+    rate_limit: RateLimitOpt = None,
 ) -> None:
     """Replay a dataset through a memory manager and record every result in DuckDB."""
     if resume is not None:
         _check_resume_options(ctx)
     set_call_limits(call_timeout, max_retries)
-    _execute(_config_options(ctx.params), resume, db, as_json, progress.value)
+    shards = executor_from(executor, ray_address, rate_limit)
+    _execute(_config_options(ctx.params), resume, db, as_json, progress.value, shards)
 
 
 def _config_options(params: dict[str, Any]) -> dict[str, Any]:
@@ -290,12 +312,18 @@ def _check_resume_options(ctx: typer.Context) -> None:
         raise typer.BadParameter(
             f"{', '.join(changed)} cannot be combined with --resume: a resumed run keeps the "
             "configuration it started with (only --concurrency, --db, --json, --progress, "
-            "--call-timeout and --max-retries may be given)"
+            "--call-timeout, --max-retries, --executor, --ray-address and --rate-limit may be "
+            "given)"
         )
 
 
 def _execute(
-    options: dict[str, Any], resume: str | None, db: Path | None, as_json: bool, progress: str
+    options: dict[str, Any],
+    resume: str | None,
+    db: Path | None,
+    as_json: bool,
+    progress: str,
+    executor: Any = None,
 ) -> None:
     from pydantic import ValidationError
 
@@ -314,7 +342,9 @@ def _execute(
             if model is not None:
                 _check_credentials(model)
     run_id = resume or new_run_id()
-    result = _run_with_interrupt(config, run_id, resume, db, options.get("concurrency"), progress)
+    result = _run_with_interrupt(
+        config, run_id, resume, db, options.get("concurrency"), progress, executor
+    )
     _report(result, db, as_json)
     if not result.ok:
         typer.secho(
@@ -365,7 +395,7 @@ def _problems(exc: Any) -> str:
     return "; ".join(problems)
 
 
-def _run_with_interrupt(config, run_id, resume, db, concurrency, progress) -> Any:
+def _run_with_interrupt(config, run_id, resume, db, concurrency, progress, executor) -> Any:
     """Run on the harness event loop; Ctrl-C, SIGTERM or SIGHUP stop it cleanly and say how to
     resume (exit 128 + the signal number: 130 for Ctrl-C)."""
     from harness.cli._interrupt import Interrupted, run_interruptible
@@ -379,6 +409,7 @@ def _run_with_interrupt(config, run_id, resume, db, concurrency, progress) -> An
         run_id=None if resume else run_id,
         concurrency=concurrency if resume else None,
         progress=make_progress(progress),
+        executor=executor,
     )
     try:
         return run_interruptible(coro)

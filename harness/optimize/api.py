@@ -186,6 +186,7 @@ async def aoptimize(
     budget: dict[str, Any] | None = None,
     progress: OptimizeProgress | None = None,
     out: str | None = None,
+    executor: Any = None,
 ) -> OptimizeResult:
     """Run a new optimization (``config``) or finish one (``resume``: id or name).
 
@@ -194,6 +195,8 @@ async def aoptimize(
     change where the winner goes. The winner path is checked before the search. Raises
     :class:`~harness.errors.OptimizeFailedError` when no proposal produced a template; when
     no candidate beats the start template, nothing is written (``winner_path`` is None).
+    ``executor`` (:class:`~harness.runner.executor.ExecutorOptions`): where each evaluation
+    run's cases execute.
     """
     from harness.results.db import ResultsStore, open_results
 
@@ -202,20 +205,24 @@ async def aoptimize(
     results = db if isinstance(db, ResultsStore) else open_results(db)
     store = OptimizeStore.of(results)
     try:
-        return await _optimize(results, store, config, resume, budget or {}, progress, out)
+        return await _optimize(
+            results, store, config, resume, budget or {}, progress, out, executor
+        )
     finally:
         store.close()
         if results is not db:
             results.close()
 
 
-async def _optimize(results, store, config, resume, budget, progress, out) -> OptimizeResult:
+async def _optimize(
+    results, store, config, resume, budget, progress, out, executor=None
+) -> OptimizeResult:
     if resume is not None:
         setup = await asyncio.to_thread(_resumed, store, resume, budget, out)
         _reopen(store, setup, budget)
     else:
         setup = await asyncio.to_thread(_new, config)
-    search = _search(results, store, setup, progress)
+    search = _search(results, store, setup, progress, executor)
     if resume is None:
         _check_minimum(search)
         store.create(setup.row)
@@ -224,11 +231,12 @@ async def _optimize(results, store, config, resume, budget, progress, out) -> Op
     return await _phases(search, setup)
 
 
-def _search(results, store, setup: _Setup, progress) -> Search:
+def _search(results, store, setup: _Setup, progress, executor=None) -> Search:
     row, config = setup.row, setup.config
     state = SearchState.load(store, row.opt_id, config.metric, row.splits)
     cases = {case.id: case for case in setup.dataset}
-    evaluator = RunnerEvaluator(config, results, cases, _workdir(results, row.opt_id), row.opt_id)
+    workdir = _workdir(results, row.opt_id)
+    evaluator = RunnerEvaluator(config, results, cases, workdir, row.opt_id, executor)
     variables = _variables(config, setup.dataset)
     proposer = _proposer(config)
     return Search(config, state, store, evaluator, proposer, variables, progress)
@@ -309,8 +317,17 @@ def optimize(
     budget: dict[str, Any] | None = None,
     progress: OptimizeProgress | None = None,
     out: str | None = None,
+    executor: Any = None,
 ) -> OptimizeResult:
     """Sync twin of :func:`aoptimize`."""
     return run_sync(
-        aoptimize(config, db=db, resume=resume, budget=budget, progress=progress, out=out)
+        aoptimize(
+            config,
+            db=db,
+            resume=resume,
+            budget=budget,
+            progress=progress,
+            out=out,
+            executor=executor,
+        )
     )

@@ -79,8 +79,10 @@ class RunnerEvaluator:
         cases: Mapping[str, Case],
         workdir: Path,
         opt_id: str,
+        executor: Any = None,
     ) -> None:
         self.config = config
+        self.executor = executor
         self.results = results
         self.cases = cases
         self.workdir = workdir
@@ -113,7 +115,9 @@ class RunnerEvaluator:
         name = f"optimize {self.opt_id} {candidate_id} {stage}"
         run_config = self.config.run_config(case_ids=list(case_ids), prompt=prompt, name=name)
         with record_calls() as calls:
-            outcome = await arun(run_config, db=self.results, progress=NoProgress())
+            outcome = await arun(
+                run_config, db=self.results, progress=NoProgress(), executor=self.executor
+            )
         records = self.results.case_results(outcome.run_id)
         results = {r.case_id: self._result(r) for r in records if r.repeat == 0}
         missing = sorted(set(case_ids) - set(results))

@@ -313,7 +313,9 @@ def plan_matrix(
 ProgressFactory = Callable[[MatrixEntry], Any]
 
 
-async def _execute(entry: MatrixEntry, store: Any, progress: ProgressFactory | None) -> None:
+async def _execute(
+    entry: MatrixEntry, store: Any, progress: ProgressFactory | None, executor: Any = None
+) -> None:
     from harness.runner.engine import arun, new_run_id
 
     if entry.plan == "done":
@@ -326,12 +328,16 @@ async def _execute(entry: MatrixEntry, store: Any, progress: ProgressFactory | N
     shown = progress(entry) if progress is not None else None
     try:
         if entry.plan == "resume":
-            result = await arun(db=store, resume=entry.run_id, progress=shown)
+            result = await arun(db=store, resume=entry.run_id, progress=shown, executor=executor)
             entry.status = "resumed"
         else:
             entry.run_id = new_run_id()
             result = await arun(
-                entry.combination.config, db=store, run_id=entry.run_id, progress=shown
+                entry.combination.config,
+                db=store,
+                run_id=entry.run_id,
+                progress=shown,
+                executor=executor,
             )
             entry.status = "ran"
         entry.run_id = result.run_id
@@ -351,6 +357,7 @@ async def arun_matrix(
     progress: ProgressFactory | None = None,
     retry_failed: bool = False,
     force: bool = False,
+    executor: Any = None,
 ) -> MatrixResult:
     """Run every combination not finished yet, ``parallel`` at a time (default: the file's).
 
@@ -358,7 +365,9 @@ async def arun_matrix(
     which every case errored is recorded as failed and the others go on; it is never reused as
     done, and runs again only with ``retry_failed``. ``force`` runs every combination anew.
     Cancelling stops everything, and running the matrix again resumes where it stopped.
-    ``progress(entry)`` builds the progress display of one combination's run.
+    ``progress(entry)`` builds the progress display of one combination's run. ``executor``
+    (:class:`~harness.runner.executor.ExecutorOptions`): where every combination's cases run;
+    parallel combinations share its rate-limit buckets.
     """
     from harness.results.db import ResultsStore, open_results
 
@@ -370,7 +379,7 @@ async def arun_matrix(
 
         async def one(entry: MatrixEntry) -> None:
             async with semaphore:
-                await _execute(entry, store, progress)
+                await _execute(entry, store, progress, executor)
 
         await asyncio.gather(*(one(entry) for entry in entries))
         return MatrixResult(matrix, entries)
@@ -387,6 +396,7 @@ def run_matrix(
     progress: ProgressFactory | None = None,
     retry_failed: bool = False,
     force: bool = False,
+    executor: Any = None,
 ) -> MatrixResult:
     """Sync twin of :func:`arun_matrix`; ``matrix`` may be a file path."""
     if not isinstance(matrix, MatrixConfig):
@@ -399,6 +409,7 @@ def run_matrix(
             progress=progress,
             retry_failed=retry_failed,
             force=force,
+            executor=executor,
         )
     )
 
