@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -19,11 +21,15 @@ def ray_cluster():
     root = str(HERE.parents[1])
     paths = [str(HERE), root, *filter(None, (saved["PYTHONPATH"] or "").split(os.pathsep))]
     os.environ["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(paths))
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    # Ray's sockets live under its temp dir and a socket path may not exceed 107 bytes: the
+    # test session's nested temp dirs are too deep, so Ray gets a short one of its own.
+    short = tempfile.mkdtemp(prefix="ray-", dir="/tmp" if os.path.isdir("/tmp") else None)
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, _temp_dir=short)
     try:
         yield ray
     finally:
         ray.shutdown()
+        shutil.rmtree(short, ignore_errors=True)
         for key, value in saved.items():
             if value is None:
                 os.environ.pop(key, None)
