@@ -32,6 +32,7 @@ from typing import Any
 
 from harness.data.models import Case
 from harness.errors import ConfigurationError, HarnessError
+from harness.models.limits import call_limit
 from harness.models.ratelimit import (
     Grant,
     RateLimit,
@@ -43,7 +44,7 @@ from harness.models.ratelimit import (
 from harness.models.types import CallRecord
 from harness.models.usage import emit, record_calls
 from harness.results.records import CaseRecord
-from harness.runner._case import CaseEnv, Slots, failed_record, run_case
+from harness.runner._case import CaseEnv, failed_record, run_case
 from harness.runner.config import RunConfig
 from harness.runner.executor import ExecutorOptions
 
@@ -133,6 +134,7 @@ class _WorkerRun:
     cases: dict[str, Case]
     folder: Path
     limiter: RemoteBuckets | None
+    calls: Any  # the worker's limit on model calls in flight (its share of the concurrency)
     tasks: set[asyncio.Task[Any]] = field(default_factory=set)
 
 
@@ -164,7 +166,13 @@ class ShardWorker:
 
     async def _prepare(self, spec: RunSpec) -> _WorkerRun:
         from harness.runner._extractors import Extractors
-        from harness.runner.engine import _folder_prefix, _private_store, case_env, prepare
+        from harness.runner.engine import (
+            _folder_prefix,
+            _private_store,
+            case_env,
+            prepare,
+            set_slots,
+        )
 
         config = RunConfig.model_validate(spec.config)
         prepared = await asyncio.to_thread(prepare, config)
@@ -181,7 +189,7 @@ class ShardWorker:
         store = await asyncio.to_thread(_private_store, folder, config)
         extractors = await asyncio.to_thread(Extractors, config, prepared.template, store)
         env = await case_env(prepared, spec.run_id, store, extractors)
-        env.slots = Slots(replay=spec.concurrency, evaluate=spec.concurrency)
+        calls = set_slots(env, spec.concurrency)
         limiter = (
             RemoteBuckets(
                 {m: b.reserve.remote for m, b in spec.buckets.items()},
@@ -190,7 +198,8 @@ class ShardWorker:
             if spec.buckets
             else None
         )
-        return _WorkerRun(env, {case.id: case for case in prepared.dataset}, folder, limiter)
+        cases = {case.id: case for case in prepared.dataset}
+        return _WorkerRun(env, cases, folder, limiter, calls)
 
     async def run(
         self, spec: RunSpec, case_id: str, repeat: int
@@ -206,7 +215,7 @@ class ShardWorker:
     async def _run(
         self, run: _WorkerRun, case_id: str, repeat: int
     ) -> tuple[CaseRecord, list[CallRecord]]:
-        with record_calls() as calls, limiting(run.limiter):
+        with record_calls() as calls, limiting(run.limiter), call_limit(run.calls):
             record = await run_case(run.env, run.cases[case_id], repeat)
         return record, calls
 
