@@ -46,11 +46,13 @@ def rejudge(
     """Judge a run's answers again in a new run linked to it; only judge calls are made."""
     from harness._async import run_sync
     from harness.cli.run import _check_credentials
+    from harness.models.names import check_model_name
     from harness.reports._console import summary_table
     from harness.results.summary import metrics_json
     from harness.runner.rejudge import arejudge
 
     set_call_limits(call_timeout, max_retries)
+    check_model_name(judge_model, "--judge-model")
     _check_credentials(judge_model)
     protocol = judge_protocol.value if judge_protocol else None
     run_id, metrics = run_sync(

@@ -84,6 +84,14 @@ class OptimizeConfig(BaseModel):
             raise ValueError("must not be empty")
         return value.strip()
 
+    @field_validator("proposer")
+    @classmethod
+    def _known_provider(cls, value: str) -> str:
+        from harness.models.names import check_model_name
+
+        check_model_name(value, "--proposer")
+        return value
+
     @field_validator("run")
     @classmethod
     def _run_options(cls, value: dict[str, Any]) -> dict[str, Any]:

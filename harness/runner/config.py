@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -127,6 +127,15 @@ class RunConfig(BaseModel):
         if not value.strip():
             raise ValueError("must not be empty")
         return value.strip()
+
+    @field_validator("model", "answer_model", "judge_model")
+    @classmethod
+    def _known_provider(cls, value: str | None, info: Any) -> str | None:
+        from harness.models.names import check_model_name
+
+        if value is not None:
+            check_model_name(value.strip(), "--" + info.field_name.replace("_", "-"))
+        return value
 
     @model_validator(mode="after")
     def _some_operation(self) -> RunConfig:

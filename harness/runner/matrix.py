@@ -86,9 +86,17 @@ class MatrixConfig(BaseModel):
 
     @field_validator("datasets", "models", "prompts")
     @classmethod
-    def _distinct(cls, value: list[str]) -> list[str]:
+    def _distinct(cls, value: list[str], info: Any) -> list[str]:
+        from harness.models.names import check_model_name
+
         if any(not item.strip() for item in value):
             raise ValueError("entries must not be empty")
+        if info.field_name == "models":
+            for model in value:
+                try:
+                    check_model_name(model.strip(), "model")
+                except ConfigurationError as error:
+                    raise ValueError(str(error)) from None
         return list(dict.fromkeys(item.strip() for item in value))
 
     @field_validator("systems")
