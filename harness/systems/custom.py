@@ -7,12 +7,14 @@ Two shapes are accepted (see :func:`as_system`):
   is this project's :class:`~harness.memory.manager.ExtractionResult` (operations reported as
   they are) or LangMem's list of changed memories (``(id, content)``, ``RemoveDoc`` for deletes),
   from which the operations are derived by diffing against the memories it was shown;
-- **a function** ``fn(session, memories)`` (sync or async): ``session`` is a :class:`Session`
-  (the messages and date of one replayed session), ``memories`` a dict ``id -> content`` of the
-  memories it is shown (a string for ``Memory``, a dict for a structured schema). It returns
-  operations (``[{"op": "insert", "content": ...}, {"op": "update", "id": ..., "content": ...},
-  {"op": "delete", "id": ...}]``) or the new state of those memories (a dict ``id -> content``;
-  a missing id is a delete, a new id an insert). ``None`` or ``[]`` changes nothing.
+- **a function** ``fn(session, memories)`` (async, or sync: then it runs in a worker thread).
+  ``session`` is a :class:`Session` (the messages and date of one replayed session);
+  ``memories`` is a dict ``id -> content`` of the memories it is shown (a string for
+  ``Memory``, a dict for a structured schema). It returns operations
+  (``[{"op": "insert", "content": ...}, {"op": "update", "id": ..., "content": ...},
+  {"op": "delete", "id": ...}]``) or the new state of those memories (a dict
+  ``id -> content``; a missing id is a delete, a new id an insert). ``None`` or ``[]``
+  changes nothing.
 
 Either way the system sees what an LLM manager would see: the memories the store manager
 retrieved for the session (``--query-limit``), and its decisions are applied to the run's store.
@@ -110,9 +112,12 @@ class CallableSystem(AdaptedSystem):
     ) -> ExtractionResult:
         session = Session([_message(turn) for turn in turns], date)
         memories = {entry.id: _plain(entry) for entry in entries}
-        returned = self.fn(session, memories)
-        if inspect.isawaitable(returned):
-            returned = await returned
+        if _is_async(self.fn):
+            returned = await self.fn(session, memories)
+        else:  # off the event loop, so a slow function does not hold up the other cases
+            returned = await asyncio.to_thread(self.fn, session, memories)
+            if inspect.isawaitable(returned):
+                returned = await returned
         where = f"{self.label}(...) returned"
         if returned is None or (isinstance(returned, list | tuple) and not returned):
             return self.finish(entries, [])
@@ -205,6 +210,11 @@ def check_system(system: Any, label: str) -> Literal["manager", "callable"]:
     except ValueError:
         pass  # no signature available (some builtins): accept it and let the call tell
     return "callable"
+
+
+def _is_async(fn: Any) -> bool:
+    call = type(fn).__call__ if not inspect.isroutine(fn) else None
+    return inspect.iscoroutinefunction(fn) or inspect.iscoroutinefunction(call)
 
 
 def _reports_operations(manager: Any) -> bool:

@@ -30,6 +30,8 @@ FAST = {"matcher": "exact", "n_resamples": 0, "search_modes": ["vector"]}
 
 
 def gold_ops(session, memories):
+    with pytest.raises(RuntimeError):  # a sync function runs in a worker thread, off the loop
+        asyncio.get_running_loop()
     text = session.messages[0]["content"]
     if "dark mode" in text:
         assert memories == {"m1": "User prefers light mode"}
