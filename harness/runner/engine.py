@@ -217,10 +217,12 @@ async def arun(
     ``db`` is a path (default ``$HARNESS_DB`` or ``reports/harness.duckdb``) or an open
     :class:`ResultsStore`. ``run_id`` names a new run (default: :func:`new_run_id`). On resume
     the configuration comes from the database; only ``concurrency`` may be changed.
-    ``extractor``: replay through this object (any ``async ainvoke(input)``, e.g. your own
-    configured memory manager) instead of one built from ``config.model``; to resume such a
-    run, pass the same object again. ``executor``: where the shards run (default: here; see
-    :mod:`harness.runner.executor`); this process alone writes the database either way.
+    ``extractor``: replay through your own memory system instead of one built from
+    ``config.model``: a memory manager object (``invoke``/``ainvoke``, e.g. a configured
+    :class:`~harness.memory.manager.MemoryManager`) or a function ``fn(session, memories)``
+    (see :mod:`harness.systems.custom`); to resume such a run, pass the same object again.
+    ``executor``: where the shards run (default: here; see :mod:`harness.runner.executor`);
+    this process alone writes the database either way.
     """
     if extractor is not None and executor is not None and executor.kind != "local":
         raise ConfigurationError(
