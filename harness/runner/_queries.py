@@ -11,7 +11,6 @@ store that cite no message (``unsourced``).
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -92,23 +91,6 @@ def _score(
     return score, evidence, levels
 
 
-async def _search(
-    store: BaseStore,
-    spaces: Sequence[SearchSpace],
-    query: Query,
-    modes: Sequence[str],
-    top_k: int,
-) -> list[dict[str, tuple[list[str], float]]]:
-    """Per space, per mode: the retrieved keys and the seconds (queries shared by the spaces)."""
-    found = await store.asearch_modes_each(
-        [space.namespace for space in spaces], query=query.query, modes=modes, limit=top_k
-    )
-    return [
-        {mode: ([item.key for item in items], took) for mode, (items, took) in by_mode.items()}
-        for by_mode in found
-    ]
-
-
 async def run_queries(
     store: BaseStore,
     case: Case,
@@ -120,14 +102,18 @@ async def run_queries(
 ) -> tuple[list[QueryRow], dict[str, float]]:
     """Rows for the ``queries`` table and the additive sums per state and mode."""
     scored = [(q, query) for q, query in enumerate(case.queries) if query.scored_for_retrieval]
-    texts = [query.query for _, query in scored if query.query.strip()]
-    if texts and {"vector", "hybrid"} & set(modes):
-        await store.embedder.aembed(texts)  # in one batch; the searches below hit the cache
-    found = await asyncio.gather(
-        *(_search(store, spaces, query, modes, top_k) for _, query in scored)
+    found = await store.asearch_modes_many(  # one embedding batch, one vector search
+        [space.namespace for space in spaces],
+        queries=[query.query for _, query in scored],
+        modes=modes,
+        limit=top_k,
     )
     plan = [(q, query, space) for q, query in scored for space in spaces]
-    results = [by_mode for per_space in found for by_mode in per_space]
+    results = [
+        {mode: ([item.key for item in items], took) for mode, (items, took) in by_mode.items()}
+        for per_space in found
+        for by_mode in per_space
+    ]
     rows: list[QueryRow] = []
     sums: dict[str, float] = {}
     sessions = session_index(case)

@@ -340,6 +340,31 @@ def test_search_modes_each_equals_one_search_per_prefix(store: BaseStore):
     assert asyncio.run(store.asearch_modes_each([], query="tea", modes=modes)) == []
 
 
+def test_search_modes_many_equals_each_query_alone(store: BaseStore):
+    big, small = ("memories", "big"), ("memories", "small")
+    store.put_many(
+        [(big, f"b{i:02d}", memory(f"User drinks tea number {i % 7}")) for i in range(90)]
+        + [(small, "s1", memory("User drinks coffee")), (small, "s2", memory("User likes tea"))]
+    )  # ties (repeated texts) across the cut, and a small namespace that needs a deeper fetch
+    prefixes = [big, small, ("nobody",)]
+    modes = ("vector", "fts", "hybrid")
+    queries = ["tea", "coffee drinks", "", "xylophone", "tea number 3", "tea"]
+    for limit in (1, 3, 12):
+        many = asyncio.run(
+            store.asearch_modes_many(prefixes, queries=queries, modes=modes, limit=limit)
+        )
+        assert len(many) == len(queries)
+        for query, found in zip(queries, many, strict=True):
+            alone = asyncio.run(
+                store.asearch_modes_each(prefixes, query=query, modes=modes, limit=limit)
+            )
+            strip = [{mode: items for mode, (items, _) in per.items()} for per in alone]
+            assert [{m: items for m, (items, _) in per.items()} for per in found] == strip, query
+            assert all(took >= 0.0 for per in found for _, took in per.values())
+    assert asyncio.run(store.asearch_modes_many([], queries=["tea"], modes=modes)) == [[]]
+    assert asyncio.run(store.asearch_modes_many(prefixes, queries=[], modes=modes)) == []
+
+
 def test_index_false_items_are_listed_but_never_match_a_query(store: BaseStore):
     store.put(NS, "secret", memory("User likes tea"), index=False)
     store.put(NS, "plain", memory("User likes coffee"))

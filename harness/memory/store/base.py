@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Awaitable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
@@ -211,45 +211,74 @@ class BaseStore(ABC):
     ) -> list[dict[str, tuple[list[Item], float]]]:
         """:meth:`asearch_modes` under each prefix, in as few backend queries as possible (one
         per mode for LanceDB); a mode's seconds are those of the shared query."""
+        found = await self.asearch_modes_many(
+            namespace_prefixes, queries=[query], modes=modes, limit=limit
+        )
+        return found[0]
+
+    async def asearch_modes_many(
+        self,
+        namespace_prefixes: Sequence[Sequence[str]],
+        *,
+        queries: Sequence[str],
+        modes: Sequence[str],
+        limit: int = 10,
+    ) -> list[list[dict[str, tuple[list[Item], float]]]]:
+        """:meth:`asearch_modes_each` for several queries: per query, per prefix, per mode.
+
+        The queries are embedded in one batch and their vector searches shared by one backend
+        query where the backend can (LanceDB scans the table once for all of them), each
+        query's result being exactly what it gets alone; a query's vector seconds are its share
+        of that batch. Full-text searches run one per query.
+        """
         for mode in modes:
             _check_mode(mode)
         if not namespace_prefixes:
-            return []
-        if query is None or not query.strip():  # a listing, the same in every mode
-            out = []
-            for prefix in namespace_prefixes:
-                started = time.perf_counter()
-                listed = await self.asearch(prefix, query=query, limit=limit)
-                out.append({mode: (listed, time.perf_counter() - started) for mode in modes})
+            return [[] for _ in queries]
+        out: list[list[dict[str, tuple[list[Item], float]]]] = [[] for _ in queries]
+        texts = [(i, q) for i, q in enumerate(queries) if q is not None and q.strip()]
+        for i, query in enumerate(queries):
+            if query is None or not query.strip():  # a listing, the same in every mode
+                for prefix in namespace_prefixes:
+                    started = time.perf_counter()
+                    listed = await self.asearch(prefix, query=query, limit=limit)
+                    out[i].append({mode: (listed, time.perf_counter() - started) for mode in modes})
+        if not texts:
             return out
         prefixes = [check_namespace(p, allow_empty=True) for p in namespace_prefixes]
         check_page(limit, 0)
         depth = max(2 * limit, 20) if "hybrid" in modes else limit
-        spent: dict[str, float] = {}
+        wants = set(modes)
+        vector_s: float = 0.0
 
-        async def timed(name: str, work: Awaitable[list[list[Item]]]) -> list[list[Item]]:
+        async def by_vector() -> list[list[list[Item]]]:
+            nonlocal vector_s
             started = time.perf_counter()
-            found = await work
-            spent[name] = time.perf_counter() - started
+            vectors = await self.embedder.aembed([q for _, q in texts])
+            found = await self._avector_each_many(prefixes, vectors, depth)
+            vector_s = (time.perf_counter() - started) / len(texts)
             return found
 
-        async def by_vector() -> list[list[Item]]:
-            vector = (await self.embedder.aembed([query]))[0]
-            return await self._avector_each(prefixes, vector, depth)
+        async def by_text(query: str) -> tuple[list[list[Item]], float]:
+            started = time.perf_counter()
+            found = await self._afts_each(prefixes, query, depth)
+            return found, time.perf_counter() - started
 
-        async def nothing() -> list[list[Item]]:
-            return [[] for _ in prefixes]
-
-        wants = set(modes)
+        nothing: list[list[Item]] = [[] for _ in prefixes]
         vector_hits, text_hits = await asyncio.gather(
-            timed("vector", by_vector()) if wants & {"vector", "hybrid"} else nothing(),
-            timed("fts", self._afts_each(prefixes, query, depth)) if wants & {"fts", "hybrid"}
-            else nothing(),
+            by_vector() if wants & {"vector", "hybrid"} else _constant([nothing] * len(texts)),
+            asyncio.gather(*(by_text(q) for _, q in texts)) if wants & {"fts", "hybrid"}
+            else _constant([(nothing, 0.0)] * len(texts)),
         )  # fmt: skip
-        return [
-            _per_mode(modes, limit, ranked(by_vector), ranked(by_text), spent)
-            for by_vector, by_text in zip(vector_hits, text_hits, strict=True)
-        ]
+        for (i, _), per_vector, (per_text, text_s) in zip(
+            texts, vector_hits, text_hits, strict=True
+        ):
+            spent = {"vector": vector_s, "fts": text_s}
+            out[i] = [
+                _per_mode(modes, limit, ranked(v), ranked(t), spent)
+                for v, t in zip(per_vector, per_text, strict=True)
+            ]
+        return out
 
     async def _ahybrid(
         self, prefix: Namespace, query: str, conditions: list[Condition], need: int
@@ -363,9 +392,19 @@ class BaseStore(ABC):
         """:meth:`_avector` (no conditions) under each prefix; backends may share one query."""
         return list(await asyncio.gather(*(self._avector(p, vector, [], k) for p in prefixes)))
 
+    async def _avector_each_many(
+        self, prefixes: list[Namespace], vectors: np.ndarray, k: int
+    ) -> list[list[list[Item]]]:
+        """:meth:`_avector_each` for each of ``vectors``; backends may share one query."""
+        return list(await asyncio.gather(*(self._avector_each(prefixes, v, k) for v in vectors)))
+
     async def _afts_each(self, prefixes: list[Namespace], query: str, k: int) -> list[list[Item]]:
         """:meth:`_afts` (no conditions) under each prefix; backends may share one query."""
         return list(await asyncio.gather(*(self._afts(p, query, [], k) for p in prefixes)))
+
+
+async def _constant(value: Any) -> Any:
+    return value
 
 
 def _per_mode(

@@ -20,13 +20,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import threading
 import warnings
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
-from dataclasses import dataclass, field
-from datetime import timedelta
+from dataclasses import dataclass, field, replace
+from datetime import UTC, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -408,6 +409,59 @@ class LanceStore(BaseStore):
     ) -> list[list[Item]]:
         return await self._avector_search(prefixes, vector, [], k)
 
+    async def _avector_each_many(
+        self, prefixes: list[Namespace], vectors: np.ndarray, k: int
+    ) -> list[list[list[Item]]]:
+        """:meth:`_avector_each` for every vector, in one LanceDB query per prefix (a flat
+        search scans the table once for all the vectors). Each result is what the vector gets
+        alone: the exact top ``k`` under the prefix, ties cut by :func:`ranked`."""
+        if len(vectors) < 2 or k == 0:
+            return await super()._avector_each_many(prefixes, vectors, k)
+        await self._settle(*prefixes)
+        queries = [np.asarray(v, dtype=np.float32) for v in vectors]
+        per_prefix = [
+            await asyncio.to_thread(self._top_k_many, queries, prefix, k) for prefix in prefixes
+        ]
+        return [[found[i] for found in per_prefix] for i in range(len(queries))]
+
+    def _top_k_many(self, vectors: list[np.ndarray], prefix: Namespace, k: int) -> list[list[Item]]:
+        """Per vector, the top ``k`` under ``prefix``; fetches deepen (as :meth:`_top_k`) for the
+        vectors whose k-th item ties the last one fetched."""
+        where = _where(prefix, [], searchable=True)
+        out: list[list[Item] | None] = [None] * len(vectors)
+        pending = list(range(len(vectors)))
+        fetch = k + 1
+        while pending:
+            asked = [vectors[i] for i in pending]
+
+            def build(t: Any, asked: list[np.ndarray] = asked, fetch: int = fetch) -> Any:
+                return (
+                    t.query()
+                    .nearest_to(asked)
+                    .column("vector")
+                    .distance_type("cosine")
+                    .where(where)
+                    .select([*lr.ITEM_COLUMNS, "_distance"])
+                    .limit(fetch)
+                )
+
+            table = self._read_async(build)
+            rows: list[list[dict[str, Any]]] = [[] for _ in asked]
+            for record in _ranking_records(table):
+                rows[record.pop("query_index", 0)].append(record)
+            unsettled = []
+            for i, records in zip(pending, rows, strict=True):
+                records.sort(key=lambda r: r["_distance"])  # its own ranking, as alone
+                settled = _settled(records, [prefix], k, fetch, _similarity)
+                if settled is None:
+                    unsettled.append(i)
+                    continue
+                at = {(r["namespace"], r["key"]): r["_row"] for r in records}
+                out[i] = [_completed(item, table, at) for item in settled[0]]
+            pending = unsettled
+            fetch *= 4
+        return [found for found in out if found is not None]
+
     async def _afts(
         self, prefix: Namespace, query: str, conditions: list[Condition], k: int
     ) -> list[Item]:
@@ -435,9 +489,7 @@ class LanceStore(BaseStore):
                 .limit(n)
             )
 
-        return await asyncio.to_thread(
-            self._top_k, build, prefixes, conditions, k, lambda r: 1.0 - float(r["_distance"])
-        )
+        return await asyncio.to_thread(self._top_k, build, prefixes, conditions, k, _similarity)
 
     async def _afts_search(
         self, prefixes: list[Namespace], query: str, conditions: list[Condition], k: int
@@ -483,19 +535,9 @@ class LanceStore(BaseStore):
         fetch = (k + 1 if not post else max(4 * k, 40)) * len(prefixes)
         while True:
             found = lr.records(self._read_async(build(fetch)))
-            passing = [
-                ranked(
-                    _item(r, score(r))
-                    for r in found
-                    if has_prefix(r["namespace"], prefix) and matches(r["value"], post)
-                )
-                for prefix in prefixes
-            ]
-            if len(found) < fetch:
-                return [items[:k] for items in passing]
-            last = score(found[-1])
-            if all(len(items) >= k and last < (items[k - 1].score or 0.0) for items in passing):
-                return [items[:k] for items in passing]
+            settled = _settled(found, prefixes, k, fetch, score, post)
+            if settled is not None:
+                return settled
             fetch *= 4
 
     # -- introspection -----------------------------------------------------------------------
@@ -503,6 +545,64 @@ class LanceStore(BaseStore):
     def version_count(self) -> int:
         """How many table versions LanceDB currently keeps (bounded by compaction)."""
         return len(self.table.list_versions())
+
+
+def _ranking_records(table: pa.Table) -> list[dict[str, Any]]:
+    """What ranking needs of each row (no value, no creation time: decoding those for every
+    row of a deep multi-query fetch cost ten times the query); ``_row`` locates the rest."""
+    columns = ["ns_path", "key", "updated_at", "_distance"]
+    if "query_index" in table.column_names:
+        columns.append("query_index")
+    data = {name: table.column(name).to_pylist() for name in columns}
+    return [
+        {
+            **{name: data[name][row] for name in columns if name != "ns_path"},
+            "namespace": from_path(data["ns_path"][row]),
+            "updated_at": data["updated_at"][row].astimezone(UTC),
+            "value": None,
+            "created_at": None,
+            "_row": row,
+        }
+        for row in range(table.num_rows)
+    ]
+
+
+def _completed(item: Item, table: pa.Table, rows: dict[tuple[Namespace, str], int]) -> Item:
+    row = rows[(item.namespace, item.key)]
+    value = json.loads(table.column("value")[row].as_py())
+    created = table.column("created_at")[row].as_py().astimezone(UTC)
+    return replace(item, value=value, created_at=created)
+
+
+def _similarity(record: dict[str, Any]) -> float:
+    return 1.0 - float(record["_distance"])
+
+
+def _settled(
+    found: list[dict[str, Any]],
+    prefixes: list[Namespace],
+    k: int,
+    fetch: int,
+    score: Callable[[dict[str, Any]], float],
+    post: list[Condition] | None = None,
+) -> list[list[Item]] | None:
+    """Per prefix, the best ``k`` of ``found`` (the first ``fetch`` rows of one ranking), or
+    None when the fetch does not settle them: some prefix has fewer than ``k`` passing rows, or
+    the last row fetched ties the k-th, while more rows may exist."""
+    passing = [
+        ranked(
+            _item(r, score(r))
+            for r in found
+            if has_prefix(r["namespace"], prefix) and matches(r["value"], post or [])
+        )
+        for prefix in prefixes
+    ]
+    if len(found) < fetch:
+        return [items[:k] for items in passing]
+    last = score(found[-1])
+    if all(len(items) >= k and last < (items[k - 1].score or 0.0) for items in passing):
+        return [items[:k] for items in passing]
+    return None
 
 
 def _exact(namespace: Namespace, key: str) -> str:
