@@ -11,6 +11,10 @@ from typing import Any
 
 from harness.scoring.matchers import Matcher
 
+_CHUNK = 4096
+"""Pairs whose vectors are gathered at once: a LoCoMo final state has 100,000 pairs, whose
+gathered vectors (300 MB) cost more to copy than the dot products do."""
+
 
 class EmbeddingMatcher(Matcher):
     """Cosine similarity between L2-normalised embeddings.
@@ -49,7 +53,10 @@ class EmbeddingMatcher(Matcher):
         texts = list(dict.fromkeys(text for pair in pairs for text in pair))
         vectors = np.asarray(await self.embedder.aembed(texts), dtype=np.float32)
         row = {text: i for i, text in enumerate(texts)}
-        left = vectors[[row[a] for a, _ in pairs]]
-        right = vectors[[row[b] for _, b in pairs]]
-        cosine = np.einsum("ij,ij->i", left, right)
-        return [float(value) for value in np.clip(cosine, -1.0, 1.0)]
+        left = np.fromiter((row[a] for a, _ in pairs), dtype=np.intp, count=len(pairs))
+        right = np.fromiter((row[b] for _, b in pairs), dtype=np.intp, count=len(pairs))
+        cosine = np.empty(len(pairs), dtype=np.float32)
+        for start in range(0, len(pairs), _CHUNK):  # a final state's n x m pairs, in slices
+            part = slice(start, start + _CHUNK)
+            cosine[part] = np.einsum("ij,ij->i", vectors[left[part]], vectors[right[part]])
+        return np.clip(cosine, -1.0, 1.0).tolist()
