@@ -11,8 +11,8 @@ store that cite no message (``unsourced``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 from harness.data.models import Case, Query
@@ -20,6 +20,7 @@ from harness.memory.store.base import BaseStore, Item
 from harness.results.records import QueryRow
 from harness.scoring.catalogue import retrieval_key
 from harness.scoring.retrieval import (
+    Provenance,
     RetrievalScore,
     level_row,
     map_relevant,
@@ -36,7 +37,7 @@ class SearchSpace:
 
     state: str  # end_to_end | gold
     namespace: tuple[str, ...]
-    sources: Mapping[str, Sequence[str]]
+    sources: Mapping[str, Collection[str]]
     to_gold: Mapping[str, str]
     relevant_map: Mapping[str, str] | None  # gold key -> id in this space; None: identity
 
@@ -117,6 +118,8 @@ async def run_queries(
     rows: list[QueryRow] = []
     sums: dict[str, float] = {}
     sessions = session_index(case)
+    indexed = {id(space): Provenance(space.sources) for space in spaces}  # once per store state
+    plan = [(q, query, replace(space, sources=indexed[id(space)])) for q, query, space in plan]
     for (q, query, space), by_mode in zip(plan, results, strict=True):
         for mode in modes:
             ranked, latency = by_mode[mode]

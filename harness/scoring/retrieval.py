@@ -29,7 +29,7 @@ Rankings are de-duplicated (first occurrence kept) before scoring.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 DEFAULT_KS = (1, 3, 5, 10)
@@ -85,6 +85,48 @@ def score_ranking(
     return RetrievalScore(recall, ndcg, mrr, len(relevant_set), ranks)
 
 
+class Provenance(Mapping[str, frozenset[str]]):
+    """Memory id -> the message ids it was derived from, indexed by message as well, so a
+    query's relevant memories are found from its evidence instead of a pass over the store
+    (a LoCoMo case scores some 600 rankings against the same store)."""
+
+    def __init__(self, sources: Mapping[str, Iterable[str]]) -> None:
+        self._sources = {mid: frozenset(srcs) for mid, srcs in sources.items()}
+        self._citing: dict[str, list[str]] = {}
+        for mid, srcs in self._sources.items():
+            for message in srcs:
+                self._citing.setdefault(message, []).append(mid)
+        self._sessions: tuple[Mapping[str, str], Provenance] | None = None
+
+    def __getitem__(self, mid: str) -> frozenset[str]:
+        return self._sources[mid]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._sources)
+
+    def __len__(self) -> int:
+        return len(self._sources)
+
+    def covers(self, evidence: set[str]) -> dict[str, set[str]]:
+        """Each memory citing some of ``evidence``, with the evidence it cites."""
+        out: dict[str, set[str]] = {}
+        for message in evidence:
+            for mid in self._citing.get(message, ()):
+                out.setdefault(mid, set()).add(message)
+        return out
+
+    def by_session(self, session_of: Mapping[str, str]) -> Provenance:
+        """The same memories citing the sessions their sources lie in (kept for the last
+        ``session_of`` asked)."""
+        if self._sessions is None or self._sessions[0] is not session_of:
+            cited = {
+                mid: {session_of[m] for m in srcs if m in session_of}
+                for mid, srcs in self._sources.items()
+            }
+            self._sessions = (session_of, Provenance(cited))
+        return self._sessions[1]
+
+
 def score_provenance(
     ranked_ids: Sequence[str],
     sources: Mapping[str, Iterable[str]],
@@ -99,17 +141,18 @@ def score_provenance(
     evidence = set(relevant_messages)
     if not evidence:
         raise ValueError("a query needs at least one relevant message to be scored")
-    covers = {mid: evidence.intersection(srcs) for mid, srcs in sources.items()}
+    index = sources if isinstance(sources, Provenance) else Provenance(sources)
+    covers = index.covers(evidence)  # the memories that cite evidence, and what they cite
     ranked = _dedupe(ranked_ids)
-    unknown = [mid for mid in ranked if mid not in covers]
+    unknown = [mid for mid in ranked if mid not in index]
     if unknown:
         raise ValueError(f"no provenance given for retrieved memories {unknown[:5]}")
-    n_relevant = sum(1 for covered in covers.values() if covered)
-    flags = [bool(covers[mid]) for mid in ranked]
+    n_relevant = len(covers)
+    flags = [mid in covers for mid in ranked]
     ranks, mrr, ndcg = _rank_metrics(flags, n_relevant, ks)
     recall = {}
     for k in ks:
-        covered = set().union(*(covers[mid] for mid in ranked[:k])) if ranked else set()
+        covered = set().union(*(covers.get(mid, ()) for mid in ranked[:k]))
         recall[k] = len(covered) / len(evidence)
     return RetrievalScore(recall, ndcg, mrr, n_relevant, ranks)
 
@@ -140,9 +183,8 @@ def score_levels(
     if turn_set:
         out["turn"] = score_provenance(ranked_ids, sources, turn_set, ks)
     if session_set:
-        by_session = {
-            mid: {session_of[m] for m in srcs if m in session_of} for mid, srcs in sources.items()
-        }
+        index = sources if isinstance(sources, Provenance) else Provenance(sources)
+        by_session = index.by_session(session_of)
         out["session"] = score_provenance(ranked_ids, by_session, session_set, ks)
     return out
 

@@ -7,6 +7,7 @@ import math
 import pytest
 
 from harness.scoring.retrieval import (
+    Provenance,
     map_relevant,
     retrieval_columns,
     retrieval_metrics,
@@ -109,6 +110,23 @@ def test_turn_and_session_levels_by_hand():
     assert session.n_relevant == 2 and session.mrr == 0.5
     assert session.ndcg[3] == pytest.approx(INV_LOG2_3 / (1 + INV_LOG2_3))
     assert session.ndcg[5] == pytest.approx((INV_LOG2_3 + INV_LOG2_5) / (1 + INV_LOG2_3))
+
+
+def test_indexed_provenance_scores_as_the_plain_mapping():
+    index = Provenance(LEVEL_SOURCES)
+    assert dict(index) == {mid: frozenset(srcs) for mid, srcs in LEVEL_SOURCES.items()}
+    assert index.covers({"s2:3", "s9:9"}) == {"y": {"s2:3"}}
+    rankings = [["z", "x", "w", "y"], ["y"], [], ["w", "w", "x"]]
+    evidence = [["s2:3"], ["s1:1", "s2:3"], ["s3:1"], ["s9:9"]]
+    for ranked in rankings:
+        for turns in evidence:
+            plain = score_provenance(ranked, LEVEL_SOURCES, turns, ks=(1, 3))
+            assert score_provenance(ranked, index, turns, ks=(1, 3)) == plain
+            plain_levels = score_levels(ranked, LEVEL_SOURCES, turns, ["s1"], SESSION_OF)
+            assert score_levels(ranked, index, turns, ["s1"], SESSION_OF) == plain_levels
+    assert index.by_session(SESSION_OF) is index.by_session(SESSION_OF)  # built once
+    with pytest.raises(ValueError, match="no provenance"):
+        score_provenance(["q"], index, ["s1:1"])
 
 
 def test_a_level_without_evidence_is_absent_not_zero():
