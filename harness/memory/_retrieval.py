@@ -10,7 +10,6 @@ retrieval was switched off with ``source="none"``.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -158,13 +157,8 @@ async def retrieve(
     if not queries:
         queries = conversation_queries(turns, retrieval.max_queries)
     per_query = query_limit * 2 if deeper else query_limit
-    if retrieval.mode != "fts" and len(queries) > 1:
-        await store.embedder.aembed(queries)  # one batch; each search below hits the cache
-    searches = [
-        store.asearch(namespace, query=query, limit=per_query, mode=retrieval.mode)
-        for query in queries
-    ]
-    rankings = [_usable(found, namespace, schemas)[0] for found in await asyncio.gather(*searches)]
+    found = await store.asearch_many(namespace, queries, limit=per_query, mode=retrieval.mode)
+    rankings = [_usable(items, namespace, schemas)[0] for items in found]
     chosen = merge_ranked([*rankings, recent], query_limit, top_up=len(rankings))
     return _retrieved(chosen, queries, usage, skipped)
 

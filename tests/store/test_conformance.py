@@ -365,6 +365,19 @@ def test_search_modes_many_equals_each_query_alone(store: BaseStore):
     assert asyncio.run(store.asearch_modes_many(prefixes, queries=[], modes=modes)) == []
 
 
+@pytest.mark.parametrize("mode", ["vector", "fts", "hybrid"])
+def test_search_many_equals_each_query_alone(store: BaseStore, mode: str):
+    store.put_many(
+        [(NS, f"t{i:02d}", memory(f"User drinks tea number {i % 5}")) for i in range(40)]
+        + [(NS, "c", memory("User drinks coffee")), (("other",), "o", memory("User likes tea"))]
+    )  # ties across the cut, and an item outside the namespace
+    queries = ["tea", "coffee drinks", " ", "tea number 3", "xylophone", "tea"]
+    for limit in (0, 1, 4, 50):
+        found = asyncio.run(store.asearch_many(NS, queries, limit=limit, mode=mode))
+        alone = [store.search(NS, query=q, limit=limit, mode=mode) for q in queries]
+        assert found == alone, limit
+
+
 def test_index_false_items_are_listed_but_never_match_a_query(store: BaseStore):
     store.put(NS, "secret", memory("User likes tea"), index=False)
     store.put(NS, "plain", memory("User likes coffee"))

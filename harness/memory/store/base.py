@@ -187,6 +187,37 @@ class BaseStore(ABC):
             items = await self._ahybrid(prefix, query, conditions, need)
         return items[offset:need]
 
+    async def asearch_many(
+        self,
+        namespace_prefix: Sequence[str],
+        queries: Sequence[str],
+        *,
+        limit: int = 10,
+        mode: SearchMode = "vector",
+    ) -> list[list[Item]]:
+        """:meth:`asearch` (no filter) for each query: the queries embedded in one batch and,
+        in vector mode, searched by one backend query where the backend can; each result is
+        exactly what :meth:`asearch` returns for that query alone."""
+        texts = [q for q in queries if q is not None and q.strip()]
+        if mode != "vector" or len(texts) < 2 or limit == 0:
+            if mode != "fts" and len(texts) > 1:
+                await self.embedder.aembed(texts)  # one batch; each search below hits the cache
+            searches = [
+                self.asearch(namespace_prefix, query=q, limit=limit, mode=mode) for q in queries
+            ]
+            return list(await asyncio.gather(*searches))
+        prefix = check_namespace(namespace_prefix, allow_empty=True)
+        check_page(limit, 0)
+        vectors = await self.embedder.aembed(texts)
+        found = iter(await self._avector_each_many([prefix], vectors, limit))
+        out = []
+        for query in queries:
+            if query is None or not query.strip():
+                out.append(await self.asearch(prefix, query=query, limit=limit))
+            else:
+                out.append(ranked(next(found)[0])[:limit])
+        return out
+
     async def asearch_modes(
         self, namespace_prefix: Sequence[str], *, query: str, modes: Sequence[str], limit: int = 10
     ) -> dict[str, tuple[list[Item], float]]:
