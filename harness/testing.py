@@ -270,6 +270,14 @@ async def amemory_eval(
     store = open_results(":memory:" if db is None else db) if owned else db
     try:
         result = await arun(config, db=store, extractor=system if custom else None)
+        if not result.ok:  # no metric of such a run means anything: fail the test loudly
+            from harness.errors import RunFailedError
+
+            run = store.get_run(result.run_id)
+            why = (run.error if run else None) or "every case failed"
+            raise RunFailedError(
+                f"memory_eval of {_label(system, prompt)}: {why}", run_id=result.run_id
+            )
         return load_eval(store, result.run_id, _label(system, prompt), str(dataset))
     finally:
         if owned:

@@ -8,6 +8,7 @@ lost points and why, op by op.
 from __future__ import annotations
 
 import json
+import uuid
 from importlib.metadata import entry_points
 
 import pytest
@@ -158,3 +159,14 @@ def test_bounds_on_a_baseline_and_their_metric_names():
         result.assert_max(error_rate=-1)
     with pytest.raises(ConfigurationError, match="unknown metric 'micro_f'"):
         result.assert_min(micro_f=0.5)
+
+
+def test_a_system_that_fails_every_case_raises_instead_of_scoring():
+    """Like run_dataset: error_rate 1.0 with n/a metrics is no result to assert on."""
+    from harness.errors import RunFailedError
+
+    expected = r"memory_eval of scripted/never-\w+ \(template default\): every case failed \(1 c"
+    with pytest.raises(RunFailedError, match=expected):
+        memory_eval(
+            f"scripted/never-{uuid.uuid4().hex[:8]}", "datasets/core.jsonl", limit=1, cache="off"
+        )
