@@ -27,6 +27,11 @@ class ModelError(HarnessError):
         self.retryable = retryable
 
 
+class ModelUnavailableError(ModelError):
+    """The provider does not know the model or refuses the credentials: no call can succeed,
+    so a run stops at the first such reply instead of failing every case."""
+
+
 class InvalidModelOutputError(ModelError):
     """The model kept returning output that does not validate, even after the repair round."""
 

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from harness._async import run_sync
-from harness.errors import ConfigurationError, ModelError
+from harness.errors import ConfigurationError, ModelError, ModelUnavailableError
 from harness.models import _litellm
 from harness.models.cache import ResponseCache, cache_key, current_repeat_index, key_material
 from harness.models.limits import current_call_limit
@@ -330,11 +330,22 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}" if type(exc).__name__ not in text else text
 
 
+_UNAVAILABLE = frozenset({"NotFoundError", "AuthenticationError", "PermissionDeniedError"})
+"""Replies that every call of the model would get: a misspelt model name, a refused key."""
+
+
 def _model_error(model: str, exc: BaseException, attempts: int, retryable: bool) -> ModelError:
-    if retryable:
-        message = f"{model}: gave up after {attempts} attempt(s); last error: {_describe(exc)}"
+    if type(exc).__name__ in _UNAVAILABLE and not retryable:
+        message = (
+            f"model {model!r} cannot be used (not retryable): the provider does not know it or "
+            f"refuses the key ({_describe(exc)})"
+        )
+        error: ModelError = ModelUnavailableError(message, model=model)
     else:
-        message = f"{model}: request failed (not retryable): {_describe(exc)}"
-    error = ModelError(message, model=model, retryable=retryable)
+        if retryable:
+            message = f"{model}: gave up after {attempts} attempt(s); last error: {_describe(exc)}"
+        else:
+            message = f"{model}: request failed (not retryable): {_describe(exc)}"
+        error = ModelError(message, model=model, retryable=retryable)
     error.attempts = attempts  # type: ignore[attr-defined]
     return error

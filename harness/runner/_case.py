@@ -23,7 +23,7 @@ from typing import Any
 
 from harness.baselines.registry import oracle_context
 from harness.data.models import Case
-from harness.errors import HarnessError
+from harness.errors import HarnessError, ModelUnavailableError
 from harness.memory.schemas import MemoryOperation
 from harness.memory.store.base import BaseStore, Item
 from harness.models.cache import repeat_index
@@ -308,6 +308,8 @@ async def run_case(env: CaseEnv, case: Case, repeat: int) -> CaseRecord:
                     rows = await _evaluate(env, case, repeat, replay)
                 if env.answering is not None:  # question slots of its own, see _answer
                     rows["answers"], rows["answer_counts"] = await _answers(env, case, repeat)
+            except ModelUnavailableError:
+                raise  # every case would fail the same way: the run stops (see the engine)
             except HarnessError as exc:
                 error = exc
             except Exception as exc:

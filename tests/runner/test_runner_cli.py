@@ -238,3 +238,20 @@ def test_a_reply_with_a_lone_surrogate_is_bad_model_output_not_a_bug(db_path):
         (case,) = store.case_results(broken.run_id)
     assert case.error_type == "InvalidModelOutputError"
     assert "arguments hold a lone surrogate (\\udc00), which is not text" in case.error
+
+
+def test_a_model_the_provider_does_not_know_stops_the_run_at_its_first_reply(capsys, db_path):
+    """A misspelt name of a known provider (with a key set) used to fail case after case."""
+    from harness.models.scripted import scripted_model
+
+    model = scripted_model(f"misspelt-{uuid.uuid4().hex[:8]}").reset()
+    model.respond_with(lambda request: {"error": "not_found", "message": "no such model"})
+    args = ["-d", str(TINY), "-m", model.model, "--db", str(db_path), "--cache", "off"]
+    code = cli("run", *args, "--concurrency", "1", "--progress", "none")
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert f"error: model '{model.model}' cannot be used (not retryable): the provider " in err
+    assert len(model.requests) == 1  # not once per case
+    with results(db_path) as store:
+        (run,) = store.list_runs()
+    assert run.status == "failed" and "cannot be used" in run.error
