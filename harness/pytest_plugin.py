@@ -19,6 +19,8 @@ from typing import Any
 
 import pytest
 
+from harness.testing import memory_eval as evaluate
+
 DB_OPTION = "--memory-eval-db"
 DB_INI = "memory_eval_db"
 
@@ -47,8 +49,6 @@ def memory_eval(request: pytest.FixtureRequest) -> Callable[..., Any]:
     Runs are named after the test (``pytest::<node id>``) and, with ``--memory-eval-db``,
     recorded there.
     """
-    from harness.testing import memory_eval as evaluate
-
     db = _db_path(request.config)
 
     def run(system: Any, dataset: Any = "datasets/core.jsonl", **options: Any) -> Any:

@@ -37,6 +37,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from harness._bundled import bundled_path
 from harness.errors import ConfigurationError
 
 TEMPLATE_SUFFIX = ".j2"
@@ -144,8 +145,6 @@ def prompts_dir() -> Path:
 
 def bundled_prompts_dir() -> Path:
     """The templates shipped with the harness (read-only: never write here)."""
-    from harness._bundled import bundled_path
-
     return bundled_path("prompts")
 
 

@@ -29,7 +29,11 @@ from typing import Any
 from harness._async import run_sync
 from harness.reports._casedata import CaseData, case_data
 from harness.reports._format import fmt, fmt_interval
+from harness.reports._problems import problem_lines
+from harness.results.db import ResultsStore, open_results
+from harness.runner.config import RunConfig
 from harness.scoring.catalogue import case_value, check_metrics
+from harness.systems.registry import OWN_SYSTEM, PEER_SYSTEMS, is_import_spec
 
 __all__ = ["CaseOutcome", "MemoryEval", "amemory_eval", "memory_eval"]
 
@@ -175,8 +179,6 @@ def _selection(selection: Mapping[str, Any]) -> str:
 
 
 def _outcomes(data: CaseData, records: Sequence[Any], ops: Sequence[Any]) -> list[CaseOutcome]:
-    from harness.reports._problems import problem_lines
-
     by_case: dict[str, list[Any]] = {}
     for record in records:
         by_case.setdefault(record.case_id, []).append(record)
@@ -245,8 +247,6 @@ async def amemory_eval(
     **options: Any,
 ) -> MemoryEval:
     """Replay ``dataset`` through ``system`` and score it (see :func:`memory_eval`)."""
-    from harness.results.db import ResultsStore, open_results
-    from harness.runner.config import RunConfig
     from harness.runner.engine import arun
 
     custom = not isinstance(system, str)
@@ -286,8 +286,6 @@ async def amemory_eval(
 
 def _names_system(value: str) -> bool:
     """True when a string names a system (``module:attr``, ``langmem``...) rather than a model."""
-    from harness.systems.registry import OWN_SYSTEM, PEER_SYSTEMS, is_import_spec
-
     return value == OWN_SYSTEM or value in PEER_SYSTEMS or is_import_spec(value)
 
 

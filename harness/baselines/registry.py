@@ -53,6 +53,7 @@ from harness.baselines._oracle import (
     oracle_context,
     schema_map,
 )
+from harness.data.models import GoldOp
 from harness.errors import ConfigurationError
 from harness.memory._apply import Change, State, summarise
 from harness.memory._existing import ID_NAMESPACE, Entry, normalise_existing
@@ -343,8 +344,6 @@ def _gold_context(gold: Any) -> GoldContext:
     if isinstance(gold, GoldContext):
         return gold
     if isinstance(gold, Sequence) and not isinstance(gold, str | bytes):
-        from harness.data.models import GoldOp
-
         try:
             return GoldContext(ops=tuple(GoldOp.model_validate(op) for op in gold))
         except ValidationError as exc:

@@ -21,7 +21,10 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from harness.data._errors import json_type, problems_from
+from harness.data._jsonschema_model import model_from_json_schema
+from harness.data._lines import iter_records
 from harness.errors import DatasetError
+from harness.memory.schemas import Memory
 
 SCHEMAS_FILE = "schemas.py"
 _MODULE_CACHE: dict[tuple[str, int, int], dict[str, type[BaseModel]]] = {}
@@ -115,8 +118,6 @@ def _json_path(parts: Any) -> str:
 
 
 def builtin_models() -> dict[str, type[BaseModel]]:
-    from harness.memory.schemas import Memory
-
     return {"Memory": Memory}
 
 
@@ -143,7 +144,6 @@ def build_registry(
         if problem:
             problems.append((path, problem))
             continue
-        from harness.data._jsonschema_model import model_from_json_schema
 
         models[name] = model_from_json_schema(name, schema)
         json_schemas[name] = schema
@@ -174,8 +174,6 @@ def _origin(model: type[BaseModel]) -> str:
 
 def load_schemas(dataset_path: str | Path) -> SchemaRegistry:
     """The registry a dataset file sees: built-ins, its ``schemas.py`` and its header schemas."""
-    from harness.data._lines import iter_records
-
     path = Path(dataset_path)
     header: dict[str, Any] = {}
     for record in iter_records(path):

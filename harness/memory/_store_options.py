@@ -11,6 +11,8 @@ from harness.errors import ConfigurationError
 from harness.memory._existing import format_validation_error
 from harness.memory._retrieval import Retrieval
 from harness.memory.manager import ExtractionResult, MemoryManager, create_memory_manager
+from harness.memory.schemas import Memory
+from harness.models import get_model
 from harness.models.protocol import ChatModel
 
 M = TypeVar("M", bound=BaseModel)
@@ -60,8 +62,6 @@ def resolve_schemas(schemas: Any, extractor: Any) -> dict[str, type[BaseModel]]:
     Given schemas must agree with an extractor that has its own, or it would be shown memories
     it cannot read.
     """
-    from harness.memory.schemas import Memory
-
     if isinstance(schemas, type):
         schemas = (schemas,)
     own = getattr(extractor, "schemas", None)
@@ -106,8 +106,6 @@ def resolve_query_model(
     query_model: str | ChatModel | None, retrieval: Retrieval, extractor: Any
 ) -> ChatModel | None:
     """The model that writes search queries: the one given, else the extractor's own."""
-    from harness.models import get_model
-
     if retrieval.source != "query_model":
         return None
     if query_model is not None:

@@ -30,6 +30,7 @@ from harness.memory._prompt import (
 )
 from harness.memory._tools import Toolset, build_toolset
 from harness.memory.schemas import ExtractedMemory, Memory, MemoryOperation, RejectedCall
+from harness.models import get_model
 from harness.models.protocol import ChatModel
 from harness.models.types import GenerateConfig, Message, ModelResponse, ToolSpec, Usage
 
@@ -224,8 +225,6 @@ def create_memory_manager(
     the model see the outcome of its calls and continue; ``max_repairs`` bounds the rounds spent
     asking it to fix invalid arguments before :class:`InvalidModelOutputError` is raised.
     """
-    from harness.models import get_model
-
     if not isinstance(instructions, str) or not instructions.strip():
         raise ConfigurationError("instructions must be a non-empty string")
     if max_repairs < 0:

@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from harness._compat.litellm import configure, install_provider
+from harness.models import extractive, local, scripted
 
 _lock = threading.RLock()
 _module: Any = None
@@ -69,8 +70,6 @@ def _install(name: str, factory: Callable[[Any], Any]) -> None:
 
 
 def _register_builtin_providers() -> None:
-    from harness.models import extractive, local, scripted
-
     register_provider("scripted", scripted.make_handler)
     register_provider("local", local.make_handler)
     register_provider("baseline", extractive.make_handler)

@@ -24,6 +24,7 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, Literal
 
+from harness.errors import ConfigurationError
 from harness.models.types import GenerateConfig, Message, ModelResponse, ToolSpec
 
 logger = logging.getLogger(__name__)
@@ -110,8 +111,6 @@ class ResponseCache:
         self, directory: str | os.PathLike[str] | None = None, mode: CacheMode = "read-write"
     ):
         if mode not in _MODES:
-            from harness.errors import ConfigurationError
-
             raise ConfigurationError(f"cache mode {mode!r} is not one of {', '.join(_MODES)}")
         self.directory = Path(directory).expanduser() if directory else default_cache_dir()
         self.mode: CacheMode = mode

@@ -28,6 +28,8 @@ import numpy as np
 
 from harness._async import run_sync
 from harness.errors import ConfigurationError, ModelError
+from harness.models._litellm import litellm_module
+from harness.models._onnx_minilm import DIMS, MiniLMRuntime
 
 __all__ = [
     "DEFAULT_EMBEDDER",
@@ -243,14 +245,11 @@ class MiniLMEmbedder(Embedder):
 
     def __init__(self, name: str = DEFAULT_EMBEDDER, *, batch_size: int = 64, **kwargs: Any):
         super().__init__(name, **kwargs)
-        from harness.models._onnx_minilm import MiniLMRuntime
 
         self._runtime = MiniLMRuntime(batch_size=batch_size)
 
     @property
     def dims(self) -> int:
-        from harness.models._onnx_minilm import DIMS
-
         return DIMS
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
@@ -286,8 +285,6 @@ class LiteLLMEmbedder(Embedder):
         return self._dims
 
     async def _acompute(self, texts: list[str]) -> np.ndarray:
-        from harness.models._litellm import litellm_module
-
         litellm = litellm_module()
         rows: list[list[float]] = []
         for start in range(0, len(texts), self.batch_size):

@@ -19,7 +19,9 @@ from harness._async import run_sync
 from harness.errors import ConfigurationError, ModelError, ModelUnavailableError
 from harness.models import _litellm
 from harness.models.cache import ResponseCache, cache_key, current_repeat_index, key_material
+from harness.models.extractive import EXTRACTIVE_MODELS
 from harness.models.limits import current_call_limit
+from harness.models.local import MODELS
 from harness.models.protocol import ChatModel
 from harness.models.ratelimit import current_limiter, set_grant
 from harness.models.retry import RetryPolicy, is_retryable
@@ -201,8 +203,6 @@ def _now() -> float:
 
 def _check_local_name(name: str) -> None:
     if name.startswith("baseline/"):
-        from harness.models.extractive import EXTRACTIVE_MODELS
-
         if name.removeprefix("baseline/") not in EXTRACTIVE_MODELS:
             known = ", ".join(f"baseline/{n}" for n in EXTRACTIVE_MODELS)
             raise ConfigurationError(
@@ -212,7 +212,6 @@ def _check_local_name(name: str) -> None:
         return
     if not name.startswith("local/"):
         return
-    from harness.models.local import MODELS
 
     if name.removeprefix("local/") not in MODELS:
         known = ", ".join(f"local/{n}" for n in MODELS)

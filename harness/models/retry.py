@@ -13,6 +13,8 @@ import random
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from harness.errors import ConfigurationError
+
 BASE_DELAY_ENV = "HARNESS_RETRY_BASE_DELAY"
 
 _RETRYABLE = frozenset(
@@ -51,8 +53,6 @@ def _default_base_delay() -> float:
     try:
         return max(0.0, float(value))
     except ValueError:
-        from harness.errors import ConfigurationError
-
         raise ConfigurationError(f"{BASE_DELAY_ENV}={value!r} is not a number of seconds") from None
 
 
@@ -65,8 +65,6 @@ def _default_max_attempts() -> int:
     if not value:
         return 4
     if not value.isdigit():
-        from harness.errors import ConfigurationError
-
         raise ConfigurationError(f"{MAX_RETRIES_ENV}={value!r} is not a whole number >= 0")
     return int(value) + 1
 

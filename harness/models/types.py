@@ -6,6 +6,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from harness.errors import ConfigurationError
+
 Message = dict[str, Any]
 """An OpenAI-style chat message: ``{"role": ..., "content": ..., "tool_calls"?: ..., ...}``."""
 
@@ -63,8 +65,6 @@ def env_seconds(name: str, default: float) -> float:
     except ValueError:
         seconds = math.nan
     if not math.isfinite(seconds) or seconds <= 0:
-        from harness.errors import ConfigurationError
-
         raise ConfigurationError(f"{name}={value!r} is not a positive number of seconds")
     return seconds
 

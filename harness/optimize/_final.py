@@ -15,6 +15,7 @@ from typing import Any
 
 from harness.errors import ConfigurationError
 from harness.optimize._state import START_ID
+from harness.optimize.budget import worst_case
 from harness.optimize.lineage import (
     Lineage,
     SplitScores,
@@ -25,6 +26,7 @@ from harness.optimize.lineage import (
 )
 from harness.optimize.loop import Search
 from harness.optimize.report import HeldOutReport, held_out_report
+from harness.templates import output_prompts_dir
 
 logger = logging.getLogger(__name__)
 
@@ -59,7 +61,6 @@ async def select(search: Search) -> Selection:
     for candidate in chosen:
         if state.has(candidate, "dev"):
             continue
-        from harness.optimize.budget import worst_case
 
         refused = search.refusal(
             search.evaluator.bound(dev), reserve=worst_case(test_reserve, state.spent)
@@ -169,8 +170,6 @@ def write_winner(search: Search, row: Any, winner: str, report: HeldOutReport | 
 def winner_path(config: Any, row: Any) -> Path:
     """Where the winner goes: ``--out``, else ``prompts/`` under the working directory (never
     the installed package's templates)."""
-    from harness.templates import output_prompts_dir
-
     if config.out:
         return Path(config.out)
     return default_out_path(output_prompts_dir(), row.start_template, row.opt_id)

@@ -16,7 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from harness._async import run_sync
+from harness._files import check_writable
+from harness.data import SPLITS, load_dataset
 from harness.errors import ConfigurationError, OptimizeFailedError
+from harness.models import ResponseCache, get_model
 from harness.optimize import _final
 from harness.optimize._state import START_ID, SearchState
 from harness.optimize.budget import Spend, refusal, worst_case
@@ -24,9 +27,14 @@ from harness.optimize.config import OptimizeConfig
 from harness.optimize.evaluate import RunnerEvaluator
 from harness.optimize.loop import Search
 from harness.optimize.progress import OptimizeProgress
+from harness.optimize.proposer import validation_variables
 from harness.optimize.result import OptimizeResult, build_result
 from harness.optimize.store import OptimizationRow, OptimizeStore
+from harness.results.db import ResultsStore, open_results
 from harness.results.migrations import utc_now
+from harness.runner import _environment as environment
+from harness.runner.config import resolve_dataset_path
+from harness.templates import TemplateVariables, load_template
 
 
 def new_opt_id() -> str:
@@ -42,17 +50,10 @@ class _Setup:
 
 
 def _load_dataset(config: OptimizeConfig) -> Any:
-    from harness.data import load_dataset
-    from harness.runner.config import resolve_dataset_path
-
     return load_dataset(resolve_dataset_path(config.dataset)).select(tags=config.tags or None)
 
 
 def _new(config: OptimizeConfig) -> _Setup:
-    from harness.data import SPLITS
-    from harness.runner import _environment as environment
-    from harness.templates import load_template
-
     dataset = _load_dataset(config)
     splits: dict[str, list[str]] = {
         name: [case.id for case in dataset.split(name)] for name in SPLITS
@@ -86,8 +87,6 @@ def _new(config: OptimizeConfig) -> _Setup:
 
 def _check_out(config: OptimizeConfig, row: OptimizationRow) -> None:
     """Refuse a winner path that cannot be written before the search, not after it."""
-    from harness._files import check_writable
-
     check_writable(_final.winner_path(config, row), "winner file")
 
 
@@ -107,7 +106,6 @@ def _resumed(store: OptimizeStore, ref: str, budget: dict[str, Any], out: str | 
     start = {c.candidate_id: c for c in store.candidates(row.opt_id)}.get(START_ID)
     if start is not None:
         return _Setup(row, config, dataset, start.template_text)
-    from harness.templates import load_template
 
     template = load_template(config.prompt)
     if template.content_hash != row.start_hash:
@@ -134,9 +132,6 @@ def _reopen(store: OptimizeStore, setup: _Setup, budget: dict[str, Any]) -> None
 
 
 def _variables(config: OptimizeConfig, dataset: Any) -> list[Any]:
-    from harness.optimize.proposer import validation_variables
-    from harness.templates import TemplateVariables
-
     run = config.run_config(case_ids=[])
     kinds = dict.fromkeys(case.schema_ for case in dataset)
     schemas = tuple(dataset.schemas.model(kind) for kind in kinds)
@@ -159,8 +154,6 @@ def _workdir(results: Any, opt_id: str) -> Path:
 
 
 def _proposer(config: OptimizeConfig) -> Any:
-    from harness.models import ResponseCache, get_model
-
     cache = ResponseCache(mode=config.run_config(case_ids=[]).cache)
     return get_model(config.proposer, cache=cache)
 
@@ -198,8 +191,6 @@ async def aoptimize(
     ``executor`` (:class:`~harness.runner.executor.ExecutorOptions`): where each evaluation
     run's cases execute.
     """
-    from harness.results.db import ResultsStore, open_results
-
     if (config is None) == (resume is None):
         raise ConfigurationError("give a configuration or an optimization to resume (not both)")
     results = db if isinstance(db, ResultsStore) else open_results(db)

@@ -11,6 +11,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from harness.runner.config import RunConfig
+
 DEFAULT_DATASET = "datasets/core.jsonl"
 DEFAULT_PROMPT = "default"
 
@@ -127,8 +129,6 @@ class OptimizeConfig(BaseModel):
 
     def run_config(self, *, case_ids: list[str], prompt: str | None = None, name: str = ""):
         """The runner configuration that evaluates ``prompt`` on ``case_ids``."""
-        from harness.runner.config import RunConfig
-
         options = {"n_resamples": 0, **self.run}
         return RunConfig(
             dataset=self.dataset,

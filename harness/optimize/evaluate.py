@@ -16,10 +16,13 @@ from typing import Any, Protocol
 
 from harness.baselines.registry import is_baseline
 from harness.data.models import Case
+from harness.models.usage import record_calls
 from harness.optimize.budget import CallBounds, Spend, evaluation_bound, extraction_bound
 from harness.optimize.config import OptimizeConfig
 from harness.optimize.feedback import CaseFeedback, build_feedback
+from harness.optimize.lineage import write_template
 from harness.optimize.objective import case_score, error_counts
+from harness.runner.progress import NoProgress
 
 JUDGE_CALLS_PER_SESSION = 8
 """Judge-call allowance per session in the worst-case bound when the ``llm`` matcher is used."""
@@ -97,8 +100,6 @@ class RunnerEvaluator:
     def template_path(self, candidate_id: str, source: str) -> Path:
         path = self.workdir / f"{candidate_id}.j2"
         if not path.is_file() or path.read_text(encoding="utf-8") != source:
-            from harness.optimize.lineage import write_template
-
             write_template(path, source)
         return path
 
@@ -107,9 +108,7 @@ class RunnerEvaluator:
     ) -> Evaluation:
         if not case_ids:
             return Evaluation({}, Spend(), None)
-        from harness.models.usage import record_calls
         from harness.runner.engine import arun
-        from harness.runner.progress import NoProgress
 
         prompt = str(self.template_path(candidate_id, source))
         name = f"optimize {self.opt_id} {candidate_id} {stage}"

@@ -20,10 +20,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from harness.errors import ModelError
+from harness.models.cache import repeat_index
+from harness.models.usage import record_calls
 from harness.optimize._state import START_ID, SearchState, candidate_id
 from harness.optimize.budget import Budget, Spend, refusal, worst_case
 from harness.optimize.config import OptimizeConfig
-from harness.optimize.evaluate import Evaluation, Evaluator
+from harness.optimize.evaluate import CaseResult, Evaluation, Evaluator
 from harness.optimize.pareto import (
     failing_cases,
     mean,
@@ -109,8 +111,6 @@ class Search:
     async def evaluate(
         self, candidate: str, source: str, cases: Sequence[str], stage: str, iteration: int = 0
     ) -> list[ScoreRow]:
-        from harness.models.usage import record_calls
-
         bound = self.evaluator.bound(cases)
         evaluation: Evaluation | None = None
         with record_calls() as calls:
@@ -222,9 +222,6 @@ class Search:
 
     async def propose(self, proposal: ProposalRow) -> None:
         """The proposer call; its reply (or error) goes into ``proposal``."""
-        from harness.models.cache import repeat_index
-        from harness.models.usage import record_calls
-
         with record_calls() as calls, repeat_index(proposal.iteration):
             try:
                 proposal.response = await apropose(
@@ -300,6 +297,4 @@ class Search:
 
 
 def _result_of(row: ScoreRow):
-    from harness.optimize.evaluate import CaseResult
-
     return CaseResult(row.case_id, row.status, row.counts, row.score, row.run_id, row.error)

@@ -23,6 +23,8 @@ import math
 from collections.abc import Iterable, Mapping
 
 from harness.data.models import Case
+from harness.scoring.answer_metrics import answer_formulas, question_kind
+from harness.scoring.gold import gold_states
 from harness.scoring.metrics import COUNT_COLUMNS, EXTRACTION_METRICS, summed_counts
 
 Counts = Mapping[str, float]
@@ -51,8 +53,6 @@ def set_score(rows: Iterable[Counts], metric: str) -> float | None:
 
 def error_counts(case: Case) -> dict[str, float]:
     """Counts for a case that produced nothing usable: every required gold op missed."""
-    from harness.scoring.gold import gold_states
-
     counts: dict[str, float] = dict.fromkeys(COUNT_COLUMNS, 0)
     for session in case.sessions:
         required = [op for op in session.expected if not op.optional]
@@ -68,8 +68,6 @@ def error_counts(case: Case) -> dict[str, float]:
 
 def _unanswered(case: Case) -> dict[str, int]:
     """Answer columns of a case whose ordinary questions were all answered wrong."""
-    from harness.scoring.answer_metrics import question_kind
-
     source = case.metadata.get("source")
     asked = [
         q
@@ -82,8 +80,6 @@ def _unanswered(case: Case) -> dict[str, int]:
 
 
 def _formula(metric: str):
-    from harness.scoring.answer_metrics import answer_formulas
-
     formula = EXTRACTION_METRICS.get(metric) or answer_formulas().get(metric)
     if formula is None or (metric.startswith("qa_") and metric not in ANSWER_OBJECTIVES):
         raise ValueError(f"unknown metric {metric!r}")

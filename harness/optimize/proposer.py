@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from harness.errors import ConfigurationError
+from harness.models.types import GenerateConfig
+from harness.models.usage import call_purpose
 from harness.optimize.feedback import CaseFeedback, render_feedback
 from harness.templates import InstructionTemplate, TemplateVariables
 
@@ -166,9 +168,6 @@ async def apropose(
     model, messages: list[dict[str, str]], *, temperature: float | None = None
 ) -> str:
     """One proposer call (purpose ``propose``); returns the reply text."""
-    from harness.models.types import GenerateConfig
-    from harness.models.usage import call_purpose
-
     with call_purpose("propose"):
         config = GenerateConfig(temperature=temperature, timeout=PROPOSER_TIMEOUT_S)
         response = await model.agenerate(messages, config=config)

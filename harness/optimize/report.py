@@ -12,7 +12,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from harness.scoring.answer_metrics import QA_COLUMNS, answer_formulas
 from harness.scoring.catalogue import OPTIMIZE_METRICS
+from harness.scoring.metrics import COUNT_COLUMNS, EXTRACTION_METRICS
+from harness.scoring.stats import paired_bootstrap
 
 
 class MetricComparison(BaseModel):
@@ -63,9 +66,6 @@ def held_out_report(
     errors: tuple[int, int] = (0, 0),
 ) -> HeldOutReport:
     """Paired comparison over exactly the test cases (rows keyed by case id)."""
-    from harness.scoring.metrics import EXTRACTION_METRICS
-    from harness.scoring.stats import paired_bootstrap
-
     wanted = set(test_cases)
     for label, rows in (("start", start_rows), ("winner", winner_rows)):
         if set(rows) != wanted:
@@ -75,8 +75,6 @@ def held_out_report(
                 f"test report needs {label} rows for exactly the test cases "
                 f"(outside the test split: {outside}; missing: {missing})"
             )
-    from harness.scoring.answer_metrics import QA_COLUMNS, answer_formulas
-    from harness.scoring.metrics import COUNT_COLUMNS
 
     zero = dict.fromkeys((*COUNT_COLUMNS, *QA_COLUMNS), 0)
     start_rows = {case: {**zero, **row} for case, row in start_rows.items()}

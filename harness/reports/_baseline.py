@@ -19,6 +19,7 @@ from typing import Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from harness._files import write_file
 from harness.errors import ConfigurationError
 from harness.reports._casedata import (
     CaseData,
@@ -145,8 +146,6 @@ def _block(lines: list[str], start: str, end: str) -> str:
 
 
 def write_baseline(baseline: BaselineFile, path: str | Path) -> Path:
-    from harness._files import write_file
-
     return write_file(path, dumps(baseline), "baseline file")
 
 

@@ -13,6 +13,9 @@ from typing import Any
 
 from harness.errors import ConfigurationError
 from harness.results.records import CaseRecord, RunRecord
+from harness.results.summary import per_case_rows
+from harness.scoring.catalogue import retrieval_columns
+from harness.scoring.metrics import COUNT_COLUMNS, LABELED_COLUMNS
 
 USAGE_COLUMNS: tuple[str, ...] = ("input_tokens", "output_tokens", "cost_usd", "latency_s")
 
@@ -95,9 +98,6 @@ class CaseData:
 
 def column_template() -> dict[str, float]:
     """Every additive column a row may hold, at zero."""
-    from harness.scoring.catalogue import retrieval_columns
-    from harness.scoring.metrics import COUNT_COLUMNS
-
     names = [*COUNT_COLUMNS, *retrieval_columns(), "case_repeats", "case_errors"]
     return dict.fromkeys(names, 0.0)
 
@@ -105,8 +105,6 @@ def column_template() -> dict[str, float]:
 def known_columns() -> set[str]:
     """Every column a row may hold: the template's and the labeled-session counts, which are
     not padded with zeros (rows recorded before them fall back to the plain counts)."""
-    from harness.scoring.metrics import LABELED_COLUMNS
-
     return {*column_template(), *LABELED_COLUMNS}
 
 
@@ -117,8 +115,6 @@ def dense(row: Mapping[str, float], template: Mapping[str, float]) -> dict[str, 
 
 def case_data(run: RunRecord, records: Sequence[CaseRecord]) -> CaseData:
     """Build a run's :class:`CaseData` from its case rows (pure)."""
-    from harness.results.summary import per_case_rows
-
     template = column_template()
     rows = {case_id: dense(row, template) for case_id, row in per_case_rows(records).items()}
     hashes: dict[str, str] = {}

@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from harness.scoring.catalogue import columns_for, formulas, higher_is_better, project
+from harness.scoring.stats import paired_bootstrap, permutation_test
 
 IMPROVED = "improved"
 REGRESSED = "regressed"
@@ -81,8 +82,6 @@ def paired_differences(
     alpha: float = 0.05,
 ) -> dict[str, PairedDiff]:
     """B - A per metric; ``rows_a``/``rows_b`` map the same case ids to additive columns."""
-    from harness.scoring.stats import paired_bootstrap, permutation_test
-
     chosen = {name: formulas()[name] for name in metrics}
     columns = columns_for(metrics)
     rows_a, rows_b = project(rows_a, columns), project(rows_b, columns)

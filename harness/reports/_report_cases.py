@@ -14,6 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from harness.data._lines import iter_records, record_hash
+from harness.errors import DatasetError
+from harness.memory.schemas import memory_text
 from harness.reports._report_data import RunSummary
 
 CaseMode = Literal["failing", "all", "none"]
@@ -317,9 +320,6 @@ def _attach_text(
 
 def read_cases(path: Path, ids: set[str]) -> tuple[dict[str, tuple[dict, str]], str | None]:
     """The raw records of ``ids`` in a case file with their content hashes (bad lines skipped)."""
-    from harness.data._lines import iter_records, record_hash
-    from harness.errors import DatasetError
-
     found: dict[str, tuple[dict, str]] = {}
     try:
         for record in iter_records(path):
@@ -333,8 +333,6 @@ def read_cases(path: Path, ids: set[str]) -> tuple[dict[str, tuple[dict, str]], 
 
 def fill_text(view: CaseView, value: dict[str, Any]) -> None:
     """Existing memories and session messages of a raw case record, long text cut."""
-    from harness.memory.schemas import memory_text
-
     for memory in value.get("existing") or []:
         if isinstance(memory, dict):
             view.existing.append((str(memory.get("id")), clip(memory_text(memory.get("content")))))

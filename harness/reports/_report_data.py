@@ -14,6 +14,7 @@ from typing import Any
 from harness.errors import ConfigurationError
 from harness.reports._differences import option_differences
 from harness.results.records import RunRecord
+from harness.scoring.stats import small_sample
 
 GOLD_OUTCOMES: tuple[str, ...] = (
     "matched",
@@ -53,8 +54,6 @@ class Cell:
     def small(self) -> str | None:
         """Why the figure is a small sample (fewer than 20 cases or questions, or an interval
         from fewer than 10 cases); None when it is not, or when there is no figure."""
-        from harness.scoring.stats import small_sample
-
         if self.value is None:
             return None
         if self.questions is not None:

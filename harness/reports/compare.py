@@ -34,6 +34,7 @@ from harness.reports._casedata import (
 )
 from harness.reports._differences import option_differences
 from harness.reports._paired import PairedDiff, adjust_holm, paired_differences
+from harness.scoring.answer_metrics import CATEGORY_METRICS, categories_in
 from harness.scoring.catalogue import (
     COMPARE_METRICS,
     PROVENANCE_HEADLINE,
@@ -42,6 +43,7 @@ from harness.scoring.catalogue import (
     columns_for,
     formulas,
 )
+from harness.scoring.stats import bootstrap, count_matrix, small_sample
 
 __all__ = [
     "CategoryRow",
@@ -84,8 +86,6 @@ class CompareOptions(BaseModel):
     @field_validator("category_metrics")
     @classmethod
     def _per_category(cls, value: list[str]) -> list[str]:
-        from harness.scoring.answer_metrics import CATEGORY_METRICS
-
         wrong = [name for name in value if name not in CATEGORY_METRICS]
         if wrong:
             raise ValueError(
@@ -135,8 +135,6 @@ class PairComparison:
     @property
     def small(self) -> str | None:
         """Why the paired intervals are a small sample (None when they are not)."""
-        from harness.scoring.stats import small_sample
-
         return small_sample(self.n_cases)
 
 
@@ -168,8 +166,6 @@ class CategoryRow:
     @property
     def small(self) -> str | None:
         """Fewer than 20 questions, or an interval from fewer than 10 cases in some run."""
-        from harness.scoring.stats import small_sample
-
         clusters = [cell.n for cell in self.cells.values() if cell.value is not None]
         return small_sample(self.n_questions, min(clusters, default=0), unit="questions")
 
@@ -305,8 +301,6 @@ def metric_cells(
     """Point estimates and case-bootstrap intervals of ``metrics`` over ``rows`` (pure)."""
     import numpy as np
 
-    from harness.scoring.stats import bootstrap, count_matrix, small_sample
-
     chosen = {name: formulas()[name] for name in metrics}
     columns = columns_for(metrics)
     ordered = [{c: rows[case_id].get(c, 0.0) for c in columns} for case_id in sorted(rows)]
@@ -421,8 +415,6 @@ def _category_tables(
     options: CompareOptions,
 ) -> list[CategoryTable]:
     """Per question category: every run's answer metric and every compared pair's difference."""
-    from harness.scoring.answer_metrics import categories_in
-
     found = sorted({c for d in datas for c in categories_in(d.rows)})
     by_key = dict(zip(keys, datas, strict=True))
     tables = []

@@ -41,6 +41,8 @@ from harness.reports._gate_types import (
     WorstCase,
 )
 from harness.reports._paired import paired_differences
+from harness.reports._problems import case_problems
+from harness.reports.compare import CompareOptions, metric_cells
 from harness.scoring.catalogue import case_value, higher_is_better
 
 __all__ = [
@@ -63,8 +65,6 @@ __all__ = [
 
 
 def _bound_checks(data: CaseData, options: GateOptions) -> list[Check]:
-    from harness.reports.compare import CompareOptions, metric_cells
-
     wanted = [*options.floors, *(m for m in options.ceilings if m not in options.floors)]
     if not wanted:
         return []
@@ -342,8 +342,6 @@ def run_gate(
     baseline_file: str | Path | None = None,
 ) -> GateResult:
     """Gate run ``candidate`` (id or name; default the latest finished run) of ``store``."""
-    from harness.reports._problems import case_problems
-
     if baseline is not None and baseline_file is not None:
         raise ConfigurationError("give --baseline or --baseline-file, not both")
     run = _finished(store, candidate or latest_run(store), "candidate")

@@ -26,7 +26,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from harness._files import check_writable
 from harness.errors import ConfigurationError
+from harness.reports._report_answers import load_answers
+from harness.reports._report_cases import load_drilldown
+from harness.reports._report_data import load_report_data, select_runs
+from harness.reports._report_view import FILTERS, build_context
+from harness.results.db import ResultsStore, open_results
 from harness.results.records import RunRecord
 
 __all__ = ["DEFAULT_OUTPUT", "ReportOptions", "ReportResult", "render_report", "write_report"]
@@ -86,9 +92,6 @@ def write_report(
     run up to the 20 newest is shown. The file is written whole (to a temporary name, then
     renamed), so a failed render never leaves half a page behind.
     """
-    from harness._files import check_writable
-    from harness.results.db import ResultsStore, open_results
-
     started = time.perf_counter()
     options = options or ReportOptions()
     target = check_writable(output, "report")  # before the work of rendering it
@@ -115,8 +118,6 @@ def write_report(
 def _render_from(
     store: Any, refs: Sequence[str], latest: int | None, options: ReportOptions
 ) -> tuple[str, int, int]:
-    from harness.reports._report_data import select_runs
-
     runs = select_runs(store, refs, latest=latest)
     html, n_cases = render_report(store, runs, options, source=store.where)
     return html, len(runs), n_cases
@@ -130,11 +131,6 @@ def render_report(
     source: str = "",
 ) -> tuple[str, int]:
     """The report page for ``runs`` (in that order) and the number of drill-down cases."""
-    from harness.reports._report_answers import load_answers
-    from harness.reports._report_cases import load_drilldown
-    from harness.reports._report_data import load_report_data
-    from harness.reports._report_view import build_context
-
     options = options or ReportOptions()
     data = load_report_data(store, runs)
     cap = options.case_cap(len(runs))
@@ -150,8 +146,6 @@ def render_report(
 def _environment() -> Any:
     """Jinja2 with autoescaping on for every template, whatever its extension (built once)."""
     from jinja2 import Environment, PackageLoader, StrictUndefined
-
-    from harness.reports._report_view import FILTERS
 
     env = Environment(
         loader=PackageLoader("harness.reports", "templates"),

@@ -16,12 +16,27 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from harness.baselines.reference import REFERENCE_CONTEXT
 from harness.data.models import Case, Query
 from harness.errors import ModelError
+from harness.memory.schemas import memory_text
 from harness.memory.store.base import BaseStore
+from harness.models import ResponseCache, get_model
+from harness.models._litellm import count_tokens
+from harness.models.types import GenerateConfig
+from harness.models.usage import call_purpose
 from harness.results.records import AnswerRow
 from harness.runner._queries import RowKey
 from harness.runner.config import RunConfig, SearchModeName
+from harness.scoring.answer_metrics import (
+    QuestionResult,
+    answer_counts,
+    category_label,
+    question_kind,
+)
+from harness.scoring.answers import score_answer
+from harness.scoring.judging import ajudge_answer, protocol_for
+from harness.templates import load_prompt
 
 _DECLINE_GOLD = "The information is not available."
 QUESTIONS_PER_CALL_SLOT = 2
@@ -46,8 +61,6 @@ class Answering:
         """None when the run has no answer model; errors name the bad option at once."""
         if config.answer_model is None:
             return None
-        from harness.baselines.reference import REFERENCE_CONTEXT
-        from harness.models import ResponseCache, get_model
 
         cache = ResponseCache(mode=config.cache)
         model = get_model(config.answer_model, cache=cache)
@@ -68,16 +81,12 @@ class Answering:
         return self.config.answer_search_mode or self.config.retrieval_mode
 
     def template(self, source: str | None) -> Any:
-        from harness.templates import load_prompt
-
         name = self.config.answer_template or ("locomo" if source == "locomo" else "default")
         if name not in self._templates:
             self._templates[name] = load_prompt("answer", name)
         return self._templates[name]
 
     def protocol(self, source: str | None) -> str:
-        from harness.scoring.judging import protocol_for
-
         return protocol_for(source, self.config.judge_protocol)
 
     def describe(self) -> dict[str, Any]:
@@ -96,8 +105,6 @@ class Answering:
 
 def answerable(query: Query, source: str | None) -> bool:
     """Whether the stage answers ``query``: it has a reference answer or must be declined."""
-    from harness.scoring.answer_metrics import question_kind
-
     kind = question_kind(source, query.category, query.abstention)
     return query.answer is not None or kind != "answer"
 
@@ -137,8 +144,6 @@ async def _context(
     answering: Answering, store: BaseStore, namespace: tuple[str, ...], query: Query, turns: _Turns
 ) -> tuple[list[dict[str, Any]], float | None]:
     """What the answer model is shown, and the seconds the search alone took."""
-    from harness.memory.schemas import memory_text
-
     if answering.context_source == "conversation":
         return list(turns.items), None
     if answering.context_source == "none":
@@ -170,8 +175,6 @@ async def answer_case(
     key: RowKey,
 ) -> tuple[list[AnswerRow], dict[str, float]]:
     """The answer rows of one case x repeat and their additive metric columns."""
-    from harness.scoring.answer_metrics import answer_counts
-
     source = case.metadata.get("source")
     turns = _Turns(case)
     plan = [(i, q) for i, q in enumerate(case.queries) if answerable(q, source)]
@@ -194,9 +197,6 @@ async def _answer_one(
     query: Query,
     turns: _Turns,
 ) -> AnswerRow:
-    from harness.models._litellm import count_tokens
-    from harness.scoring.answer_metrics import category_label, question_kind
-
     source = case.metadata.get("source")
     kind = question_kind(source, query.category, query.abstention)
     async with answering.slots:
@@ -250,9 +250,6 @@ async def _answer_one(
 
 async def _ask(answering: Answering, prompt: str) -> tuple[str | None, str | None, float | None]:
     """(answer, error, seconds of the call alone; 0 for a cache hit)."""
-    from harness.models.types import GenerateConfig
-    from harness.models.usage import call_purpose
-
     config = GenerateConfig(temperature=answering.config.temperature, max_tokens=300)
     try:
         with call_purpose("answer"):
@@ -269,8 +266,6 @@ async def _judge(
 ) -> Any:
     if answering.judge is None or answer is None:
         return None
-    from harness.scoring.answer_metrics import category_label
-    from harness.scoring.judging import ajudge_answer
 
     return await ajudge_answer(
         answering.judge,
@@ -285,8 +280,6 @@ async def _judge(
 
 
 def _score(row: AnswerRow, gold: str, kind: str) -> None:
-    from harness.scoring.answers import score_answer
-
     if row.answer is None:
         return
     scores = score_answer(gold, row.answer)
@@ -296,8 +289,6 @@ def _score(row: AnswerRow, gold: str, kind: str) -> None:
 
 
 def _result(row: AnswerRow) -> Any:
-    from harness.scoring.answer_metrics import QuestionResult
-
     return QuestionResult(
         kind=row.kind,
         category=row.category,

@@ -31,6 +31,7 @@ from harness.models.types import CallRecord
 from harness.models.usage import record_calls
 from harness.results.migrations import utc_now
 from harness.results.records import CaseRecord
+from harness.runner._answer import answer_case
 from harness.runner._extractors import Extractors, Timings, case_schemas, current_timings
 from harness.runner._queries import RowKey, SearchSpace, run_queries, space_sources
 from harness.runner._rows import call_rows, call_totals, final_rows, op_rows
@@ -237,8 +238,6 @@ async def _retrieval(env: CaseEnv, case: Case, repeat: int, replay: Replay, scor
 
 
 async def _answers(env: CaseEnv, case: Case, repeat: int) -> tuple[list, dict[str, float]]:
-    from harness.runner._answer import answer_case
-
     run_ns, _ = namespaces(env.run_id, case.id, repeat)
     key = RowKey(env.run_id, case.id, repeat)
     return await answer_case(env.answering, env.store, case, run_ns, key)

@@ -8,6 +8,8 @@ from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 
+from harness import __version__
+
 PACKAGES = (
     "litellm",
     "lancedb",
@@ -22,8 +24,6 @@ PACKAGES = (
 
 
 def harness_version() -> str:
-    from harness import __version__
-
     return __version__
 
 

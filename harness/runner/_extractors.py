@@ -20,10 +20,18 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from harness.baselines.reference import get_reference
 from harness.baselines.registry import baseline_class, baseline_for_run, is_baseline
+from harness.memory.manager import create_memory_manager
 from harness.memory.schemas import Memory
 from harness.memory.store.base import BaseStore
+from harness.memory.store_manager import MemoryStoreManager, Retrieval
+from harness.models import ResponseCache, get_model
+from harness.models.types import GenerateConfig
 from harness.runner.config import RunConfig
+from harness.systems.custom import as_system, check_system
+from harness.systems.registry import check_system_spec, system_for_run, system_model_name
+from harness.templates import TemplateVariables
 
 NAMESPACE = ("run", "{run_id}", "{case_id}", "{repeat}")
 """Where a case x repeat keeps its memories (``{repeat}`` is ``r0``, ``r1``, ...)."""
@@ -121,21 +129,15 @@ class Extractors:
         if self.custom is not None:
             return f"custom/{_label(self.custom)}"
         if self.system is not None:
-            from harness.systems.registry import system_model_name
-
             return system_model_name(self.system, self.config.model)
         return self.config.model
 
     def check(self) -> None:
         """Fail now (ConfigurationError naming the model) rather than on the first case."""
         if self.custom is not None:
-            from harness.systems.custom import check_system
-
             check_system(self.custom, f"the memory system {_label(self.custom)}")
             return
         if self.system is not None:
-            from harness.systems.registry import check_system_spec
-
             self._loaded = check_system_spec(self.system)
             self._extractor((Memory,))
             return
@@ -146,8 +148,6 @@ class Extractors:
 
     def chat_model(self) -> Any:
         if self._chat_model is None:
-            from harness.models import ResponseCache, get_model
-
             cache = ResponseCache(mode=self.config.cache)
             self._chat_model = get_model(self.config.model, cache=cache)
         return self._chat_model
@@ -159,8 +159,6 @@ class Extractors:
         speakers: tuple[str, ...] = (),
     ) -> str:
         """The rendered template for ``schemas`` and one session's date and speakers."""
-        from harness.templates import TemplateVariables
-
         variables = TemplateVariables.for_schemas(
             schemas,
             enable_inserts=self.config.enable_inserts,
@@ -182,21 +180,13 @@ class Extractors:
     def _build(self, schemas: tuple[type[BaseModel], ...]) -> Any:
         config = self.config
         if self.custom is not None:
-            from harness.systems.custom import as_system
-
             return as_system(self.custom, schemas, name=_label(self.custom))
         if self.system is not None:
-            from harness.systems.registry import system_for_run
-
             return system_for_run(self.system, self._loaded, schemas, config.model, dict(config))
         if self.reference:
-            from harness.baselines.reference import get_reference
-
             return get_reference(config.model, schemas)
         if self.baseline:
             return baseline_for_run(config.model, schemas, dict(config))
-        from harness.memory.manager import create_memory_manager
-        from harness.models.types import GenerateConfig
 
         def build(instructions: str) -> Any:
             return create_memory_manager(
@@ -219,8 +209,6 @@ class Extractors:
         key = tuple(schema.__name__ for schema in schemas)
         manager = self._managers.get(key)
         if manager is None:
-            from harness.memory.store_manager import MemoryStoreManager, Retrieval
-
             manager = MemoryStoreManager(
                 TimedExtractor(self._extractor(schemas)),
                 store=self.store,

@@ -14,6 +14,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from harness._bundled import resolve_data_file
+from harness.systems.registry import normalise_system
+
 DEFAULT_DATASET = "datasets/core.jsonl"
 DEFAULT_MODEL = "baseline/heuristic"
 DEFAULT_PROMPT = "default"
@@ -117,8 +120,6 @@ class RunConfig(BaseModel):
     @field_validator("system")
     @classmethod
     def _system(cls, value: str | None) -> str | None:
-        from harness.systems.registry import normalise_system
-
         return normalise_system(value)
 
     @field_validator("model", "dataset", "prompt")
@@ -150,8 +151,6 @@ class RunConfig(BaseModel):
 def resolve_dataset_path(dataset: str) -> Path:
     """The dataset file: a path (relative to the working directory) or a bundled dataset's
     name (``core``), so ``harness run`` works from any directory after ``pip install``."""
-    from harness._bundled import resolve_data_file
-
     return resolve_data_file(dataset)
 
 

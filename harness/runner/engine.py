@@ -23,19 +23,26 @@ from pathlib import Path
 from typing import Any
 
 from harness._async import run_sync
+from harness.data import load_dataset
 from harness.errors import ConfigurationError, RunFailedError
+from harness.memory.schemas import Memory
 from harness.models.limits import CallLimit, call_limit
 from harness.results.db import ResultsStore, open_results
 from harness.results.migrations import utc_now
 from harness.results.records import MetricRow, RunRecord
 from harness.results.summary import latency_rows, metrics_json, summarise
 from harness.runner import _environment as environment
-from harness.runner._case import CaseEnv, Slots, waited_for_model
+from harness.runner._answer import Answering
+from harness.runner._case import CaseEnv, Slots, pooled_namespace, waited_for_model
 from harness.runner._extractors import Extractors, text_hash
+from harness.runner._score import applied_states
 from harness.runner._writer import CaseWriter, WriterStats
 from harness.runner.config import RunConfig, resolve_dataset_path
 from harness.runner.executor import Executor, ExecutorOptions, make_executor
+from harness.runner.pool import build_pool
 from harness.runner.progress import NoProgress, Progress
+from harness.scoring import get_matcher
+from harness.templates import TemplateVariables, load_template
 
 logger = logging.getLogger(__name__)
 STORE_DRAIN_TIMEOUT_S = 30.0
@@ -81,10 +88,6 @@ def new_run_id() -> str:
 
 def prepare(config: RunConfig) -> _Prepared:
     """Load and check the dataset, template and matcher (ConfigurationError/DatasetError)."""
-    from harness.data import load_dataset
-    from harness.scoring import get_matcher
-    from harness.templates import load_template
-
     dataset = load_dataset(resolve_dataset_path(config.dataset)).select(
         split=config.split,
         tags=config.tags or None,
@@ -96,15 +99,12 @@ def prepare(config: RunConfig) -> _Prepared:
     matcher = get_matcher(
         config.matcher, threshold=config.matcher_threshold, model=config.judge_model
     )
-    from harness.runner._answer import Answering
 
     return _Prepared(config, dataset, template, matcher, Answering.build(config))
 
 
 def _check_instructions(template: Any, dataset: Any, config: RunConfig) -> None:
     """A template that renders to nothing would fail every case: refuse it before the run."""
-    from harness.templates import TemplateVariables
-
     kinds = dict.fromkeys(case.schema_ for case in dataset) or {"Memory": None}
     variables = TemplateVariables.for_schemas(
         tuple(dataset.schemas.model(kind) for kind in kinds),
@@ -122,8 +122,6 @@ def _check_instructions(template: Any, dataset: Any, config: RunConfig) -> None:
 
 def _run_record(run_id: str, prepared: _Prepared, extractors: Extractors) -> RunRecord:
     """The run row; ``instructions_hash`` is that of the instructions for plain memories."""
-    from harness.memory.schemas import Memory
-
     config, dataset, template = prepared.config, prepared.dataset, prepared.template
     instructions = extractors.instructions((Memory,))
     matcher = prepared.matcher
@@ -288,7 +286,7 @@ async def _arun(
 
 
 def _private_store(folder: Path, config: RunConfig) -> Any:
-    from harness.memory.store import LanceStore
+    from harness.memory.store import LanceStore  # LanceDB loads with the first store
 
     return LanceStore(folder / "lance", embedder=config.embedder, compact_every=10, exclusive=True)
 
@@ -364,10 +362,6 @@ async def case_env(
 
 async def _seed_pool(store: Any, run_id: str, cases: Any) -> Any:
     """Write the pooled run's shared pool once, before any case (re-written on resume)."""
-    from harness.runner._case import pooled_namespace
-    from harness.runner._score import applied_states
-    from harness.runner.pool import build_pool
-
     selected = list(cases)
     pool = build_pool(selected, {case.id: applied_states(case)[-1] for case in selected})
     await store.aput_many(pool.writes(pooled_namespace(run_id)))

@@ -41,10 +41,13 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from harness._async import run_sync
+from harness.data import load_dataset
 from harness.errors import ConfigurationError, HarnessError
+from harness.results.db import ResultsStore, open_results
 from harness.results.records import RunRecord
 from harness.runner.config import DEFAULT_DATASET, DEFAULT_PROMPT, RunConfig, resolve_dataset_path
 from harness.systems.registry import OWN_SYSTEM, normalise_system
+from harness.templates import load_template
 
 logger = logging.getLogger(__name__)
 
@@ -187,9 +190,6 @@ def run_key(run: RunRecord) -> str:
 
 def _content(config: RunConfig, datasets: dict[Any, Any]) -> tuple[str, str, str]:
     """``(dataset name, selected-cases hash, template hash)``, loading each file once."""
-    from harness.data import load_dataset
-    from harness.templates import load_template
-
     path = resolve_dataset_path(config.dataset)
     if path not in datasets:
         datasets[path] = load_dataset(path)
@@ -377,8 +377,6 @@ async def arun_matrix(
     (:class:`~harness.runner.executor.ExecutorOptions`): where every combination's cases run;
     parallel combinations share its rate-limit buckets.
     """
-    from harness.results.db import ResultsStore, open_results
-
     owned = not isinstance(db, ResultsStore)
     store = open_results(db) if owned else db
     try:

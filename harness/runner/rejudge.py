@@ -18,10 +18,18 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from harness._async import run_sync
+from harness.data import load_dataset
 from harness.errors import ConfigurationError, RunFailedError
+from harness.models import ResponseCache, get_model
+from harness.models.usage import record_calls
 from harness.results.db import ResultsStore, open_results
 from harness.results.migrations import utc_now
 from harness.results.records import AnswerRow, CaseRecord, MetricRow, RunRecord
+from harness.results.summary import latency_rows, metrics_json, summarise
+from harness.runner import RunConfig
+from harness.scoring.answer_metrics import answer_counts
+from harness.scoring.judging import ajudge_answer, protocol_for
 
 __all__ = ["arejudge", "rejudge_run"]
 
@@ -33,7 +41,6 @@ def _sources(run: RunRecord) -> dict[str, str | None]:
     path = Path(run.dataset_path)
     if not path.is_file():
         return {}
-    from harness.data import load_dataset
 
     return {case.id: case.metadata.get("source") for case in load_dataset(path)}
 
@@ -41,8 +48,6 @@ def _sources(run: RunRecord) -> dict[str, str | None]:
 def _protocol(
     row: AnswerRow, sources: dict[str, str | None], override: str | None, run: RunRecord
 ) -> str:
-    from harness.scoring.judging import protocol_for
-
     if override is not None or row.case_id in sources:
         return protocol_for(sources.get(row.case_id), override)
     if row.judge_protocol is not None:
@@ -83,8 +88,6 @@ async def _judge_row(
     row: AnswerRow, judge: Any, judge_model: str, protocol: str, slots: asyncio.Semaphore
 ) -> AnswerRow:
     """The row re-graded; an answer the parent never got stays unjudged."""
-    from harness.scoring.judging import ajudge_answer
-
     fresh = dataclasses.replace(
         row,
         judge_model=None,
@@ -139,11 +142,9 @@ class _Children:
 async def _case(
     record: CaseRecord, children: _Children, judging: dict[str, Any], run_id: str
 ) -> CaseRecord:
-    from harness.models.usage import record_calls
     from harness.runner._answer import _result
     from harness.runner._queries import RowKey
     from harness.runner._rows import call_rows, call_totals
-    from harness.scoring.answer_metrics import answer_counts
 
     key = (record.case_id, record.repeat)
     started = time.perf_counter()
@@ -186,8 +187,6 @@ async def _case(
 
 
 def _finish(results: ResultsStore, run_id: str, config: Any) -> dict[str, MetricRow]:
-    from harness.results.summary import latency_rows, metrics_json, summarise
-
     records = results.case_results(run_id)
     rows = summarise(
         records,
@@ -261,10 +260,7 @@ async def _arejudge(
     run_id: str | None,
     concurrency: int | None,
 ) -> tuple[str, dict[str, MetricRow]]:
-    from harness.models import ResponseCache, get_model
-    from harness.runner import RunConfig
     from harness.runner.engine import new_run_id
-    from harness.scoring.judging import protocol_for
 
     parent = results.find_run(parent_ref)
     _check_parent(results, parent)
@@ -297,6 +293,4 @@ async def _arejudge(
 
 def rejudge_run(parent_ref: str, *, judge_model: str, **options: Any) -> str:
     """Sync twin of :func:`arejudge`; returns the new run id."""
-    from harness._async import run_sync
-
     return run_sync(arejudge(parent_ref, judge_model=judge_model, **options))[0]

@@ -16,6 +16,11 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from harness.data.keyterms import KeyTermCheck
+from harness.errors import InvalidModelOutputError
+from harness.models.cache import ResponseCache
+from harness.models.gateway import get_model
+from harness.models.types import GenerateConfig, ToolSpec
+from harness.models.usage import call_purpose
 from harness.scoring.matchers import Matcher, normalise_answer
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -36,8 +41,6 @@ _YES_NO = re.compile(r"^\W*(yes|no|true|false)\b", re.IGNORECASE)
 
 
 def _tool() -> Any:
-    from harness.models.types import ToolSpec
-
     return ToolSpec(
         name="verdict",
         description="Report whether the candidate memory states the same fact as the reference.",
@@ -104,9 +107,6 @@ class LLMJudgeMatcher(Matcher):
     @property
     def model(self) -> Any:
         if self._model is None:
-            from harness.models.cache import ResponseCache
-            from harness.models.gateway import get_model
-
             spec = self._model_spec
             cache = ResponseCache(mode=self._cache_mode) if isinstance(spec, str) else None
             self._model = get_model(spec, cache=cache) if cache else get_model(spec)
@@ -121,8 +121,6 @@ class LLMJudgeMatcher(Matcher):
         return check is None or check.ok
 
     async def asimilarities(self, pairs: Sequence[tuple[str, str]]) -> list[float]:
-        from harness.models.usage import call_purpose
-
         limit = asyncio.Semaphore(self.max_concurrency)
         unique = list(dict.fromkeys(pairs))
 
@@ -138,9 +136,6 @@ class LLMJudgeMatcher(Matcher):
         return [table[pair] for pair in pairs]
 
     async def _ask(self, gold: str, predicted: str) -> bool:
-        from harness.errors import InvalidModelOutputError
-        from harness.models.types import GenerateConfig
-
         messages = [
             {"role": "system", "content": _SYSTEM},
             {"role": "user", "content": f"Reference memory: {gold}\nCandidate memory: {predicted}"},

@@ -22,6 +22,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from harness.scoring.metrics import ratio
+
 __all__ = [
     "CATEGORY_METRICS",
     "LOCOMO_CATEGORIES",
@@ -139,8 +141,6 @@ def answer_counts(results: Iterable[QuestionResult]) -> dict[str, float]:
 
 
 def _ratio(numerator: str, denominator: str) -> Any:
-    from harness.scoring.metrics import ratio
-
     return lambda c: ratio(c[numerator], c[denominator])
 
 

@@ -33,7 +33,9 @@ from pydantic import BaseModel, ConfigDict
 from harness._async import run_sync
 from harness.data.keyterms import check_key_terms
 from harness.data.models import MatcherPair
-from harness.scoring.matchers import GoldSide, Matcher
+from harness.data.pairs import load_pairs
+from harness.errors import ConfigurationError
+from harness.scoring.matchers import GoldSide, Matcher, get_matcher
 
 CALIBRATION_ENV = "HARNESS_CALIBRATION"
 CALIBRATION_FILE = "calibration.json"
@@ -235,9 +237,6 @@ def calibrate_file(
     path: str | Path, matchers: Sequence[str] = CALIBRATED, *, embedder: Any = None
 ) -> CalibrationFile:
     """Calibrate each named matcher on a pair file (read by :func:`~harness.data.load_pairs`)."""
-    from harness.data.pairs import load_pairs
-    from harness.scoring.matchers import get_matcher
-
     pair_set = load_pairs(path)
     results = {
         name: calibrate(get_matcher(name, threshold=0.0, embedder=embedder), pair_set.pairs)
@@ -291,8 +290,6 @@ def load_calibration(path: str | Path | None = None) -> CalibrationFile | None:
 
 @lru_cache(maxsize=8)
 def _read(path: str) -> CalibrationFile | None:
-    from harness.errors import ConfigurationError
-
     try:
         text = Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:

@@ -17,6 +17,7 @@ from functools import lru_cache
 from typing import Any
 
 from harness.errors import ConfigurationError
+from harness.scoring.answer_metrics import answer_formulas, category_formula
 from harness.scoring.metrics import EXTRACTION_METRICS, ratio
 
 STATES: dict[str, str] = {"end_to_end": "e2e", "gold": "gold", "pooled": "pooled"}
@@ -154,8 +155,6 @@ def metric_formulas(modes: Sequence[str] = MODES, columns: Sequence[str] = ()) -
 
     ``columns``: per-case columns present in the rows, for the per-category answer metrics.
     """
-    from harness.scoring.answer_metrics import answer_formulas
-
     formulas: dict[str, Any] = dict(EXTRACTION_METRICS)
     for state in STATES:
         for mode in modes:
@@ -179,16 +178,12 @@ class _Catalogue(dict):
     demand: categories come from the data, so they cannot be listed ahead."""
 
     def __missing__(self, name: str) -> Any:
-        from harness.scoring.answer_metrics import category_formula
-
         formula = category_formula(name)
         if formula is None:
             raise KeyError(name)
         return formula  # not kept: the catalogue lists the fixed metrics only
 
     def __contains__(self, name: object) -> bool:
-        from harness.scoring.answer_metrics import category_formula
-
         return super().__contains__(name) or (
             isinstance(name, str) and category_formula(name) is not None
         )

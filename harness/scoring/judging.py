@@ -31,6 +31,10 @@ from typing import Any
 
 from harness._async import run_sync
 from harness.errors import ConfigurationError, ModelError
+from harness.models.gateway import get_model
+from harness.models.types import GenerateConfig
+from harness.models.usage import call_purpose
+from harness.templates import load_prompt
 
 __all__ = [
     "DEFAULT_PROTOCOL",
@@ -112,8 +116,6 @@ def judge_messages(
 @functools.lru_cache(maxsize=8)
 def _template(protocol: str) -> Any:
     """The protocol's judge template, read once per process."""
-    from harness.templates import load_prompt
-
     return load_prompt("judge", protocol)
 
 
@@ -178,10 +180,6 @@ async def ajudge_answer(
     question_date: str | None = None,
 ) -> JudgeVerdict:
     """Grade ``response`` with ``model`` (a ChatModel or model string) under ``protocol``."""
-    from harness.models.gateway import get_model
-    from harness.models.types import GenerateConfig
-    from harness.models.usage import call_purpose
-
     chat = get_model(model) if isinstance(model, str) else model
     messages: list[dict[str, Any]] = judge_messages(
         question,

@@ -22,6 +22,7 @@ from typing import Any, ClassVar
 
 from harness._async import run_sync
 from harness.data.keyterms import KeyTermCheck, check_key_terms, normalise
+from harness.errors import ConfigurationError
 
 logger = logging.getLogger(__name__)
 
@@ -206,7 +207,6 @@ def get_matcher(
     MiniLM embedder; another one gets a warning, as the threshold was measured with MiniLM),
     ``model`` for ``llm`` (a model string or chat-model object).
     """
-    from harness.errors import ConfigurationError
     from harness.scoring.calibration import calibrated_threshold
 
     if name == "default":

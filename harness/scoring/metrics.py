@@ -37,6 +37,7 @@ from harness.scoring.gold import gold_states
 from harness.scoring.matchers import Matcher, PairItem
 from harness.scoring.ops import JudgementTable, match_session, session_pairs
 from harness.scoring.outcomes import CONFUSIONS, OP_TYPES, SessionScore
+from harness.scoring.stats import bootstrap
 
 COUNT_COLUMNS: tuple[str, ...] = (
     *(f"{t}_{k}" for t in OP_TYPES for k in ("tp", "fp", "fn")),
@@ -291,8 +292,6 @@ def aggregate(
     values = {name: _point(formula(totals)) for name, formula in EXTRACTION_METRICS.items()}
     intervals: dict[str, tuple[float, float] | None] = {}
     if n_resamples and rows:
-        from harness.scoring.stats import bootstrap
-
         estimates = bootstrap(
             rows, EXTRACTION_METRICS, n_resamples=n_resamples, seed=seed, confidence=confidence
         )

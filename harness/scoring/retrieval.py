@@ -32,6 +32,8 @@ import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from harness.scoring.metrics import ratio
+
 DEFAULT_KS = (1, 3, 5, 10)
 
 
@@ -230,7 +232,5 @@ def retrieval_columns(scores: Iterable[RetrievalScore]) -> dict[str, float]:
 
 def retrieval_metrics(ks: Sequence[int] = DEFAULT_KS) -> dict[str, object]:
     """Formulas (mean over queries) over :func:`retrieval_columns` sums, for stats.bootstrap."""
-    from harness.scoring.metrics import ratio
-
     names = [f"recall@{k}" for k in ks] + [f"ndcg@{k}" for k in ks] + ["mrr"]
     return {name: (lambda c, n=name: ratio(c.get(n, 0.0), c["queries"])) for name in names}

@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from harness.memory.manager import ExtractionResult
+from harness.models._litellm import litellm_module
 from harness.models.types import Usage
 
 RUN_OPTIONS = ("enable_inserts", "enable_updates", "enable_deletes", "temperature")
@@ -43,6 +44,4 @@ def settings_for(settings: Mapping[str, Any]) -> dict[str, Any]:
 def register_providers() -> None:
     """Make this project's offline providers (scripted/..., local/...) known to litellm,
     which the peer libraries call directly."""
-    from harness.models._litellm import litellm_module
-
     litellm_module()

@@ -33,7 +33,7 @@ from harness.errors import ConfigurationError
 from harness.memory._existing import Entry
 from harness.memory._input import read_input
 from harness.memory._prompt import Turn, fingerprint, normalise_messages
-from harness.memory.manager import ExtractionResult
+from harness.memory.manager import ExtractionResult, MemoryManager
 from harness.memory.schemas import Memory
 from harness.systems import _convert
 
@@ -219,8 +219,6 @@ def _is_async(fn: Any) -> bool:
 
 def _reports_operations(manager: Any) -> bool:
     """This project's managers take the store manager's input as it is and report operations."""
-    from harness.memory.manager import MemoryManager
-
     return isinstance(manager, MemoryManager)
 
 

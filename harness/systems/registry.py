@@ -23,6 +23,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from harness.errors import ConfigurationError
+from harness.systems.custom import as_system, check_system
 
 __all__ = [
     "OWN_SYSTEM",
@@ -105,7 +106,6 @@ def check_system_spec(spec: str) -> Any:
     (the adapter class for a peer system)."""
     if spec in PEER_SYSTEMS:
         return _peer_class(spec)
-    from harness.systems.custom import check_system
 
     system = load_import_spec(spec)
     check_system(system, f"system {spec}")
@@ -122,7 +122,6 @@ def system_for_run(
     """The extractor of system ``spec`` (as :func:`check_system_spec` loaded it) for a run."""
     if spec in PEER_SYSTEMS:
         return loaded.for_run(model, schemas, settings)
-    from harness.systems.custom import as_system
 
     return as_system(loaded, schemas, name=spec)
 

@@ -28,6 +28,7 @@ from harness.memory.store._namespaces import (
 )
 from harness.memory.store._ranking import ranked, recency_key, rrf
 from harness.memory.store._versions import IndexSpec, PreparedWrite, prepare
+from harness.models.embeddings import get_embedder
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
@@ -95,8 +96,6 @@ class BaseStore(ABC):
     @property
     def embedder(self) -> Embedder:
         if self._embedder is None or isinstance(self._embedder, str):
-            from harness.models.embeddings import get_embedder
-
             self._embedder = get_embedder(self._embedder)
         return self._embedder
 
