@@ -21,7 +21,7 @@ A time adverb opening the clause ("Previously the user lived in Lyon", "Früher 
 all of it, a clause that is only a cue ("Previously, ...") the clause after it, and a cue opening
 a parenthesis everything inside it ("(previously: Portland, Oregon)"). In Japanese and Chinese,
 which have no spaces, two characters count as one word. All text is expected in the comparison
-form of :func:`harness.data.keyterms.normalise`.
+form of :func:`harness.data._text.normalise`.
 """
 
 from __future__ import annotations
@@ -29,6 +29,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+
+from harness.data._text import normalise
 
 __all__ = ["HISTORY_CUES", "Cues", "clause_bounds", "stated_as_history"]
 
@@ -286,8 +288,6 @@ def _phrase(phrase: str) -> str:
 
 
 def _alternation(phrases: set[str]) -> re.Pattern[str]:
-    from harness.data.keyterms import normalise
-
     ordered = sorted({normalise(p) for p in phrases}, key=len, reverse=True)
     return re.compile("|".join(_phrase(p) for p in ordered))
 

@@ -23,17 +23,16 @@ is reported in ``KeyTermCheck.history`` and does not fail the check (see
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from harness.data._text import normalise
 from harness.data.history import stated_as_history
 
 KeyTermItem = str | Sequence[str]
 """A required term, or a sequence of alternatives of which at least one must occur."""
 
-_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'"})
 _WORD = re.compile(r"\w")
 _CJK = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uff66-\uff9f]")
 
@@ -69,11 +68,6 @@ class KeyTermCheck:
 
 
 KEY_TERMS_OK = KeyTermCheck(ok=True)
-
-
-def normalise(text: str) -> str:
-    """The comparison form of a text: NFKC, case-folded, straight apostrophes."""
-    return unicodedata.normalize("NFKC", text).translate(_APOSTROPHES).casefold()
 
 
 @lru_cache(maxsize=4096)
