@@ -21,8 +21,8 @@ _EXPORTS: dict[str, str] = {
     "GoldSide": "harness.scoring.matchers",
     "Judgement": "harness.scoring.matchers",
     "Matcher": "harness.scoring.matchers",
-    "MATCHER_NAMES": "harness.scoring.matchers",
-    "get_matcher": "harness.scoring.matchers",
+    "MATCHER_NAMES": "harness.scoring._factory",
+    "get_matcher": "harness.scoring._factory",
     "token_f1": "harness.scoring.matchers",
     "GoldMemory": "harness.scoring.gold",
     "GoldState": "harness.scoring.gold",
@@ -121,6 +121,7 @@ __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, __all__)
 
 if TYPE_CHECKING:  # pragma: no cover
     from harness.data.keyterms import KeyTermCheck, check_key_terms
+    from harness.scoring._factory import MATCHER_NAMES, get_matcher
     from harness.scoring.calibration import (
         Calibration,
         MatcherReport,
@@ -131,14 +132,7 @@ if TYPE_CHECKING:  # pragma: no cover
     )
     from harness.scoring.final_state import FinalStateScore, match_final_state
     from harness.scoring.gold import GoldMemory, GoldState, gold_states
-    from harness.scoring.matchers import (
-        MATCHER_NAMES,
-        GoldSide,
-        Judgement,
-        Matcher,
-        get_matcher,
-        token_f1,
-    )
+    from harness.scoring.matchers import GoldSide, Judgement, Matcher, token_f1
     from harness.scoring.metrics import (
         COUNT_COLUMNS,
         EXTRACTION_METRICS,

@@ -4,7 +4,7 @@
 prediction, ``same`` = label); :func:`calibrate` picks the threshold that maximises accuracy.
 ``harness matchers calibrate`` writes the result for every offline matcher to
 ``calibration.json`` in the working directory (or ``-o PATH``); runs read the committed copy
-beside this module (:func:`~harness.scoring.matchers.get_matcher`) unless
+beside this module (:func:`~harness.scoring.get_matcher`) unless
 ``HARNESS_CALIBRATION`` names another. A test re-calibrates on the shipped pairs, so the stored
 numbers cannot go stale.
 
@@ -19,62 +19,60 @@ and deterministic.
 
 from __future__ import annotations
 
-import json
 import math
-import os
 from collections.abc import Sequence
-from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
-
-from pydantic import BaseModel, ConfigDict
 
 from harness._async import run_sync
 from harness.data.keyterms import check_key_terms
 from harness.data.models import MatcherPair
 from harness.data.pairs import load_pairs
-from harness.errors import ConfigurationError
-from harness.scoring.matchers import GoldSide, Matcher, get_matcher
+from harness.scoring._calibration_file import (
+    CALIBRATED,
+    CALIBRATION_ENV,
+    CALIBRATION_FILE,
+    FIXED_THRESHOLDS,
+    OUTPUT_FILE,
+    Calibration,
+    CalibrationFile,
+    MatcherReport,
+    TagAccuracy,
+    calibrated_threshold,
+    calibration_path,
+    default_calibration_path,
+    load_calibration,
+    write_calibration,
+)
+from harness.scoring._factory import get_matcher
+from harness.scoring.matchers import GoldSide, Matcher
 
-CALIBRATION_ENV = "HARNESS_CALIBRATION"
-CALIBRATION_FILE = "calibration.json"
-CALIBRATED = ("exact", "token_f1", "embedding")
-"""Matchers ``harness matchers calibrate`` handles (``llm`` needs a model; threshold 0.5)."""
-FIXED_THRESHOLDS = {"exact": 1.0, "llm": 0.5}
-"""Matchers whose threshold is part of their definition and is not tuned."""
-
-
-class TagAccuracy(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    n: int
-    accuracy: float
-
-
-class MatcherReport(BaseModel):
-    """A matcher's verdicts on a pair set; "positive" means judged the same fact.
-
-    ``precision``/``recall``/``f1`` are None when their denominator is zero.
-    """
-
-    model_config = ConfigDict(extra="forbid")
-
-    matcher: str
-    threshold: float
-    key_terms: bool
-    n: int
-    accuracy: float
-    precision: float | None
-    recall: float | None
-    f1: float | None
-    tp: int
-    fp: int
-    tn: int
-    fn: int
-    per_tag: dict[str, TagAccuracy]
-    errors: list[str]
-    """Ids of the misjudged pairs."""
+# The stored calibration's names, importable from here as before.
+__all__ = [
+    "CALIBRATED",
+    "CALIBRATION_ENV",
+    "CALIBRATION_FILE",
+    "FIXED_THRESHOLDS",
+    "HARD_NEGATIVE_TAGS",
+    "OUTPUT_FILE",
+    "Calibration",
+    "CalibrationFile",
+    "MatcherReport",
+    "TagAccuracy",
+    "acalibrate",
+    "aevaluate",
+    "best_threshold",
+    "calibrate",
+    "calibrate_file",
+    "calibrated_threshold",
+    "calibration_path",
+    "default_calibration_path",
+    "evaluate",
+    "load_calibration",
+    "markdown_tables",
+    "report",
+    "write_calibration",
+]
 
 
 def _ratio(num: int, den: int) -> float | None:
@@ -182,31 +180,6 @@ def best_threshold(
     return (low + high) / 2
 
 
-class Calibration(BaseModel):
-    """One matcher calibrated: its threshold with key terms (the one used), the report at it,
-    and, for comparison, the best it can do without key terms (own threshold and report)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    threshold: float
-    calibrated: bool
-    embedder: str | None = None
-    with_key_terms: MatcherReport
-    without_key_terms: MatcherReport
-
-
-class CalibrationFile(BaseModel):
-    """The content of ``calibration.json``."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    version: int = 1
-    pairs_file: str
-    pairs_hash: str
-    n_pairs: int
-    matchers: dict[str, Calibration]
-
-
 async def acalibrate(matcher: Matcher, pairs: Sequence[MatcherPair]) -> Calibration:
     """Best thresholds with and without key terms, and the reports at them."""
     sims, gates = await _scores(matcher, pairs)
@@ -256,60 +229,6 @@ def _portable(path: Path) -> str:
         return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
     except ValueError:
         return path.name
-
-
-def default_calibration_path() -> Path:
-    """``calibration.json`` shipped inside the package."""
-    return Path(str(resources.files("harness.scoring").joinpath(CALIBRATION_FILE)))
-
-
-def calibration_path() -> Path:
-    """The calibration in effect: ``HARNESS_CALIBRATION`` if set, else the shipped file."""
-    value = os.environ.get(CALIBRATION_ENV, "").strip()
-    return Path(value).expanduser() if value else default_calibration_path()
-
-
-OUTPUT_FILE = Path(CALIBRATION_FILE)
-"""Where a new calibration is written by default: the working directory, never the package."""
-
-
-def write_calibration(data: CalibrationFile, path: str | Path | None = None) -> Path:
-    """Write ``data`` to ``path`` (default ``./calibration.json``); runs read it when
-    ``HARNESS_CALIBRATION`` names it."""
-    target = Path(path) if path is not None else OUTPUT_FILE
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(json.dumps(data.model_dump(mode="json"), indent=2) + "\n", encoding="utf-8")
-    _read.cache_clear()
-    return target
-
-
-def load_calibration(path: str | Path | None = None) -> CalibrationFile | None:
-    """The stored calibration (None when the file does not exist)."""
-    return _read(str(Path(path) if path is not None else calibration_path()))
-
-
-@lru_cache(maxsize=8)
-def _read(path: str) -> CalibrationFile | None:
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return None
-    try:
-        return CalibrationFile.model_validate_json(text)
-    except ValueError as error:
-        raise ConfigurationError(f"{path}: not a valid matcher calibration: {error}") from None
-
-
-def calibrated_threshold(name: str, *, key_terms: bool = True) -> float | None:
-    """The stored threshold of matcher ``name`` (the key-term-free one when ``key_terms`` is
-    False); a fixed threshold for ``exact``/``llm``; None when never calibrated."""
-    if name in FIXED_THRESHOLDS:
-        return FIXED_THRESHOLDS[name]
-    data = load_calibration()
-    entry = data.matchers.get(name) if data is not None else None
-    if entry is None:
-        return None
-    return entry.threshold if key_terms else entry.without_key_terms.threshold
 
 
 HARD_NEGATIVE_TAGS = (

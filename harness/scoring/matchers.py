@@ -12,7 +12,6 @@ distinct text of a session once, and the LLM judge asks its questions concurrent
 from __future__ import annotations
 
 import copy
-import logging
 import re
 import string
 from collections import Counter
@@ -22,9 +21,6 @@ from typing import Any, ClassVar
 
 from harness._async import run_sync
 from harness.data.keyterms import KeyTermCheck, check_key_terms, normalise
-from harness.errors import ConfigurationError
-
-logger = logging.getLogger(__name__)
 
 PairItem = tuple["GoldSide", str]
 """One question for a matcher: the gold side and the predicted text."""
@@ -186,65 +182,3 @@ class TokenF1Matcher(Matcher):
 
 
 # --- registry --------------------------------------------------------------------------------
-
-MATCHER_NAMES = ("exact", "token_f1", "embedding", "llm")
-"""Matchers :func:`get_matcher` builds; ``default`` is ``embedding`` with key terms."""
-
-
-def get_matcher(
-    name: str = "default",
-    *,
-    threshold: float | None = None,
-    key_terms: bool = True,
-    embedder: Any = None,
-    model: Any = None,
-) -> Matcher:
-    """Build a matcher by name.
-
-    ``threshold=None`` takes the calibrated threshold from ``calibration.json`` (the one found
-    without key terms when ``key_terms=False``), falling back to the matcher's built-in default
-    when it was never calibrated. ``embedder`` is for ``embedding`` (default: the project's
-    MiniLM embedder; another one gets a warning, as the threshold was measured with MiniLM),
-    ``model`` for ``llm`` (a model string or chat-model object).
-    """
-    from harness.scoring.calibration import calibrated_threshold
-
-    if name == "default":
-        name = "embedding"
-    if name not in MATCHER_NAMES:
-        known = ", ".join(("default", *MATCHER_NAMES))
-        raise ConfigurationError(f"unknown matcher {name!r}; choose one of: {known}")
-    stored = calibrated_threshold(name, key_terms=key_terms)
-    given = threshold
-    threshold = stored if threshold is None else threshold
-    if name == "exact":
-        return ExactMatcher(threshold=threshold, key_terms=key_terms)
-    if name == "token_f1":
-        return TokenF1Matcher(threshold=threshold, key_terms=key_terms)
-    if name == "embedding":
-        from harness.scoring._embedding import EmbeddingMatcher
-
-        matcher = EmbeddingMatcher(embedder=embedder, threshold=threshold, key_terms=key_terms)
-        if given is None and stored is not None:
-            _warn_if_other_embedder(matcher)
-        return matcher
-    from harness.scoring._judge import LLMJudgeMatcher
-
-    return LLMJudgeMatcher(model=model, threshold=threshold, key_terms=key_terms)
-
-
-def _warn_if_other_embedder(matcher: Any) -> None:
-    """A calibrated cosine threshold belongs to the embedder it was measured with."""
-    from harness.scoring.calibration import load_calibration
-
-    data = load_calibration()
-    entry = data.matchers.get("embedding") if data is not None else None
-    name = getattr(matcher.embedder, "name", None)
-    if entry is not None and entry.embedder is not None and name != entry.embedder:
-        logger.warning(
-            "the embedding threshold %.3f was calibrated with %r, not %r; run "
-            "'harness matchers calibrate' for this embedder",
-            matcher.threshold,
-            entry.embedder,
-            name,
-        )

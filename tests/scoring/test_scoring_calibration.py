@@ -9,6 +9,7 @@ import pytest
 
 from harness.data import load_pairs
 from harness.data.models import MatcherPair
+from harness.scoring import get_matcher
 from harness.scoring.calibration import (
     best_threshold,
     calibrate,
@@ -17,7 +18,6 @@ from harness.scoring.calibration import (
     load_calibration,
     markdown_tables,
 )
-from harness.scoring.matchers import get_matcher
 
 PAIRS_FILE = Path(__file__).resolve().parents[2] / "datasets" / "matcher_pairs.jsonl"
 

@@ -10,7 +10,8 @@ import pytest
 from harness.errors import ConfigurationError, InvalidModelOutputError
 from harness.models.embeddings import MiniLMEmbedder
 from harness.models.scripted import scripted_model
-from harness.scoring.matchers import GoldSide, get_matcher, normalise_answer, token_f1
+from harness.scoring import get_matcher
+from harness.scoring.matchers import GoldSide, normalise_answer, token_f1
 
 DARK = GoldSide.of("User prefers dark mode", ["dark"], ["light"])
 
