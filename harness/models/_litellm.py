@@ -9,6 +9,7 @@ providers. What litellm's public API lacks lives in :mod:`harness._compat.litell
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import threading
@@ -16,14 +17,19 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from harness._compat.litellm import configure, install_provider
-from harness.models import extractive, local, scripted
 
 _lock = threading.RLock()
 _module: Any = None
 _providers: dict[str, Callable[[Any], Any]] = {}
 """Provider name -> factory building its ``litellm.CustomLLM`` handler from the litellm module."""
 
-BUILTIN_PROVIDERS = ("scripted", "local", "baseline")
+BUILTIN_HANDLERS = {
+    "scripted": "harness.models.scripted:make_handler",
+    "local": "harness.models.local:make_handler",
+    "baseline": "harness.models.extractive:make_handler",
+}
+"""The project's own providers: name -> ``module:function`` building the litellm handler."""
+BUILTIN_PROVIDERS = tuple(BUILTIN_HANDLERS)
 
 
 def _quiet_environment() -> None:
@@ -70,9 +76,11 @@ def _install(name: str, factory: Callable[[Any], Any]) -> None:
 
 
 def _register_builtin_providers() -> None:
-    register_provider("scripted", scripted.make_handler)
-    register_provider("local", local.make_handler)
-    register_provider("baseline", extractive.make_handler)
+    """Register the project's own providers, named as ``module:function`` like entry points (they
+    build on this module's helpers, so this module does not import them)."""
+    for name, target in BUILTIN_HANDLERS.items():
+        module, function = target.split(":")
+        register_provider(name, getattr(importlib.import_module(module), function))
     for name, factory in list(_providers.items()):
         _install(name, factory)
 

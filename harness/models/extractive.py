@@ -21,6 +21,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from harness.models._litellm import build_response, count_tokens
+
 __all__ = ["EXTRACTIVE_MODELS", "NO_ANSWER", "extract_answer"]
 
 EXTRACTIVE_MODELS = ("extractive",)
@@ -77,7 +79,6 @@ def _last_user_text(messages: list[Any]) -> str:
 
 def make_handler(litellm: Any) -> Any:
     """Build the ``litellm.CustomLLM`` that serves ``baseline/<name>``."""
-    from harness.models._litellm import build_response, count_tokens
 
     def answer(model: str, messages: list[Any]) -> Any:
         if model not in EXTRACTIVE_MODELS:

@@ -18,6 +18,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from harness.models._litellm import build_response, tool_arguments
+
 EXTRA_HINT = "install the [local] extra: pip install 'memory-harness[local]'"
 
 MODELS: dict[str, tuple[str, str]] = {
@@ -178,8 +180,6 @@ def _parse_calls(text: str) -> list[dict[str, Any]]:
 
 
 def _response(litellm: Any, model: str, result: dict[str, Any]) -> Any:
-    from harness.models._litellm import build_response, tool_arguments
-
     calls = [
         (f"call_{i}", call["name"], tool_arguments(call["arguments"]))
         for i, call in enumerate(result["tool_calls"])

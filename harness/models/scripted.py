@@ -35,6 +35,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from harness.models._litellm import build_response, count_tokens, litellm_module, tool_arguments
 from harness.models.ratelimit import Grant, current_grant
 
 RESPONDER_ENV = "HARNESS_SCRIPTED_RESPONDER"
@@ -161,8 +162,6 @@ def scripted_model(name: str) -> ScriptedModel:
         model = _models.get(name)
         if model is None:
             model = _models[name] = ScriptedModel(name)
-    from harness.models._litellm import litellm_module
-
     litellm_module()
     return model
 
@@ -229,8 +228,6 @@ def _error(litellm: Any, kind: str, message: str | None, model: str) -> Exceptio
 
 
 def _build_response(litellm: Any, spec: Spec, request: ScriptedRequest) -> Any:
-    from harness.models._litellm import build_response, count_tokens, tool_arguments
-
     if isinstance(spec, str):
         spec = {"text": spec}
     if spec.get("error"):
