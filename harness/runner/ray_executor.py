@@ -344,16 +344,22 @@ class RayExecutor:
             try:
                 record, calls = await worker.actor.run.remote(self.spec[i], case.id, repeat)
             except Exception as error:
-                lost = HarnessError(
-                    f"its Ray worker died {TASK_RETRIES + 1} times while running it: "
-                    f"{type(error).__name__}"
-                )
-                return failed_record(self.env, case, repeat, lost)
+                return failed_record(self.env, case, repeat, self._shard_error(error))
             finally:
                 worker.free += 1
         for call in calls:  # the driver's collectors (an optimizer's spend) see them
             emit(call)
         return record
+
+    def _shard_error(self, error: Exception) -> HarnessError:
+        """Why a shard has no record: its worker kept dying, or the worker call itself failed."""
+        if isinstance(error, self.ray.exceptions.RayActorError):
+            return HarnessError(
+                f"its Ray worker died {TASK_RETRIES + 1} times while running it "
+                f"({type(error).__name__})"
+            )
+        cause = _unwrap(error)
+        return HarnessError(f"the Ray worker failed: {type(cause).__name__}: {cause}")
 
     async def close(self) -> None:
         """Each worker drops the run's store; healthy workers wait for the next run."""
