@@ -3,10 +3,11 @@
 
 ``dispatch`` answers by model name, so one worker environment serves every test of the module
 (its workers start once): ``reply`` remembers every user message (deterministic whatever order
-cases arrive in); a model named ``...kill...`` kills its worker process on its first request,
-then replies; one named ``...limited...`` replies and appends the request (with its rate-limit
-grant and the tokens the provider counts) to a JSON-lines log. Files live in
-``HARNESS_TEST_DIR``, named after the model.
+cases arrive in); a model named ``...faulty...`` rejects the requests of one case (those that
+mention :data:`FAULTY_TEXT`, whatever executor sends them); one named ``...kill...`` kills its
+worker process on its first request, then replies; one named ``...limited...`` replies and
+appends the request (with its rate-limit grant and the tokens the provider counts) to a
+JSON-lines log. Files live in ``HARNESS_TEST_DIR``, named after the model.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from harness.models.scripted import ScriptedRequest
 
 _TURN = re.compile(r"^\[(?P<id>[^\]]+)\] user: (?P<text>.*)$", re.M)
 DIR_ENV = "HARNESS_TEST_DIR"
+FAULTY_TEXT = "cilantro"
+"""What a request must mention for the faulty model to reject it (one bundled case does)."""
 
 
 def path_for(model: str, suffix: str) -> str:
@@ -33,6 +36,8 @@ def dispatch(request: ScriptedRequest) -> dict[str, Any]:
         return kill_once(request)
     if "limited" in request.model:
         return logged(request)
+    if "faulty" in request.model and FAULTY_TEXT in request.last_user_text:
+        return {"error": "bad_request", "message": "scripted rejection"}
     return reply(request)
 
 
