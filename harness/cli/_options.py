@@ -13,14 +13,9 @@ from typing import Annotated, Any
 
 import typer
 
+from harness.runner.progress import ProgressKind  # stdlib-only module: --help stays fast
 
-class ProgressKind(StrEnum):
-    """How a long command shows progress on stderr."""
-
-    auto = "auto"
-    rich = "rich"
-    plain = "plain"
-    none = "none"
+__all__ = ["ProgressKind"]  # the CLI commands take it from here with the other option helpers
 
 
 def option(*names: str, help: str, default: Any = ..., envvar: str | None = None, **kw: Any) -> Any:

@@ -63,7 +63,7 @@ def _progress(kind: str, parallel: int) -> Any:
 
     if parallel > 1 and kind in ("auto", "rich"):
         return lambda entry: PlainProgress()  # bars of concurrent runs would overwrite each other
-    return lambda entry: make_progress(kind)  # type: ignore[arg-type]
+    return lambda entry: make_progress(kind)
 
 
 def matrix(

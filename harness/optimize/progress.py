@@ -110,7 +110,7 @@ class RichProgress:
             self._live = None
 
 
-def make_progress(kind: ProgressKind = "auto") -> OptimizeProgress:
+def make_progress(kind: ProgressKind | str = ProgressKind.auto) -> OptimizeProgress:
     """``auto``: rich on a terminal, plain lines otherwise."""
     kind = resolve_kind(kind)
     if kind == "rich":

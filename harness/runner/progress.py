@@ -10,9 +10,17 @@ from __future__ import annotations
 import sys
 import time
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol, TextIO
+from enum import StrEnum
+from typing import Any, Protocol, TextIO
 
-ProgressKind = Literal["rich", "plain", "none", "auto"]
+
+class ProgressKind(StrEnum):
+    """How a long command shows progress on stderr (the CLI's ``--progress`` choices)."""
+
+    auto = "auto"
+    rich = "rich"
+    plain = "plain"
+    none = "none"
 
 
 @dataclass
@@ -154,14 +162,15 @@ class RichProgress:
             self._bar = None
 
 
-def resolve_kind(kind: ProgressKind) -> ProgressKind:
+def resolve_kind(kind: ProgressKind | str) -> ProgressKind:
     """``auto`` becomes ``rich`` on a terminal and ``plain`` otherwise; other kinds stay."""
-    if kind == "auto":
-        return "rich" if sys.stderr.isatty() else "plain"
+    kind = ProgressKind(kind)
+    if kind is ProgressKind.auto:
+        return ProgressKind.rich if sys.stderr.isatty() else ProgressKind.plain
     return kind
 
 
-def make_progress(kind: ProgressKind = "auto") -> Progress:
+def make_progress(kind: ProgressKind | str = ProgressKind.auto) -> Progress:
     """``auto``: a rich bar on a terminal, plain lines otherwise."""
     kind = resolve_kind(kind)
     if kind == "rich":
