@@ -20,9 +20,9 @@ def store(request: pytest.FixtureRequest, tmp_path) -> Iterator[BaseStore]:
     from harness.memory.store import InMemoryStore, LanceStore
 
     if request.param == "inmemory":
-        yield InMemoryStore()
-        return
-    lance = LanceStore(tmp_path / "lance", exclusive=request.param == "lance-exclusive")
+        lance: LanceStore = InMemoryStore()  # a LanceStore on memory://, with background commits
+    else:
+        lance = LanceStore(tmp_path / "lance", exclusive=request.param == "lance-exclusive")
     yield lance
     # No background commit may outlive its test and run beside the next test's LanceDB calls.
     lance.wait_idle(timeout=60)
