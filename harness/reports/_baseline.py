@@ -39,26 +39,6 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class BaselineRun(_Strict):
-    run_id: str
-    name: str | None = None
-    status: str
-    model: str
-    template_name: str
-    template_hash: str
-    dataset_name: str
-    dataset_hash: str
-    state_mode: str
-    matcher: str
-    n_cases: int
-    repeats: int
-    started_at: str | None = None
-    answer_model: str | None = None
-    judge_model: str | None = None
-    harness_version: str | None = None
-    git_revision: str | None = None
-
-
 class BaselineMetric(_Strict):
     value: float | None
     ci_low: float | None = None
@@ -77,7 +57,7 @@ class BaselineFile(_Strict):
     format: Literal["memory-harness-baseline"]
     version: Literal[1]
     exported_at: str
-    run: BaselineRun
+    run: RunInfo
     metrics: dict[str, BaselineMetric] = Field(default_factory=dict)
     cases: list[BaselineCase]
 
@@ -108,11 +88,7 @@ def baseline_data(store: Any, ref: str) -> BaselineFile:
         format=FORMAT,
         version=VERSION,
         exported_at=utc_now().isoformat(timespec="seconds") + "Z",
-        run=BaselineRun(
-            **data.run.as_dict(),
-            harness_version=run.harness_version,
-            git_revision=run.git_revision,
-        ),
+        run=data.run,
         metrics=metrics,
         cases=cases,
     )
@@ -203,9 +179,8 @@ def _check_cases(source: Path, baseline: BaselineFile) -> None:
 def baseline_case_data(baseline: BaselineFile) -> CaseData:
     """The baseline as per-case rows, ready to pair with a run's."""
     template = column_template()
-    run = RunInfo(**baseline.run.model_dump(exclude={"harness_version", "git_revision"}))
     return CaseData(
-        run=run,
+        run=baseline.run,
         rows={case.id: dense(case.columns, template) for case in baseline.cases},
         hashes={case.id: case.hash for case in baseline.cases},
         tags={case.id: tuple(case.tags) for case in baseline.cases},

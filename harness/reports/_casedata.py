@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Annotated, Any, ClassVar
+
+from pydantic import Field
 
 from harness.errors import ConfigurationError
 from harness.results.records import CaseRecord, RunRecord
@@ -22,7 +24,11 @@ USAGE_COLUMNS: tuple[str, ...] = ("input_tokens", "output_tokens", "cost_usd", "
 
 @dataclass(frozen=True)
 class RunInfo:
-    """What identifies a run in a comparison (a plain, JSON-ready subset of the run row)."""
+    """What the reports know about a stored run: a plain, JSON-ready subset of the run row.
+
+    The one definition for comparisons, the gate and baseline files (a baseline file's ``run``
+    is this, validated by pydantic; ``parameters`` is not written to it).
+    """
 
     run_id: str
     name: str | None
@@ -39,9 +45,17 @@ class RunInfo:
     started_at: str | None = None
     answer_model: str | None = None
     judge_model: str | None = None
-    parameters: Mapping[str, Any] = field(default_factory=dict, hash=False, compare=False)
-    """The run's whole stored configuration (not in :meth:`as_dict`: headers show only the
-    options in which compared runs differ, see :mod:`~harness.reports._differences`)."""
+    harness_version: str | None = None
+    git_revision: str | None = None
+    parameters: Annotated[Mapping[str, Any], Field(exclude=True)] = field(
+        default_factory=dict, hash=False, compare=False
+    )
+    """The run's whole stored configuration (not in :meth:`as_dict` nor in a baseline file:
+    headers show only the options in which compared runs differ, see
+    :mod:`~harness.reports._differences`)."""
+
+    PROVENANCE: ClassVar[tuple[str, ...]] = ("harness_version", "git_revision")
+    """Where the run came from: kept in baseline files, not shown in comparisons."""
 
     @classmethod
     def from_record(cls, run: RunRecord) -> RunInfo:
@@ -61,6 +75,8 @@ class RunInfo:
             started_at=run.started_at.isoformat(timespec="seconds") if run.started_at else None,
             answer_model=(run.parameters or {}).get("answer_model"),
             judge_model=(run.parameters or {}).get("judge_model"),
+            harness_version=run.harness_version,
+            git_revision=run.git_revision,
             parameters=dict(run.parameters or {}),
         )
 
@@ -70,8 +86,10 @@ class RunInfo:
         return self.name or f"{self.model} / {self.template_name}"
 
     def as_dict(self) -> dict[str, Any]:
+        """The identity comparisons and the gate report (no parameters, no provenance)."""
         data = asdict(self)
-        data.pop("parameters")
+        for name in ("parameters", *self.PROVENANCE):
+            data.pop(name)
         return data
 
 
