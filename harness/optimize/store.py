@@ -18,8 +18,7 @@ from typing import Any, ClassVar, TypeVar
 from harness.errors import ConfigurationError
 from harness.optimize._schema import migrate
 from harness.optimize.budget import Spend
-from harness.results.records import columns
-from harness.results.tables import dump_json, insert_rows, select_rows, transaction
+from harness.results.tables import find_row, insert_rows, select_rows, transaction, update_row
 
 R = TypeVar("R")
 
@@ -176,12 +175,9 @@ class OptimizeStore:
 
     def find(self, ref: str) -> OptimizationRow:
         """An optimization by id, or the latest one with that name."""
-        row = self.get(ref)
+        row = find_row(self._con, OptimizationRow, "opt_id", ref, newest="started_at DESC")
         if row is not None:
             return row
-        named = self._select(OptimizationRow, "name = ?", [ref], "started_at DESC")
-        if named:
-            return named[0]
         raise ConfigurationError(f"{self.where}: no optimization with id or name {ref!r}")
 
     def list(self) -> builtins.list[OptimizationRow]:
@@ -189,18 +185,8 @@ class OptimizeStore:
 
     def update(self, opt_id: str, **values: Any) -> None:
         """Set columns of an optimization row (names checked against the row class)."""
-        allowed = set(columns(OptimizationRow)) - {"opt_id"}
-        unknown = set(values) - allowed
-        if unknown:
-            raise ValueError(f"unknown optimization columns: {sorted(unknown)}")
-        names = sorted(values)
-        assignments = ", ".join(f"{n} = ?" for n in names)
-        json_fields = OptimizationRow.JSON_FIELDS
-        params = [dump_json(values[n]) if n in json_fields else values[n] for n in names]
         with self._transaction() as con:
-            con.execute(
-                f"UPDATE optimizations SET {assignments} WHERE opt_id = ?", [*params, opt_id]
-            )
+            update_row(con, OptimizationRow, "opt_id", opt_id, values)
 
     # -- candidates, scores, proposals -------------------------------------------------------
 

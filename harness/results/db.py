@@ -27,7 +27,7 @@ from harness.results.records import (
     QueryRow,
     RunRecord,
 )
-from harness.results.tables import dump_json, insert_rows, select_rows, transaction
+from harness.results.tables import find_row, insert_rows, select_rows, transaction, update_row
 
 DB_ENV = "HARNESS_DB"
 DEFAULT_DB = Path("reports") / "harness.duckdb"
@@ -163,12 +163,10 @@ class ResultsStore:
 
     def find_run(self, ref: str) -> RunRecord:
         """A run by id, or the latest run with that name; ConfigurationError when none."""
-        run = self.get_run(ref)
+        with self._lock:
+            run = find_row(self._con, RunRecord, "run_id", ref, newest="started_at DESC")
         if run is not None:
             return run
-        named = self._select(RunRecord, "name = ?", [ref], order="started_at DESC")
-        if named:
-            return named[0]
         raise ConfigurationError(f"{self.where}: no run with id or name {ref!r}")
 
     def list_runs(self, *, status: str | None = None) -> list[RunRecord]:
@@ -181,7 +179,7 @@ class ResultsStore:
         """Give a run a new name (``None`` removes it); names need not be unique (the newest
         run of a name is the one found by it)."""
         with self._transaction() as con:
-            con.execute("UPDATE runs SET name = ? WHERE run_id = ?", [name, run_id])
+            update_row(con, RunRecord, "run_id", run_id, {"name": name})
 
     def delete_run(self, run_id: str) -> dict[str, int]:
         """Delete a run with all its rows in every table of the results schema, atomically;
@@ -214,9 +212,7 @@ class ResultsStore:
 
     def set_status(self, run_id: str, status: str, *, error: str | None = None) -> None:
         with self._transaction() as con:
-            con.execute(
-                "UPDATE runs SET status = ?, error = ? WHERE run_id = ?", [status, error, run_id]
-            )
+            update_row(con, RunRecord, "run_id", run_id, {"status": status, "error": error})
 
     def finish_run(
         self,
@@ -232,11 +228,8 @@ class ResultsStore:
         with self._transaction() as con:
             con.execute("DELETE FROM run_metrics WHERE run_id = ?", [run_id])
             insert_rows(con, MetricRow, list(metrics))
-            con.execute(
-                "UPDATE runs SET status = ?, finished_at = ?, metrics = ?, error = ? "
-                "WHERE run_id = ?",
-                [status, utc_now(), dump_json(summary), error, run_id],
-            )
+            values = {"status": status, "finished_at": utc_now(), "metrics": summary}
+            update_row(con, RunRecord, "run_id", run_id, {**values, "error": error})
 
     def run_metrics(self, run_id: str) -> dict[str, MetricRow]:
         rows = self._select(MetricRow, "run_id = ?", [run_id], order="metric")

@@ -8,7 +8,7 @@ column names come from these classes, never from input; values are always parame
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
@@ -129,3 +129,26 @@ def select_rows(
         )
         for row in con.execute(sql, list(params)).fetchall()
     ]
+
+
+def find_row(con: Any, cls: type[R], key: str, ref: str, *, newest: str) -> R | None:
+    """The row whose ``key`` column is ``ref``, else the first by ``newest`` (an ORDER BY) whose
+    ``name`` is ``ref``: how runs and optimizations are found by id or name."""
+    found = select_rows(con, cls, f"{key} = ?", [ref])
+    if not found:
+        found = select_rows(con, cls, "name = ?", [ref], newest)
+    return found[0] if found else None
+
+
+def update_row(con: Any, cls: type, key: str, ref: Any, values: Mapping[str, Any]) -> None:
+    """Set columns of the row of ``cls``'s table whose ``key`` column is ``ref``; the names are
+    checked against ``cls`` (the key itself cannot change), ``JSON_FIELDS`` stored as JSON."""
+    unknown = set(values) - (set(columns(cls)) - {key})
+    if unknown:
+        raise ValueError(f"{cls.TABLE}: unknown columns {sorted(unknown)}")  # type: ignore[attr-defined]
+    names = sorted(values)
+    json_fields = cls.JSON_FIELDS  # type: ignore[attr-defined]
+    params = [dump_json(values[n]) if n in json_fields else values[n] for n in names]
+    assignments = ", ".join(f"{n} = ?" for n in names)
+    sql = f"UPDATE {cls.TABLE} SET {assignments} WHERE {key} = ?"  # type: ignore[attr-defined]
+    con.execute(sql, [*params, ref])
