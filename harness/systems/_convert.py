@@ -2,6 +2,9 @@
 
 Three shapes are understood, each against the memories the system was shown (``entries``):
 
+Each takes the returned value and a :class:`Shown`: the memories shown, their schemas, the seed
+of inserted ids and the name errors give the returned value.
+
 - **operations** (:func:`changes_from_ops`): ``{"op": "insert", "content": ...}``,
   ``{"op": "update", "id": ..., "content": ...}``, ``{"op": "delete", "id": ...}`` (an optional
   ``kind`` names the schema; ``source`` lists message ids), or :class:`MemoryOperation` records;
@@ -21,6 +24,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel
@@ -31,6 +35,7 @@ from harness.memory._existing import ID_NAMESPACE, Entry, _typed
 from harness.memory.schemas import MemoryOperation, RemoveDoc
 
 __all__ = [
+    "Shown",
     "changes_from_memories",
     "changes_from_ops",
     "changes_from_state",
@@ -56,98 +61,94 @@ def is_operation_list(value: Any) -> bool:
     )
 
 
-def changes_from_ops(
-    ops: Sequence[Any],
-    entries: Sequence[Entry],
-    schemas: Mapping[str, type[BaseModel]],
-    seed: str,
-    where: str,
-) -> list[Change]:
+@dataclass(frozen=True)
+class Shown:
+    """What one call of another system was shown, and how its answer is keyed and named."""
+
+    entries: Sequence[Entry]
+    """The memories shown (their ids are the ones the answer may refer to)."""
+    schemas: Mapping[str, type[BaseModel]]
+    seed: str
+    """Inserted memories get ids derived from it (see :func:`new_id`)."""
+    where: str
+    """What errors call the returned value."""
+
+    def by_id(self) -> dict[str, Entry]:
+        return {entry.id: entry for entry in self.entries}
+
+
+def changes_from_ops(ops: Sequence[Any], shown: Shown) -> list[Change]:
     """Changes for explicit operation records; errors name ``where`` and the record's index."""
-    shown = {entry.id: entry for entry in entries}
+    by_id = shown.by_id()
     changes: list[Change] = []
     for index, raw in enumerate(ops):
-        here = f"{where}[{index}]"
+        here = f"{shown.where}[{index}]"
         op = _op_fields(raw, here)
         kind = op.get("kind")
         if op["op"] == "none":
             continue
         if op["op"] == "insert":
-            value = _value(kind, op.get("content"), here, schemas)
-            inserted = new_id(seed, len(changes), _text(value))
+            value = _value(kind, op.get("content"), here, shown.schemas)
+            inserted = new_id(shown.seed, len(changes), _text(value))
             changes.append(Change("insert", inserted, type(value).__name__, value, 1, op["source"]))
             continue
         id_ = op.get("id")
         if not isinstance(id_, str) or not id_:
             raise ConfigurationError(f"{here}: {op['op']} needs the 'id' of a memory")
-        base = shown.get(id_)
+        base = by_id.get(id_)
         if base is None:
             raise ConfigurationError(f"{here}: no memory {id_!r} was shown to the system")
         if op["op"] == "delete":
             changes.append(Change("delete", id_, base.kind, None, 1, op["source"]))
             continue
-        value = _value(kind or base.kind, op.get("content"), here, schemas)
+        value = _value(kind or base.kind, op.get("content"), here, shown.schemas)
         changes.append(Change("update", id_, type(value).__name__, value, 1, op["source"]))
     return changes
 
 
-def changes_from_state(
-    state: Mapping[str, Any] | Iterable[Any],
-    entries: Sequence[Entry],
-    schemas: Mapping[str, type[BaseModel]],
-    seed: str,
-    where: str,
-) -> list[Change]:
-    """Changes that turn ``entries`` into ``state`` (the whole new state of those memories)."""
-    pairs = _pairs(state, where)
-    changes = _diff(pairs, entries, schemas, seed, where)
+def changes_from_state(state: Mapping[str, Any] | Iterable[Any], shown: Shown) -> list[Change]:
+    """Changes that turn the shown entries into ``state`` (the whole new state of those
+    memories)."""
+    pairs = _pairs(state, shown.where)
+    changes = _diff(pairs, shown)
     kept = {id_ for id_, _ in pairs}
-    for entry in entries:
+    for entry in shown.entries:
         if entry.id not in kept:
             changes.append(Change("delete", entry.id, entry.kind, None, 1, ()))
     return changes
 
 
-def changes_from_memories(
-    memories: Iterable[Any],
-    entries: Sequence[Entry],
-    schemas: Mapping[str, type[BaseModel]],
-    seed: str,
-    where: str,
-) -> list[Change]:
+def changes_from_memories(memories: Iterable[Any], shown: Shown) -> list[Change]:
     """Changes for LangMem-style results: changed memories only, ``RemoveDoc`` for deletions."""
-    pairs = _pairs(memories, where)
-    shown = {entry.id: entry for entry in entries}
+    pairs = _pairs(memories, shown.where)
+    by_id = shown.by_id()
     deleted: list[Change] = []
     kept: list[tuple[str, Any]] = []
     for id_, content in pairs:
         if isinstance(content, RemoveDoc):
             target = content.json_doc_id or id_
-            entry = shown.get(target)
+            entry = by_id.get(target)
             if entry is None:
-                raise ConfigurationError(f"{where}: no memory {target!r} was shown to the system")
+                raise ConfigurationError(
+                    f"{shown.where}: no memory {target!r} was shown to the system"
+                )
             deleted.append(Change("delete", target, entry.kind, None, 1, ()))
         else:
             kept.append((id_, content))
-    return _diff(kept, entries, schemas, seed, where) + deleted
+    return _diff(kept, shown) + deleted
 
 
-def _diff(
-    pairs: Sequence[tuple[str, Any]],
-    entries: Sequence[Entry],
-    schemas: Mapping[str, type[BaseModel]],
-    seed: str,
-    where: str,
-) -> list[Change]:
-    shown = {entry.id: entry for entry in entries}
+def _diff(pairs: Sequence[tuple[str, Any]], shown: Shown) -> list[Change]:
+    by_id = shown.by_id()
     changes: list[Change] = []
     for index, (id_, content) in enumerate(pairs):
-        base = shown.get(id_)
-        entry = _typed(id_, base.kind if base else None, content, f"{where}[{index}]", schemas)
+        base = by_id.get(id_)
+        here = f"{shown.where}[{index}]"
+        entry = _typed(id_, base.kind if base else None, content, here, shown.schemas)
         if entry is None:
             continue
         if base is None:
-            new = new_id(seed, len(changes), _text(entry.value))
+            new = new_id(shown.seed, len(changes), _text(entry.value))
             changes.append(Change("insert", new, entry.kind, entry.value, 1, ()))
         elif entry.content != base.content:
             changes.append(Change("update", id_, entry.kind, entry.value, 1, ()))

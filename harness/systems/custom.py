@@ -118,13 +118,13 @@ class CallableSystem(AdaptedSystem):
             returned = await asyncio.to_thread(self.fn, session, memories)
             if inspect.isawaitable(returned):
                 returned = await returned
-        where = f"{self.label}(...) returned"
         if returned is None or (isinstance(returned, list | tuple) and not returned):
             return self.finish(entries, [])
+        shown = _convert.Shown(entries, self.schema_map, seed, f"{self.label}(...) returned")
         if _convert.is_operation_list(returned):
-            changes = _convert.changes_from_ops(returned, entries, self.schema_map, seed, where)
+            changes = _convert.changes_from_ops(returned, shown)
         else:
-            changes = _convert.changes_from_state(returned, entries, self.schema_map, seed, where)
+            changes = _convert.changes_from_state(returned, shown)
         return self.finish(entries, changes)
 
 
@@ -158,15 +158,15 @@ class ManagerSystem(AdaptedSystem):
             returned = await asyncio.to_thread(self.manager.invoke, request)
         if isinstance(returned, ExtractionResult):
             return returned
-        where = f"{self.label}.ainvoke(...) returned"
         if returned is None:
             return self.finish(entries, [])
+        shown = _convert.Shown(
+            entries, self.schema_map, seed, f"{self.label}.ainvoke(...) returned"
+        )
         if _convert.is_operation_list(returned):
-            changes = _convert.changes_from_ops(returned, entries, self.schema_map, seed, where)
+            changes = _convert.changes_from_ops(returned, shown)
         else:
-            changes = _convert.changes_from_memories(
-                returned, entries, self.schema_map, seed, where
-            )
+            changes = _convert.changes_from_memories(returned, shown)
         return self.finish(entries, changes)
 
 

@@ -94,9 +94,8 @@ class LangMemSystem(AdaptedSystem):
         }
         returned = await self.manager.ainvoke(request)
         pairs = [(str(item.id), self._ours(item.content)) for item in returned]
-        changes = _convert.changes_from_memories(
-            pairs, entries, self.schema_map, seed, "langmem returned"
-        )
+        shown = _convert.Shown(entries, self.schema_map, seed, "langmem returned")
+        changes = _convert.changes_from_memories(pairs, shown)
         return _peer.unknown_usage(self.finish(entries, changes))
 
     def _ours(self, value: Any) -> Any:

@@ -103,9 +103,8 @@ class Mem0System(AdaptedSystem):
     ) -> ExtractionResult:
         messages = [{"role": turn.role, "content": turn.text} for turn in turns]
         after = await asyncio.to_thread(self._add, messages, entries, seed)
-        changes = _convert.changes_from_state(
-            after, entries, self.schema_map, seed, "mem0 left in its store"
-        )
+        shown = _convert.Shown(entries, self.schema_map, seed, "mem0 left in its store")
+        changes = _convert.changes_from_state(after, shown)
         return _peer.unknown_usage(self.finish(entries, changes))
 
     def _add(self, messages: list[dict[str, str]], entries: tuple[Entry, ...], seed: str):
