@@ -14,6 +14,7 @@ import sys
 import uuid
 
 import pytest
+from cli_in_process import cli
 
 from harness.errors import ConfigurationError
 from harness.models.scripted import scripted_model
@@ -123,10 +124,6 @@ def test_rejudge_of_an_unknown_run_exits_2(tmp_path):
 @pytest.mark.slow
 def test_rejudge_takes_call_timeout_and_max_retries(tmp_path, models, capsys, monkeypatch):
     """A judge that never answers costs (1 + max-retries) x call-timeout per call, as in run."""
-    from unittest.mock import patch
-
-    from harness.cli.main import main
-
     monkeypatch.setenv("HARNESS_CALL_TIMEOUT", "60")  # the options set them: restored after
     monkeypatch.setenv("HARNESS_MAX_RETRIES", "3")
     answerer, judge, silent = models
@@ -144,15 +141,10 @@ def test_rejudge_takes_call_timeout_and_max_retries(tmp_path, models, capsys, mo
     )
     db = tmp_path / "results.duckdb"
     parent = run_dataset(config, db=db)
-    args = ["harness", "rejudge", parent, "--judge-model", silent.model, "--db", str(db)]
+    args = ["rejudge", parent, "--judge-model", silent.model, "--db", str(db)]
     # 1 s, not less: under heavy load litellm's own overhead must not use up the whole timeout
     # before the request reaches the provider's log.
-    with patch.object(sys, "argv", [*args, "--call-timeout", "1", "--max-retries", "0"]):
-        try:
-            main()
-            code = 0
-        except SystemExit as exc:
-            code = int(exc.code or 0)
+    code = cli(*args, "--call-timeout", "1", "--max-retries", "0")
     err = capsys.readouterr().err
     assert code == 1, err  # a re-judging without a single verdict is no result
     assert 1 <= len(silent.requests) <= 4  # at most one try per question: --max-retries 0

@@ -4,27 +4,15 @@ a provider that never answers costs at most ``(1 + max-retries) x call-timeout``
 from __future__ import annotations
 
 import json
-import sys
 import uuid
 from pathlib import Path
-from unittest.mock import patch
 
 import pytest
+from cli_in_process import cli
 
 from harness.models.scripted import scripted_model
 
 TINY = Path(__file__).resolve().parents[1] / "runner" / "data" / "tiny.jsonl"
-
-
-def _cli(*args: str) -> int:
-    from harness.cli.main import main
-
-    with patch.object(sys, "argv", ["harness", *args]):
-        try:
-            main()
-        except SystemExit as exc:
-            return int(exc.code or 0)
-    return 0
 
 
 @pytest.fixture
@@ -59,7 +47,7 @@ def test_every_model_command_takes_the_options_and_refuses_an_endless_timeout(
     matrix.write_text('models = ["baseline/noop"]\n')
     args = [str(matrix) if a == "MATRIX" else a for a in command]
     db = str(tmp_path / "r.duckdb")
-    assert _cli(*args, "--call-timeout", "inf", "--max-retries", "1", "--db", db) == 2
+    assert cli(*args, "--call-timeout", "inf", "--max-retries", "1", "--db", db) == 2
     err = capsys.readouterr().err
     assert err.strip() == "error: --call-timeout must be a finite number, not inf"
 
@@ -70,7 +58,7 @@ def test_matrix_cuts_a_provider_that_never_answers(tmp_path, capsys, limits, sil
         f'datasets = ["{TINY}"]\nmodels = ["{silent.model}"]\n[run]\nlimit = 1\ncache = "off"\n'
     )
     args = [str(matrix), "--db", str(tmp_path / "r.duckdb"), "--json", "--progress", "none"]
-    code = _cli("matrix", *args, "--call-timeout", "0.2", "--max-retries", "1")
+    code = cli("matrix", *args, "--call-timeout", "0.2", "--max-retries", "1")
     out, err = capsys.readouterr()
     assert code == 1, err
     (entry,) = json.loads(out)["entries"]

@@ -4,9 +4,9 @@ naming what is wrong (exit 2, nothing recorded)."""
 from __future__ import annotations
 
 import sys
-from unittest.mock import patch
 
 import pytest
+from cli_in_process import cli
 
 from harness.errors import ConfigurationError
 from harness.models.ratelimit import RateLimit
@@ -14,17 +14,6 @@ from harness.results import open_results
 from harness.runner import RunConfig
 from harness.runner.engine import arun
 from harness.runner.executor import ExecutorOptions
-
-
-def cli(*args: str) -> int:
-    from harness.cli.main import main
-
-    with patch.object(sys, "argv", ["harness", *args]):
-        try:
-            main()
-        except SystemExit as exc:
-            return int(exc.code or 0)
-    return 0
 
 
 def test_a_missing_ray_extra_is_named_before_anything_is_recorded(tmp_path, monkeypatch):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from cli_in_process import cli
 from planted import GOOD, START, reply
 from typer.testing import CliRunner
 
@@ -74,26 +75,11 @@ def test_run_options_parse_json_values():
         parse_run_options(["oops"])
 
 
-def _harness(*args: str) -> int:
-    """The real entry point in process: the exit code a HarnessError gets (output: capsys)."""
-    import sys
-    from unittest.mock import patch
-
-    from harness.cli.main import main
-
-    with patch.object(sys, "argv", ["harness", *args]):
-        try:
-            main()
-        except SystemExit as exc:
-            return int(exc.code or 0)
-    return 0
-
-
 @pytest.mark.slow
 def test_a_proposer_that_always_fails_exits_1_and_writes_nothing(planted, capsys):
     """It used to exit 0 and write the unchanged start template as the 'winner'."""
     planted.proposer.respond_with(lambda request: "I would rather not rewrite it.")
-    code = _harness(*_args(planted, "--max-iterations", "2", "--progress", "none"))
+    code = cli(*_args(planted, "--max-iterations", "2", "--progress", "none"))
     err = capsys.readouterr().err
     assert code == 1, err
     assert "none of its 2 proposals produced a template (first, invalid: " in err
@@ -118,7 +104,7 @@ def test_no_candidate_better_than_the_start_writes_no_winner(app, planted):
 def test_an_unwritable_out_path_is_refused_before_the_search(planted, capsys, out):
     args = _args(planted, "--max-iterations", "1")
     args[args.index("--out") + 1] = str(planted.folder / out)
-    code = _harness(*args)
+    code = cli(*args)
     err = capsys.readouterr().err
     assert code == 2, err
     assert err.startswith("error: cannot write winner file ") and err.count("\n") == 1

@@ -1,4 +1,4 @@
-"""Helpers shared by the runner tests: the tiny labeled dataset, runs, synthetic cases, the CLI.
+"""Helpers shared by the runner tests: the tiny labeled dataset, runs, synthetic cases.
 
 A module of its own (not ``conftest``) so that imports never pick another folder's conftest."""
 
@@ -46,18 +46,3 @@ def write_cases(path: Path, cases: list[dict]) -> Path:
 
     path.write_text("".join(json.dumps(case) + "\n" for case in cases), encoding="utf-8")
     return path
-
-
-def cli(*args: str) -> int:
-    """``harness ARGS`` in this process (output goes to capsys); returns the exit code."""
-    import sys
-    from unittest.mock import patch
-
-    from harness.cli.main import main
-
-    with patch.object(sys, "argv", ["harness", *args]):
-        try:
-            main()
-        except SystemExit as exc:
-            return int(exc.code or 0)
-    return 0

@@ -6,7 +6,8 @@ import json
 import uuid
 
 import pytest
-from runner_helpers import TINY, cli, results
+from cli_in_process import cli
+from runner_helpers import TINY, results
 
 from harness.results import open_results
 

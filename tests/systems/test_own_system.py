@@ -17,6 +17,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from cli_in_process import cli
 
 from harness.errors import ConfigurationError
 from harness.memory.schemas import Memory, RemoveDoc
@@ -118,19 +119,6 @@ def user_module(tmp_path, monkeypatch):
     monkeypatch.setattr(sys, "path", list(sys.path))
     yield name
     sys.modules.pop(name, None)
-
-
-def cli(*args: str) -> int:
-    from unittest.mock import patch
-
-    from harness.cli.main import main
-
-    with patch.object(sys, "argv", ["harness", *args]):
-        try:
-            main()
-        except SystemExit as stop:
-            return int(stop.code or 0)
-    return 0
 
 
 def test_harness_run_system_module_attr(user_module, tmp_path, capsys):
