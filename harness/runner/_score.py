@@ -19,7 +19,12 @@ from typing import Any
 
 from harness.data.models import Case
 from harness.memory.schemas import MemoryOperation
-from harness.scoring.final_state import final_state_pairs, match_final_state, predicted_texts
+from harness.scoring.final_state import (
+    afinal_candidates,
+    final_state_pairs,
+    match_final_state,
+    predicted_texts,
+)
 from harness.scoring.gold import gold_states
 from harness.scoring.matchers import Matcher
 from harness.scoring.metrics import CaseScore, ascore_case, case_counts
@@ -88,7 +93,8 @@ async def score_gold_state(
     pairs = []
     for session, ops in zip(case.sessions, predicted, strict=True):
         pairs.extend(session_pairs(session.expected, ops))
-    pairs.extend(final_state_pairs(states[-1], final))
+    candidates = await afinal_candidates(matcher, states[-1], final)
+    pairs.extend(final_state_pairs(states[-1], final, candidates))
     table = await JudgementTable.abuild(matcher, pairs)
     sessions = []
     id_map: dict[str, str] = {}
@@ -100,7 +106,9 @@ async def score_gold_state(
         sessions.append(score)
         id_map = score.id_map
     partial = any(session.partial for session in case.sessions)
-    final_score = match_final_state(states[-1], final, table, partial=partial)
+    final_score = match_final_state(
+        states[-1], final, table, partial=partial, candidates=candidates
+    )
     return _count(case.id, sessions, final_score, id_map)
 
 

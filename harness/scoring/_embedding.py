@@ -11,6 +11,11 @@ from typing import Any
 
 from harness.scoring.matchers import Matcher
 
+_SHORTLIST_MARGIN = 1e-3
+"""How far below the threshold a matrix-product cosine may fall and still be judged: the
+shortlist's cosines and the judged ones sum in different orders (float32), so they differ in the
+last digits; the margin keeps every pair the judge would accept."""
+
 _CHUNK = 4096
 """Pairs whose vectors are gathered at once: a LoCoMo final state has 100,000 pairs, whose
 gathered vectors (300 MB) cost more to copy than the dot products do."""
@@ -60,3 +65,16 @@ class EmbeddingMatcher(Matcher):
             part = slice(start, start + _CHUNK)
             cosine[part] = np.einsum("ij,ij->i", vectors[left[part]], vectors[right[part]])
         return np.clip(cosine, -1.0, 1.0).tolist()
+
+    async def ashortlist(self, golds: Sequence[str], predicted: Sequence[str]) -> Any:
+        import numpy as np
+
+        if not golds or not predicted:
+            return np.zeros((len(golds), len(predicted)), dtype=bool)
+        texts = list(dict.fromkeys([*golds, *predicted]))
+        vectors = np.asarray(await self.embedder.aembed(texts), dtype=np.float32)
+        row = {text: i for i, text in enumerate(texts)}
+        left = vectors[[row[text] for text in golds]]
+        right = vectors[[row[text] for text in predicted]]
+        shortlist: np.ndarray = left @ right.T >= self.threshold - _SHORTLIST_MARGIN
+        return shortlist

@@ -10,14 +10,14 @@ predicted memories are not counted as false positives.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from harness.memory.schemas import memory_text
 from harness.scoring._assign import match_accepted
 from harness.scoring.gold import GoldMemory, GoldState
-from harness.scoring.matchers import Judgement, PairItem
+from harness.scoring.matchers import Judgement, Matcher, PairItem
 from harness.scoring.ops import Judge
 
 PredictedMemories = Mapping[str, Any] | Iterable[tuple[str, Any]]
@@ -67,9 +67,39 @@ def predicted_texts(memories: PredictedMemories) -> list[tuple[str, str]]:
     return [(str(mid), memory_text(content)) for mid, content in items]
 
 
-def final_state_pairs(gold: GoldState, predicted: list[tuple[str, str]]) -> list[PairItem]:
-    sides = [side for memory in gold.memories.values() for side in memory.sides]
-    return [(side, text) for side in sides for _, text in predicted]
+Candidates = Mapping[str, Sequence[int]]
+"""Per gold memory key, the columns of the predicted memories worth judging (see
+:func:`afinal_candidates`); every other pair counts as rejected."""
+
+
+def final_state_pairs(
+    gold: GoldState, predicted: list[tuple[str, str]], candidates: Candidates | None = None
+) -> list[PairItem]:
+    """The (gold side, predicted text) pairs final-state matching looks up: every pair, or
+    only the ``candidates``."""
+    pairs: list[PairItem] = []
+    for memory in gold.memories.values():
+        columns = range(len(predicted)) if candidates is None else candidates[memory.key]
+        pairs.extend((side, predicted[col][1]) for side in memory.sides for col in columns)
+    return pairs
+
+
+async def afinal_candidates(
+    matcher: Matcher, gold: GoldState, predicted: list[tuple[str, str]]
+) -> Candidates | None:
+    """The matcher's shortlist of the final state's pairs, per gold memory (None: judge all)."""
+    memories = list(gold.memories.values())
+    sides = [side.text for memory in memories for side in memory.sides]
+    shortlist = await matcher.ashortlist(sides, [text for _, text in predicted])
+    if shortlist is None:
+        return None
+    candidates: dict[str, Sequence[int]] = {}
+    row = 0
+    for memory in memories:
+        rows = shortlist[row : row + len(memory.sides)]
+        row += len(memory.sides)
+        candidates[memory.key] = rows.any(axis=0).nonzero()[0].tolist()
+    return candidates
 
 
 def _best(memory: GoldMemory, text: str, judge: Judge) -> Judgement:
@@ -82,17 +112,32 @@ def _best(memory: GoldMemory, text: str, judge: Judge) -> Judgement:
 
 
 def match_final_state(
-    gold: GoldState, predicted: PredictedMemories, judge: Judge, *, partial: bool = False
+    gold: GoldState,
+    predicted: PredictedMemories,
+    judge: Judge,
+    *,
+    partial: bool = False,
+    candidates: Candidates | None = None,
 ) -> FinalStateScore:
     """Pair gold and predicted final memories and count TP/FP/FN (pure).
 
     ``partial``: the gold state is not exhaustive (a session of the case is partially labeled),
     so unmatched predicted memories are ``unlabeled`` rather than false positives.
+    ``candidates``: only these pairs are judged (a matcher's shortlist); the rest are rejected.
     """
     memories = list(gold.memories.values())
     preds = predicted_texts(predicted)
-    verdicts = [[_best(memory, text, judge) for _, text in preds] for memory in memories]
-    sims = [[v.similarity if v.accepted else None for v in row] for row in verdicts]
+    verdicts: list[dict[int, Judgement]] = []
+    sims: list[list[float | None]] = []
+    for memory in memories:
+        columns = range(len(preds)) if candidates is None else candidates[memory.key]
+        judged = {col: _best(memory, preds[col][1], judge) for col in columns}
+        verdicts.append(judged)
+        row: list[float | None] = [None] * len(preds)
+        for col, verdict in judged.items():
+            if verdict.accepted:
+                row[col] = verdict.similarity
+        sims.append(row)
     pairs = match_accepted(sims, [not memory.optional for memory in memories]) if preds else {}
     gold_out = [
         _gold_outcome(m, pairs.get(row), preds, verdicts[row]) for row, m in enumerate(memories)
@@ -112,7 +157,7 @@ def match_final_state(
 
 
 def _gold_outcome(
-    memory: GoldMemory, col: int | None, preds: list[tuple[str, str]], row: list[Judgement]
+    memory: GoldMemory, col: int | None, preds: list[tuple[str, str]], row: Mapping[int, Judgement]
 ) -> FinalMemoryOutcome:
     if col is None:
         outcome: FinalOutcome = "optional_unmatched" if memory.optional else "missed"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any
 
 from harness.data.models import Case, GoldOp
@@ -41,12 +42,12 @@ class GoldMemory:
     def text(self) -> str:
         return memory_text(self.content)
 
-    @property
+    @cached_property
     def side(self) -> GoldSide:
         """The content with its key terms, as matchers take it."""
         return GoldSide.of(self.text, self.require, self.forbid)
 
-    @property
+    @cached_property
     def sides(self) -> tuple[GoldSide, ...]:
         """Every acceptable version: the current content first, then the alternatives."""
         return (self.side, *self.alternatives)

@@ -105,6 +105,16 @@ class Matcher:
     def similarities(self, pairs: Sequence[tuple[str, str]]) -> list[float]:
         return run_sync(self.asimilarities(pairs))
 
+    async def ashortlist(self, golds: Sequence[str], predicted: Sequence[str]) -> Any:
+        """A boolean ``(len(golds), len(predicted))`` array marking the pairs that may reach the
+        threshold, or None when this matcher cannot tell cheaply (then every pair is judged).
+
+        A final state pairs every gold memory with every predicted one (100,000 pairs on a
+        LoCoMo conversation), and all but a few hundred are plainly unrelated: a shortlist lets
+        scoring judge only those few, with the verdicts it would have given anyway.
+        """
+        return None
+
     def _needs_similarity(self, check: KeyTermCheck | None) -> bool:
         """Whether to compute the similarity of a pair whose key-term check is ``check``."""
         return True

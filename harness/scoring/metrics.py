@@ -27,8 +27,10 @@ from harness._async import run_sync
 from harness.data.models import Case
 from harness.memory.schemas import MemoryOperation
 from harness.scoring.final_state import (
+    Candidates,
     FinalStateScore,
     PredictedMemories,
+    afinal_candidates,
     final_state_pairs,
     match_final_state,
     predicted_texts,
@@ -83,11 +85,16 @@ class CaseScore:
         return self.final.mapping
 
 
-def _case_pairs(case: Case, predicted: Sequence[Sequence[MemoryOperation]], final) -> list:
+def _case_pairs(
+    case: Case,
+    predicted: Sequence[Sequence[MemoryOperation]],
+    final,
+    candidates: Candidates | None = None,
+) -> list:
     pairs: list[PairItem] = []
     for session, ops in zip(case.sessions, predicted, strict=True):
         pairs.extend(session_pairs(session.expected, ops))
-    pairs.extend(final_state_pairs(gold_states(case)[-1], final))
+    pairs.extend(final_state_pairs(gold_states(case)[-1], final, candidates))
     return list(dict.fromkeys(pairs))
 
 
@@ -104,8 +111,11 @@ def match_case(
     predicted_ops_per_session: Sequence[Sequence[MemoryOperation]],
     final_state: PredictedMemories,
     judge,
+    *,
+    candidates: Candidates | None = None,
 ) -> CaseScore:
-    """Score a case with every verdict coming from ``judge`` (pure)."""
+    """Score a case with every verdict coming from ``judge`` (pure; ``candidates``: the final
+    state's shortlisted pairs, see :func:`~harness.scoring.final_state.match_final_state`)."""
     _check_lengths(case, predicted_ops_per_session)
     id_map = {memory.id: memory.id for memory in case.existing}
     sessions = []
@@ -116,7 +126,9 @@ def match_case(
         id_map = score.id_map
         sessions.append(score)
     partial = any(session.partial for session in case.sessions)
-    final = match_final_state(gold_states(case)[-1], final_state, judge, partial=partial)
+    final = match_final_state(
+        gold_states(case)[-1], final_state, judge, partial=partial, candidates=candidates
+    )
     return CaseScore(case.id, sessions, final, id_map, case_counts(sessions, final))
 
 
@@ -152,10 +164,11 @@ async def ascore_case(
     """
     _check_lengths(case, predicted_ops_per_session)
     final = predicted_texts(final_state)
+    candidates = await afinal_candidates(matcher, gold_states(case)[-1], final)
     table = await JudgementTable.abuild(
-        matcher, _case_pairs(case, predicted_ops_per_session, final)
+        matcher, _case_pairs(case, predicted_ops_per_session, final, candidates)
     )
-    return match_case(case, predicted_ops_per_session, final, table)
+    return match_case(case, predicted_ops_per_session, final, table, candidates=candidates)
 
 
 def score_case(
