@@ -91,6 +91,23 @@ def test_compaction_keeps_history_and_search_correct(tmp_path: Path):
     assert [i.key for i in store.search(NS, query="parrot", mode="fts")] == ["new"]
 
 
+def test_rows_written_since_the_last_optimize_bring_the_full_text_index_up_to_date(
+    tmp_path: Path,
+):
+    # unindexed rows are scanned by every full-text query: past reindex_rows they are indexed,
+    # however few commits wrote them
+    store = LanceStore(tmp_path, compact_every=1000, reindex_rows=5)
+    unindexed = []
+    for batch in range(3):
+        store.put_many([(NS, f"k{batch}{i}", memory(f"User fact {batch}{i}")) for i in range(3)])
+        store.wait_idle()
+        unindexed.append(store.table.index_stats("text_idx").num_unindexed_rows)
+    assert unindexed == [0, 3, 0]  # indexed on creation; 3 < 5 wait; 6 >= 5 indexed
+    assert [i.key for i in store.search(NS, query="fact 21", mode="fts")][:1] == ["k21"]
+    with pytest.raises(ConfigurationError, match="reindex_rows"):
+        LanceStore(tmp_path / "other", reindex_rows=0)
+
+
 def test_concurrent_writes_to_one_key_lose_no_version(tmp_path: Path):
     store = LanceStore(tmp_path)
     with ThreadPoolExecutor(8) as pool:

@@ -5,9 +5,10 @@ clears the ``current`` flag of the rows they supersede. Concurrent writers are g
 that finds nobody committing starts a worker thread that commits everything queued in one batch
 and keeps committing what queued up meanwhile (group commit); writers wait on a future, not on a
 thread. A write returns only once it is committed, so reads always see it. Every
-``compact_every`` commits the table is optimised (small files merged, the full-text index brought
-up to date, old table versions removed), which keeps thousands of small writes fast and the
-version count bounded.
+``compact_every`` commits, and after ``reindex_rows`` new rows, the table is optimised (small
+files merged, the full-text index brought up to date, old table versions removed), which keeps
+thousands of small writes fast, the version count bounded, and full-text queries from scanning a
+long unindexed tail.
 
 Listings, ``get`` and namespace lookups are answered from the store's copy of the current rows
 (see :mod:`._lance_heads`) while the table is still at the version this store last produced, and
@@ -80,10 +81,11 @@ class _Ticket:
 class LanceStore(BaseStore):
     """Memories in a LanceDB table (``table``, default ``"memories"``) with full history.
 
-    Pass a directory ``path`` or an open ``connection``. ``compact_every`` commits trigger an
-    ``optimize()`` that also deletes table versions older than ``cleanup_older_than`` (default:
-    all but the latest; other processes reading the same table re-check the latest version on
-    every query, see ``docs/library/stores.md``).
+    Pass a directory ``path`` or an open ``connection``. ``compact_every`` commits, or
+    ``reindex_rows`` rows written since the last one, trigger an ``optimize()`` that also
+    deletes table versions older than ``cleanup_older_than`` (default: all but the latest; other
+    processes reading the same table re-check the latest version on every query, see
+    ``docs/library/stores.md``).
 
     ``exclusive=True`` promises that nothing else writes the table while this store is open (a
     private, temporary store such as the replay runner's). Listings and ``get`` are then answered
@@ -102,6 +104,7 @@ class LanceStore(BaseStore):
         embedder: Embedder | str | None = None,
         index_fields: Sequence[str] | None = None,
         compact_every: int = 50,
+        reindex_rows: int = 256,
         cleanup_older_than: timedelta = timedelta(0),
         exclusive: bool = False,
     ) -> None:
@@ -110,7 +113,10 @@ class LanceStore(BaseStore):
             raise ConfigurationError("LanceStore needs exactly one of path= or connection=")
         if compact_every < 1:
             raise ConfigurationError(f"compact_every must be >= 1, got {compact_every}")
+        if reindex_rows < 1:
+            raise ConfigurationError(f"reindex_rows must be >= 1, got {reindex_rows}")
         self.compact_every = compact_every
+        self.reindex_rows = reindex_rows
         self.cleanup_older_than = cleanup_older_than
         if connection is None:
             connection = lancedb.connect(str(path), read_consistency_interval=timedelta(0))
@@ -127,6 +133,7 @@ class LanceStore(BaseStore):
         self._idle.set()
         self._maintenance = RWLock()
         self._commits_since_optimize = 0
+        self._unindexed_rows = 0
         self._heads = Heads()
         self.exclusive = exclusive
         self._unsettled: list[_Ticket] = []  # background commits (exclusive stores)
@@ -294,6 +301,7 @@ class LanceStore(BaseStore):
         else:  # only first versions: a plain append is cheaper than a merge
             result = self.table.add(data)
         self._commits_since_optimize += 1
+        self._unindexed_rows += len(rows)
         return int(result.version)
 
     def _ensure_fts(self) -> None:
@@ -301,10 +309,14 @@ class LanceStore(BaseStore):
             if not _has_fts(self.table):
                 self.table.create_index("text", config=FTS(), replace=True)
                 self._heads.moved(self.table)
+                self._unindexed_rows = 0
             self._fts_ready = True
 
     def _maybe_optimize(self) -> None:
-        if self._commits_since_optimize < self.compact_every:
+        if (
+            self._commits_since_optimize < self.compact_every
+            and self._unindexed_rows < self.reindex_rows
+        ):
             return
         self.optimize()
 
@@ -317,6 +329,7 @@ class LanceStore(BaseStore):
                     self.table.optimize(cleanup_older_than=self.cleanup_older_than)
                 self._heads.moved(self.table)
                 self._commits_since_optimize = 0
+                self._unindexed_rows = 0
             except Exception:  # the data is safe; the next commit tries again
                 logger.warning("optimizing %r failed", self.table_name, exc_info=True)
 
