@@ -70,17 +70,26 @@ def open_results(path: str | Path | None = None, *, read_only: bool = False) -> 
         raise ConfigurationError(_unreadable(target, exc)) from None
 
 
-def _unreadable(target: str, exc: Exception) -> str:
-    """Why a results database cannot be opened, with the likely cause: a lock held by another
-    process, or a truncated or corrupt file (never a traceback)."""
+def _unreadable(target: str, exc: Exception, verb: str = "open") -> str:
+    """Why a results database cannot be opened (or read), with the likely cause: a lock held by
+    another process, or a truncated or corrupt file (never a traceback)."""
     text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     if "lock on file" in text or "conflicting lock" in text.lower():
         hint = "is another harness process using it?"
-        return f"cannot open results database {target}: {text} ({hint})"
+        return f"cannot {verb} results database {target}: {text} ({hint})"
     return (
-        f"cannot open results database {target}: it is truncated or corrupt, or not a DuckDB "
+        f"cannot {verb} results database {target}: it is truncated or corrupt, or not a DuckDB "
         f"file ({text}); restore it from a copy or give another --db"
     )
+
+
+_DAMAGE = ("corrupt database file", "checksum", "invalidated", "could not read enough bytes")
+"""What DuckDB says when a block read after opening is damaged (or the file was cut short)."""
+
+
+def _damaged(exc: Exception) -> bool:
+    text = str(exc).lower()
+    return any(sign in text for sign in _DAMAGE)
 
 
 class ResultsStore:
@@ -135,21 +144,36 @@ class ResultsStore:
 
     # -- low level ---------------------------------------------------------------------------
 
+    @contextmanager
+    def _use(self) -> Iterator[Any]:
+        """The connection, for one caller at a time. A file damaged past its header opens
+        fine and fails at the first read of a bad block: that is a ConfigurationError naming
+        the file, as at opening, not a DuckDB traceback."""
+        import duckdb
+
+        with self._lock:
+            try:
+                yield self._con
+            except duckdb.Error as exc:
+                if not _damaged(exc):
+                    raise
+                raise ConfigurationError(_unreadable(self.where, exc, "read")) from None
+
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
         """Run a parameterised query and return its rows as dicts."""
-        with self._lock:
-            cursor = self._con.execute(sql, list(params))
+        with self._use() as con:
+            cursor = con.execute(sql, list(params))
             names = [d[0] for d in cursor.description]
             return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
     @contextmanager
     def _transaction(self) -> Iterator[Any]:
-        with self._lock, transaction(self._con) as con:
+        with self._use() as con, transaction(con):
             yield con
 
     def _select(self, cls: type[R], where: str, params: Sequence[Any], order: str = "") -> list[R]:
-        with self._lock:
-            return select_rows(self._con, cls, where, params, order)
+        with self._use() as con:
+            return select_rows(con, cls, where, params, order)
 
     # -- runs --------------------------------------------------------------------------------
 
@@ -163,8 +187,8 @@ class ResultsStore:
 
     def find_run(self, ref: str) -> RunRecord:
         """A run by id, or the latest run with that name; ConfigurationError when none."""
-        with self._lock:
-            run = find_row(self._con, RunRecord, "run_id", ref, newest="started_at DESC")
+        with self._use() as con:
+            run = find_row(con, RunRecord, "run_id", ref, newest="started_at DESC")
         if run is not None:
             return run
         raise ConfigurationError(f"{self.where}: no run with id or name {ref!r}")
