@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.data.models import Case
-from harness.errors import ConfigurationError, HarnessError
+from harness.errors import ConfigurationError, HarnessError, ModelUnavailableError
 from harness.models.limits import call_limit
 from harness.models.ratelimit import (
     Grant,
@@ -344,6 +344,9 @@ class RayExecutor:
             try:
                 record, calls = await worker.actor.run.remote(self.spec[i], case.id, repeat)
             except Exception as error:
+                cause = _unwrap(error)
+                if isinstance(cause, ModelUnavailableError):
+                    raise cause from None  # every case would fail alike: stop, as run_case does
                 return failed_record(self.env, case, repeat, self._shard_error(error))
             finally:
                 worker.free += 1

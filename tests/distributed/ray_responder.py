@@ -4,7 +4,8 @@
 ``dispatch`` answers by model name, so one worker environment serves every test of the module
 (its workers start once): ``reply`` remembers every user message (deterministic whatever order
 cases arrive in); a model named ``...faulty...`` rejects the requests of one case (those that
-mention :data:`FAULTY_TEXT`, whatever executor sends them); one named ``...kill...`` kills its
+mention :data:`FAULTY_TEXT`, whatever executor sends them); one named ``...unknown...`` is a
+model the provider does not know (every request: not found); one named ``...kill...`` kills its
 worker process on its first request, then replies; one named ``...limited...`` replies and
 appends the request (with its rate-limit grant and the tokens the provider counts) to a
 JSON-lines log. Files live in ``HARNESS_TEST_DIR``, named after the model.
@@ -36,6 +37,8 @@ def dispatch(request: ScriptedRequest) -> dict[str, Any]:
         return kill_once(request)
     if "limited" in request.model:
         return logged(request)
+    if "unknown" in request.model:
+        return {"error": "not_found", "message": f"model {request.model} does not exist"}
     if "faulty" in request.model and FAULTY_TEXT in request.last_user_text:
         return {"error": "bad_request", "message": "scripted rejection"}
     return reply(request)

@@ -136,3 +136,27 @@ def test_every_worker_draws_from_one_bucket_per_model(ray_env, tmp_path):
             assert sum(tokens for _, tokens in window) <= tpm + tpm / 60 * span + 1e-6
     # and the bucket did space them: n requests at 4 per minute take (n - 4) x 15 s
     assert granted[-1][0] >= (len(granted) - rpm) * 15 - 1e-9
+
+
+def test_an_unknown_model_on_a_worker_is_the_local_one_line_error(ray_env, tmp_path, capsys):
+    """ModelUnavailableError raised in a Ray worker stops the run as it does here: exit 2 with
+    the same one line, no traceback."""
+    import sys
+    from unittest.mock import patch
+
+    from harness.cli.main import main
+
+    model = _model("unknown")
+    errors = {}
+    for executor in ("local", "ray"):
+        db = tmp_path / f"{executor}.duckdb"
+        argv = ["harness", "run", "-m", model, "--limit", "2", "--cache", "off"]
+        argv += ["--db", str(db), "--executor", executor, "--progress", "none"]
+        with patch.object(sys, "argv", argv), pytest.raises(SystemExit) as stopped:
+            main()
+        err = capsys.readouterr().err
+        assert stopped.value.code == 2, err
+        assert "Traceback" not in err and err.count("\n") == 1, err
+        errors[executor] = err
+    assert errors["ray"] == errors["local"]
+    assert f"model {model!r} cannot be used (not retryable)" in errors["ray"]
