@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import shutil
-import tempfile
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -32,6 +31,7 @@ from harness.results.migrations import utc_now
 from harness.results.records import MetricRow, RunRecord
 from harness.results.summary import latency_rows, metrics_json, summarise
 from harness.runner import _environment as environment
+from harness.runner import scratch
 from harness.runner._answer import Answering
 from harness.runner._case import CaseEnv, Slots, pooled_namespace, waited_for_model
 from harness.runner._extractors import Extractors, text_hash
@@ -182,17 +182,6 @@ def _check_resumable(run: RunRecord, prepared: _Prepared, where: str) -> None:
         )
 
 
-def _folder_prefix(run_id: str) -> str:
-    return f"harness-run-{run_id}-"
-
-
-def _remove_stale_folders(run_id: str) -> None:
-    """A killed process cannot remove its temporary store; resuming its run does."""
-    for stale in Path(tempfile.gettempdir()).glob(f"{_folder_prefix(run_id)}*"):
-        logger.info("removing the temporary store of an earlier attempt: %s", stale)
-        shutil.rmtree(stale, ignore_errors=True)
-
-
 def _open(db: str | Path | ResultsStore | None) -> tuple[ResultsStore, bool]:
     if isinstance(db, ResultsStore):
         return db, False
@@ -270,12 +259,13 @@ async def _arun(
         _check_resumable(run, prepared, results.where)
     if run is not None:
         run_id = run.run_id
-        _remove_stale_folders(run_id)
     elif run_id is None:
         run_id = new_run_id()
     elif results.get_run(run_id) is not None:
         raise ConfigurationError(f"{results.where}: a run with id {run_id!r} exists already")
-    folder = Path(tempfile.mkdtemp(prefix=_folder_prefix(run_id)))
+    # A killed process cannot remove its temporary store: the next run does (see scratch).
+    await asyncio.to_thread(scratch.sweep, run.run_id if run is not None else None)
+    folder = scratch.make_folder(run_id)
     store = None
     try:
         # Off the loop: an embedder of unknown dimension asks its model once, synchronously.

@@ -24,7 +24,6 @@ import hashlib
 import logging
 import os
 import shutil
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -44,6 +43,7 @@ from harness.models.ratelimit import (
 from harness.models.types import CallRecord
 from harness.models.usage import emit, record_calls
 from harness.results.records import CaseRecord
+from harness.runner import scratch
 from harness.runner._case import CaseEnv, failed_record, run_case
 from harness.runner.config import RunConfig
 from harness.runner.executor import ExecutorOptions
@@ -94,26 +94,6 @@ def inputs_digest(case_hashes: dict[str, str]) -> str:
 
 def worker_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if k.startswith(FORWARDED_ENV)}
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _remove_dead_workers_folders(run_id: str) -> None:
-    """A killed worker cannot remove its store; the next worker of the run on the node does."""
-    from harness.runner.engine import _folder_prefix
-
-    for folder in Path(tempfile.gettempdir()).glob(f"{_folder_prefix(run_id)}w*-*"):
-        pid = folder.name.removeprefix(_folder_prefix(run_id) + "w").split("-", 1)[0]
-        if pid.isdigit() and not _pid_alive(int(pid)):
-            shutil.rmtree(folder, ignore_errors=True)
 
 
 @dataclass
@@ -167,7 +147,6 @@ class ShardWorker:
     async def _prepare(self, spec: RunSpec) -> _WorkerRun:
         from harness.runner._extractors import Extractors
         from harness.runner.engine import (
-            _folder_prefix,
             _private_store,
             case_env,
             prepare,
@@ -183,9 +162,9 @@ class ShardWorker:
                 f"template {config.prompt} differs from the driver's (hashes {seen} vs "
                 f"{spec.hashes}); give every node the same files"
             )
-        await asyncio.to_thread(_remove_dead_workers_folders, spec.run_id)
-        prefix = f"{_folder_prefix(spec.run_id)}w{os.getpid()}-"
-        folder = Path(tempfile.mkdtemp(prefix=prefix))
+        # A killed worker cannot remove its store; the next worker preparing a run here does.
+        await asyncio.to_thread(scratch.sweep)
+        folder = scratch.make_folder(spec.run_id, worker=True)
         store = await asyncio.to_thread(_private_store, folder, config)
         extractors = await asyncio.to_thread(Extractors, config, prepared.template, store)
         env = await case_env(prepared, spec.run_id, store, extractors)
