@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import tempfile
 import uuid
 from pathlib import Path
@@ -39,6 +40,18 @@ def _no_temporary_folders_left_behind():
     left = sorted(p.name for p in Path(tempfile.gettempdir()).glob("harness-*"))
     if left:
         pytest.fail(f"temporary folders left behind: {', '.join(left)}", pytrace=False)
+
+
+@pytest.fixture(autouse=True)
+def _stores_idle_after_each_test():
+    """Every test ends with no LanceDB commit running (an in-memory store commits in the
+    background too): a commit left running beside the next test's LanceDB calls once crashed
+    a worker process."""
+    yield
+    lance = sys.modules.get("harness.memory.store.lance")  # no store made yet: nothing to wait
+    if lance is not None:
+        busy = lance.wait_all_idle(timeout=120)
+        assert not busy, f"stores still committing 120 s after the test: {busy}"
 
 
 @pytest.fixture(autouse=True)

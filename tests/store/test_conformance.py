@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from datetime import UTC
 
 import pytest
@@ -15,17 +14,14 @@ NS = ("memories", "u1")
 
 
 @pytest.fixture(params=["inmemory", "lance", "lance-exclusive"])
-def store(request: pytest.FixtureRequest, tmp_path) -> Iterator[BaseStore]:
-    """Every backend, and LanceStore's exclusive mode (reads from memory, background commits)."""
+def store(request: pytest.FixtureRequest, tmp_path) -> BaseStore:
+    """Every backend, and LanceStore's exclusive mode (reads from memory, background commits).
+    Each test ends with its store idle (an autouse fixture of the suite waits for every store)."""
     from harness.memory.store import InMemoryStore, LanceStore
 
     if request.param == "inmemory":
-        lance: LanceStore = InMemoryStore()  # a LanceStore on memory://, with background commits
-    else:
-        lance = LanceStore(tmp_path / "lance", exclusive=request.param == "lance-exclusive")
-    yield lance
-    # No background commit may outlive its test and run beside the next test's LanceDB calls.
-    lance.wait_idle(timeout=60)
+        return InMemoryStore()  # a LanceStore on memory://, with background commits
+    return LanceStore(tmp_path / "lance", exclusive=request.param == "lance-exclusive")
 
 
 def memory(text: str, kind: str = "Memory", **extra: object) -> dict:

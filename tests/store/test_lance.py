@@ -294,6 +294,30 @@ def test_wait_idle_says_when_the_last_background_commit_is_over(
     assert LanceStore(tmp_path).get(NS, "tea").value == memory("User likes tea")
 
 
+def test_close_and_wait_all_idle_wait_for_an_in_memory_stores_background_commit(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    """An InMemoryStore commits in the background too; what a test (or a user) leaving it must
+    wait for, one store (``close``, ``with``) or every store of the process at once."""
+    from harness.memory.store import InMemoryStore
+    from harness.memory.store.lance import wait_all_idle
+
+    store, other = InMemoryStore(), InMemoryStore()
+    assert wait_all_idle(0) == []
+    release = _held_commits(store, monkeypatch)
+    with store:
+        store.put(NS, "tea", memory("User likes tea"))
+        assert wait_all_idle(0.05) == [store]  # held: the process-wide wait names it
+        with pytest.raises(StoreError, match=r"still committing after 0\.05 s"):
+            store.close(0.05)
+        other.put(NS, "x", memory("x"))
+        release.set()
+    assert store.wait_idle(0)  # leaving the block waited for the commit
+    assert wait_all_idle(30) == []
+    assert other.wait_idle(0)
+    assert store.get(NS, "tea").value == memory("User likes tea")
+
+
 def test_a_write_on_a_loop_whose_executor_is_shut_down_commits_and_ends_idle(tmp_path: Path):
     store = LanceStore(tmp_path, exclusive=True)
 

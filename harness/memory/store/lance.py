@@ -24,6 +24,7 @@ import contextlib
 import json
 import logging
 import threading
+import time
 import warnings
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
@@ -76,6 +77,27 @@ class _Ticket:
     def touches(self, paths: Sequence[str]) -> bool:
         """Whether a write of this ticket lies under one of the namespace ``paths``."""
         return any(mine.startswith(p) for mine in self.paths for p in paths)
+
+
+_busy: set[LanceStore] = set()  # stores with a commit queued or running (see wait_all_idle)
+_busy_lock = threading.Lock()
+
+
+def wait_all_idle(timeout: float | None = None) -> list[LanceStore]:
+    """Wait until no store of this process has a background commit queued or running, at most
+    ``timeout`` seconds in all; return the stores still committing (empty: all idle).
+
+    For whoever runs many short-lived stores in one process (a test suite): a commit left
+    running beside the next store's LanceDB calls is native code racing native code.
+    """
+    deadline = None if timeout is None else time.monotonic() + timeout
+    with _busy_lock:
+        stores = list(_busy)
+    for store in stores:
+        left = None if deadline is None else max(0.0, deadline - time.monotonic())
+        store.wait_idle(left)
+    with _busy_lock:
+        return [store for store in stores if store in _busy]
 
 
 class LanceStore(BaseStore):
@@ -172,7 +194,7 @@ class LanceStore(BaseStore):
             self._queue.append(ticket)
             lead, self._draining = not self._draining, True
             if lead:
-                self._idle.clear()
+                self._set_busy(True)
         if lead:  # nobody is committing: commit everything queued, on a worker thread
             self._start_drain()
         return ticket
@@ -204,10 +226,34 @@ class LanceStore(BaseStore):
             self._draining = False
             if self.exclusive and batch:
                 self._failed = error
-            self._idle.set()
+            self._set_busy(False)
         for ticket in batch:
             if ticket.done.set_running_or_notify_cancel():
                 ticket.done.set_exception(error)
+
+    def _set_busy(self, busy: bool) -> None:
+        """Mark the store committing or idle (under the queue lock), here and process-wide."""
+        with _busy_lock:
+            if busy:
+                self._idle.clear()
+                _busy.add(self)
+            else:
+                _busy.discard(self)
+                self._idle.set()
+
+    def close(self, timeout: float | None = None) -> None:
+        """Wait for the background commits to end (StoreError if ``timeout`` seconds pass
+        first). Nothing else is released: the store may still be used."""
+        if not self.wait_idle(timeout):
+            raise StoreError(
+                f"LanceDB table {self.table_name!r}: still committing after {timeout} s"
+            )
+
+    def __enter__(self) -> LanceStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def wait_idle(self, timeout: float | None = None) -> bool:
         """Block until no commit is queued or running (True), or ``timeout`` seconds pass.
@@ -257,7 +303,7 @@ class LanceStore(BaseStore):
                 batch, self._queue = self._queue, []
                 if not batch:
                     self._draining = False
-                    self._idle.set()
+                    self._set_busy(False)
                     return
             # A waiter cancelled before its batch started drops its writes; planned rows
             # (exclusive stores) are already visible, so they are written regardless.
