@@ -101,7 +101,8 @@ class CaseData:
     rows: dict[str, dict[str, float]]
     hashes: dict[str, str] = field(default_factory=dict)
     tags: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    usage: dict[str, dict[str, float]] = field(default_factory=dict)
+    usage: dict[str, dict[str, float | None]] = field(default_factory=dict)
+    """Per case: its tokens, cost and latency summed over repeats (None: unknown or unpriced)."""
 
     def subset(self, case_ids: Iterable[str]) -> CaseData:
         ids = [case_id for case_id in case_ids if case_id in self.rows]
@@ -126,6 +127,19 @@ def known_columns() -> set[str]:
     return {*column_template(), *LABELED_COLUMNS}
 
 
+def empty_usage() -> dict[str, float | None]:
+    """Usage sums before any part: 0 tokens and seconds, no cost (None: nothing priced)."""
+    return {column: None if column == "cost_usd" else 0.0 for column in USAGE_COLUMNS}
+
+
+def add_usage(column: str, total: float | None, value: float | None) -> float | None:
+    """``total + value`` for a usage column: an unknown token count (None) makes the sum
+    unknown; a cost sums the priced parts and stays None while none is (as the run totals)."""
+    if column == "cost_usd":
+        return total if value is None else value if total is None else total + value
+    return None if total is None or value is None else total + value
+
+
 def dense(row: Mapping[str, float], template: Mapping[str, float]) -> dict[str, float]:
     """``row`` with every column of ``template`` present (absent ones are 0)."""
     return {**template, **{k: float(v) for k, v in row.items()}}
@@ -137,15 +151,13 @@ def case_data(run: RunRecord, records: Sequence[CaseRecord]) -> CaseData:
     rows = {case_id: dense(row, template) for case_id, row in per_case_rows(records).items()}
     hashes: dict[str, str] = {}
     tags: dict[str, tuple[str, ...]] = {}
-    usage: dict[str, dict[str, float]] = {}
+    usage: dict[str, dict[str, float | None]] = {}
     for record in records:
         hashes[record.case_id] = record.case_hash
         tags[record.case_id] = tuple(record.tags)
-        sums = usage.setdefault(record.case_id, dict.fromkeys(USAGE_COLUMNS, 0.0))
-        sums["input_tokens"] += record.input_tokens
-        sums["output_tokens"] += record.output_tokens
-        sums["cost_usd"] += record.cost_usd or 0.0
-        sums["latency_s"] += record.latency_s
+        sums = usage.setdefault(record.case_id, empty_usage())
+        for column in USAGE_COLUMNS:
+            sums[column] = add_usage(column, sums[column], getattr(record, column))
     return CaseData(RunInfo.from_record(run), rows, hashes, tags, usage)
 
 

@@ -67,12 +67,12 @@ class Usage:
 
     case_repeats: int = 0
     errors: int = 0
-    input_tokens: int = 0
-    output_tokens: int = 0
+    input_tokens: int | None = 0  # None: unknown (a system calling its models itself)
+    output_tokens: int | None = 0
     cost_usd: float | None = None
-    n_calls: int = 0
-    cached_calls: int = 0
-    retries: int = 0
+    n_calls: int | None = 0
+    cached_calls: int | None = 0
+    retries: int | None = 0
     mean_latency_s: float | None = None
     p50_latency_s: float | None = None
     p95_latency_s: float | None = None
@@ -172,7 +172,7 @@ def load_report_data(store: Any, runs: Sequence[RunRecord]) -> ReportData:
         )
     for row in _rows(store, _USAGE_SQL, ids):
         summary = by_id[row.pop("run_id")]
-        summary.usage = Usage(**{k: v for k, v in row.items() if v is not None or k == "cost_usd"})
+        summary.usage = Usage(**row)  # a NULL sum: every case's figure unknown (or unpriced)
         run = summary.record
         if run.finished_at is not None and run.started_at is not None:
             summary.usage.wall_s = (run.finished_at - run.started_at).total_seconds()

@@ -55,6 +55,10 @@ def secs(value: float | None) -> str:
     return f"{value * 1000:.0f} ms" if value < 1 else f"{value:,.2f} s"
 
 
+def _known(value: float | None) -> float | None:
+    return None if value is None else float(value)
+
+
 def short_hash(value: str | None) -> str:
     return (value or "")[:8]
 
@@ -173,7 +177,11 @@ def _charts(data: ReportData) -> dict[str, Markup | None]:
         return cell.f1, f"{item.key} {item.label} / {tag}: micro F1 {f3(cell.f1)} ({detail})"
 
     usage = [r.usage for r in data.runs]
-    tokens = [float(u.input_tokens + u.output_tokens) for u in usage]
+    tokens = [
+        None if u.input_tokens is None or u.output_tokens is None
+        else float(u.input_tokens + u.output_tokens)
+        for u in usage
+    ]  # fmt: skip
     costs = [u.cost_usd for u in usage]
     return {
         "ci_chart": interval_panels(series, panels, fmt=f3),
@@ -183,8 +191,8 @@ def _charts(data: ReportData) -> dict[str, Markup | None]:
         "tokens_chart": bar_chart(
             series,
             [
-                ("input", [float(u.input_tokens) for u in usage]),
-                ("output", [float(u.output_tokens) for u in usage]),
+                ("input", [_known(u.input_tokens) for u in usage]),
+                ("output", [_known(u.output_tokens) for u in usage]),
             ],
             title="Tokens (input + output)",
             fmt=num,

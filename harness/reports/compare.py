@@ -28,6 +28,8 @@ from harness.errors import ConfigurationError
 from harness.reports._casedata import (
     CaseData,
     RunInfo,
+    add_usage,
+    empty_usage,
     load_case_data,
     overlap,
     resolve_runs,
@@ -323,18 +325,22 @@ def metric_cells(
     return cells
 
 
+def _per(total: float | None, n: float) -> float | None:
+    return total / n if total is not None and n else None
+
+
 def _usage(data: CaseData) -> dict[str, float | None]:
-    sums = {"input_tokens": 0.0, "output_tokens": 0.0, "cost_usd": 0.0, "latency_s": 0.0}
+    sums = empty_usage()
     for usage in data.usage.values():
         for key in sums:
-            sums[key] += usage.get(key, 0.0)
+            sums[key] = add_usage(key, sums[key], usage[key])
     repeats = sum(row.get("case_repeats", 0.0) for row in data.rows.values())
     errors = sum(row.get("case_errors", 0.0) for row in data.rows.values())
     return {
         "input_tokens": sums["input_tokens"],
         "output_tokens": sums["output_tokens"],
         "cost_usd": sums["cost_usd"],
-        "mean_case_latency_s": sums["latency_s"] / repeats if repeats else None,
+        "mean_case_latency_s": _per(sums["latency_s"], repeats),
         "case_repeats": repeats,
         "errors": errors,
     }

@@ -283,6 +283,11 @@ _V3_PARENT = """
 ALTER TABLE runs ADD COLUMN parent_run_id VARCHAR;  -- harness rejudge: the run judged again
 """
 
+_V4_UNKNOWN_USAGE = "".join(
+    f"ALTER TABLE case_results ALTER COLUMN {column} DROP NOT NULL;\n"
+    for column in ("input_tokens", "output_tokens", "n_calls", "retries", "cached_calls")
+)  # NULL: unknown, for a system that calls its models itself (LangMem, Mem0)
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "runs, case results, ops, final state, queries, llm calls, metrics, views",
               _V1_TABLES + _run_summary_sql(V1_SUMMARY_METRICS) + _V1_OP_OUTCOMES),
@@ -290,6 +295,8 @@ MIGRATIONS: tuple[Migration, ...] = (
               _V2_ANSWERS),
     Migration(3, "runs.parent_run_id: the run a re-judged run copied its answers from",
               _V3_PARENT),
+    Migration(4, "case_results: model-call totals may be NULL (unknown to the harness)",
+              _V4_UNKNOWN_USAGE),
 )  # fmt: skip
 
 LATEST_VERSION = MIGRATIONS[-1].version

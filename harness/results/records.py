@@ -221,12 +221,12 @@ class CaseRecord:
     error: str | None
     n_sessions: int
     latency_s: float
-    input_tokens: int
-    output_tokens: int
+    input_tokens: int | None  # None: unknown (a system that calls its models itself)
+    output_tokens: int | None
     cost_usd: float | None
-    n_calls: int
-    retries: int
-    cached_calls: int
+    n_calls: int | None
+    retries: int | None
+    cached_calls: int | None
     counts: dict[str, int] | None
     retrieval: dict[str, float] | None
     timings: dict[str, float]

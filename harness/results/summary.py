@@ -79,17 +79,27 @@ def aggregate_rows(
     return out
 
 
+def known_sum(values: Iterable[float | None]) -> float | None:
+    """The sum, or None when a value is unknown (a part unknown makes the whole unknown)."""
+    total = 0.0
+    for value in values:
+        if value is None:
+            return None
+        total += value
+    return total
+
+
 def totals(records: Sequence[CaseRecord], run_id: str) -> list[MetricRow]:
     """Operational totals over every case x repeat (errors included: their calls cost too)."""
     n = len(records)
     costs = [r.cost_usd for r in records if r.cost_usd is not None]
     values: dict[str, float | None] = {
-        "input_tokens": float(sum(r.input_tokens for r in records)),
-        "output_tokens": float(sum(r.output_tokens for r in records)),
+        "input_tokens": known_sum(r.input_tokens for r in records),
+        "output_tokens": known_sum(r.output_tokens for r in records),
         "cost_usd": float(sum(costs)) if costs else None,
-        "n_calls": float(sum(r.n_calls for r in records)),
-        "retries": float(sum(r.retries for r in records)),
-        "cached_calls": float(sum(r.cached_calls for r in records)),
+        "n_calls": known_sum(r.n_calls for r in records),
+        "retries": known_sum(r.retries for r in records),
+        "cached_calls": known_sum(r.cached_calls for r in records),
         "mean_case_latency_s": (sum(r.latency_s for r in records) / n) if n else None,
     }
     return [MetricRow(run_id, name, values[name], None, None, n) for name in TOTALS]

@@ -34,7 +34,7 @@ from harness.results.records import CaseRecord
 from harness.runner._answer import answer_case
 from harness.runner._extractors import Extractors, Timings, case_schemas, current_timings
 from harness.runner._queries import RowKey, SearchSpace, run_queries, space_sources
-from harness.runner._rows import call_rows, call_totals, final_rows, op_rows
+from harness.runner._rows import call_rows, call_totals, final_rows, op_rows, unknown_usage
 from harness.runner._score import GoldValue, applied_states, score
 from harness.runner.config import RunConfig
 from harness.runner.pool import Pool
@@ -344,6 +344,8 @@ def _record(
 ) -> CaseRecord:
     key = RowKey(env.run_id, case.id, repeat)
     totals = call_totals(calls)
+    if not env.extractors.usage_known:
+        totals = unknown_usage(totals)
     ok = error is None
     return CaseRecord(
         run_id=env.run_id,

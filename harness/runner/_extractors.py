@@ -124,6 +124,17 @@ class Extractors:
         )
 
     @property
+    def usage_known(self) -> bool:
+        """Whether every model call of the system goes through the harness, which counts its
+        tokens and cost. A system that calls its models itself (a peer library) says
+        ``usage_known = False``: its runs record them as unknown (n/a), never as 0."""
+        if self.custom is not None:
+            return bool(getattr(self.custom, "usage_known", True))
+        if self.system is not None:
+            return bool(getattr(self._extractor((Memory,)), "usage_known", True))
+        return True
+
+    @property
     def model_name(self) -> str:
         """The model string the run records."""
         if self.custom is not None:

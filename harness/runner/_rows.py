@@ -16,15 +16,21 @@ from harness.scoring.outcomes import OpOutcome
 
 @dataclass(frozen=True)
 class CallTotals:
-    """Sums over a case's model calls."""
+    """Sums over a case's model calls; None where unknown (see :func:`unknown_usage`)."""
 
-    input_tokens: int = 0
-    output_tokens: int = 0
+    input_tokens: int | None = 0
+    output_tokens: int | None = 0
     cost_usd: float | None = None
-    n_calls: int = 0
-    retries: int = 0
-    cached_calls: int = 0
+    n_calls: int | None = 0
+    retries: int | None = 0
+    cached_calls: int | None = 0
     model_s: float = 0.0
+
+
+def unknown_usage(totals: CallTotals) -> CallTotals:
+    """The totals of a case whose system calls its models itself (a peer library): the calls
+    the harness saw are only part of them, so tokens, cost and call counts are unknown, not 0."""
+    return CallTotals(None, None, None, None, None, None, totals.model_s)
 
 
 def op_rows(

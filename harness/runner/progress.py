@@ -34,12 +34,23 @@ class Tally:
     output_tokens: int = 0
     cost_usd: float = 0.0
     priced: bool = False
+    tokens_unknown: bool = False  # a case's tokens were unknown: so is their sum
 
-    def add(self, *, error: bool, input_tokens: int, output_tokens: int, cost: float | None):
+    def add(
+        self,
+        *,
+        error: bool,
+        input_tokens: int | None,
+        output_tokens: int | None,
+        cost: float | None,
+    ):
         self.done += 1
         self.errors += int(error)
-        self.input_tokens += input_tokens
-        self.output_tokens += output_tokens
+        if input_tokens is None or output_tokens is None:
+            self.tokens_unknown = True
+        else:
+            self.input_tokens += input_tokens
+            self.output_tokens += output_tokens
         if cost is not None:
             self.cost_usd += cost
             self.priced = True
@@ -47,14 +58,20 @@ class Tally:
     def describe(self) -> str:
         cost = f"${self.cost_usd:.4f}" if self.priced else "cost n/a"
         tokens = self.input_tokens + self.output_tokens
-        return f"{self.errors} errors, {tokens:,} tokens, {cost}"
+        shown = "tokens n/a" if self.tokens_unknown else f"{tokens:,} tokens"
+        return f"{self.errors} errors, {shown}, {cost}"
 
 
 class Progress(Protocol):
     def start(self, run_id: str, total: int, already_done: int) -> None: ...
 
     def case_done(
-        self, *, error: bool, input_tokens: int, output_tokens: int, cost: float | None
+        self,
+        *,
+        error: bool,
+        input_tokens: int | None,
+        output_tokens: int | None,
+        cost: float | None,
     ) -> None: ...
 
     def close(self) -> None: ...
@@ -91,7 +108,12 @@ class PlainProgress:
         self._line(f"run {run_id}: {total} case x repeat{resumed}")
 
     def case_done(
-        self, *, error: bool, input_tokens: int, output_tokens: int, cost: float | None
+        self,
+        *,
+        error: bool,
+        input_tokens: int | None,
+        output_tokens: int | None,
+        cost: float | None,
     ) -> None:
         self.tally.add(
             error=error, input_tokens=input_tokens, output_tokens=output_tokens, cost=cost
@@ -148,7 +170,12 @@ class RichProgress:
         )
 
     def case_done(
-        self, *, error: bool, input_tokens: int, output_tokens: int, cost: float | None
+        self,
+        *,
+        error: bool,
+        input_tokens: int | None,
+        output_tokens: int | None,
+        cost: float | None,
     ) -> None:
         self.tally.add(
             error=error, input_tokens=input_tokens, output_tokens=output_tokens, cost=cost

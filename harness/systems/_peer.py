@@ -7,9 +7,7 @@ import importlib.util
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from harness.memory.manager import ExtractionResult
 from harness.models._litellm import litellm_module
-from harness.models.types import Usage
 
 RUN_OPTIONS = ("enable_inserts", "enable_updates", "enable_deletes", "temperature")
 """The run settings a peer system takes (the rest are the harness's own)."""
@@ -29,12 +27,6 @@ def versions(distributions: Sequence[str]) -> dict[str, str]:
         except importlib.metadata.PackageNotFoundError:
             found[name] = "missing"
     return found
-
-
-def unknown_usage(result: ExtractionResult) -> ExtractionResult:
-    """The peer calls its model itself: tokens and cost are not known to the harness."""
-    result.usage = Usage()
-    return result
 
 
 def settings_for(settings: Mapping[str, Any]) -> dict[str, Any]:

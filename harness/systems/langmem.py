@@ -40,6 +40,8 @@ class LangMemSystem(AdaptedSystem):
     """LangMem's memory manager on a litellm model, adapted (see the module docstring)."""
 
     operations: OpsSource = "diffed"
+    usage_known = False
+    """It calls its model itself: runs record its tokens, cost and calls as unknown (n/a)."""
 
     def __init__(
         self,
@@ -96,7 +98,7 @@ class LangMemSystem(AdaptedSystem):
         pairs = [(str(item.id), self._ours(item.content)) for item in returned]
         shown = _convert.Shown(entries, self.schema_map, seed, "langmem returned")
         changes = _convert.changes_from_memories(pairs, shown)
-        return _peer.unknown_usage(self.finish(entries, changes))
+        return self.finish(entries, changes)
 
     def _ours(self, value: Any) -> Any:
         """LangMem's content as this project's types (its RemoveDoc and Memory are its own)."""

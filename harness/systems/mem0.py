@@ -59,6 +59,8 @@ class Mem0System(AdaptedSystem):
     """Mem0's ``Memory`` with a local store, adapted (see the module docstring)."""
 
     operations: OpsSource = "diffed"
+    usage_known = False
+    """It calls its model itself: runs record its tokens, cost and calls as unknown (n/a)."""
 
     def __init__(
         self,
@@ -105,7 +107,7 @@ class Mem0System(AdaptedSystem):
         after = await asyncio.to_thread(self._add, messages, entries, seed)
         shown = _convert.Shown(entries, self.schema_map, seed, "mem0 left in its store")
         changes = _convert.changes_from_state(after, shown)
-        return _peer.unknown_usage(self.finish(entries, changes))
+        return self.finish(entries, changes)
 
     def _add(self, messages: list[dict[str, str]], entries: tuple[Entry, ...], seed: str):
         """Seed a fresh scope with ``entries``, let Mem0 add ``messages``, read the scope back

@@ -5,12 +5,11 @@ Each must exit 2 with one line naming the file."""
 from __future__ import annotations
 
 import shutil
-import sys
 from pathlib import Path
-from unittest.mock import patch
 
 import duckdb
 import pytest
+from cli_in_process import cli
 
 from harness.results import open_results
 
@@ -18,22 +17,11 @@ TINY = Path(__file__).resolve().parents[1] / "runner" / "data" / "tiny.jsonl"
 HEADER = 3 * 4096  # DuckDB's file header: blocks start after it
 
 
-def _cli(*args: str) -> int:
-    from harness.cli.main import main
-
-    with patch.object(sys, "argv", ["harness", *args]):
-        try:
-            main()
-        except SystemExit as exc:
-            return int(exc.code or 0)
-    return 0
-
-
 @pytest.fixture(scope="module")
 def recorded(tmp_path_factory) -> Path:
     """One finished run of the tiny dataset, recorded by ``harness run``."""
     db = tmp_path_factory.mktemp("damaged") / "good.duckdb"
-    code = _cli(
+    code = cli(
         "run", "-d", str(TINY), "-m", "baseline/oracle", "--db", str(db), "--name", "good",
         "--progress", "none", "--resamples", "20",
     )  # fmt: skip
@@ -83,7 +71,7 @@ def test_a_block_damaged_after_the_header_exits_2_naming_the_file(
         pass  # the header is whole: opening succeeds, as it did before the fix
     args = [a.replace("OUT", str(tmp_path)) for a in COMMANDS[command]]
     capsys.readouterr()
-    code = _cli(*args, "--db", str(damaged))
+    code = cli(*args, "--db", str(damaged))
     err = capsys.readouterr().err
     assert code == 2, err
     assert err.startswith(f"error: cannot read results database {damaged}: it is truncated or ")
@@ -91,9 +79,9 @@ def test_a_block_damaged_after_the_header_exits_2_naming_the_file(
     assert not (tmp_path / "r.html").exists()
 
 
-def test_an_undamaged_copy_still_reads(recorded, tmp_path, capsys):
+def test_an_undamaged_copy_still_reads(recorded, tmp_path):
     """The damage above is what fails the commands, not the copy or the fixture."""
     copy = tmp_path / "copy.duckdb"
     shutil.copyfile(recorded, copy)
-    assert _cli("gate", "check", "good", "--min", "micro_f1=0.5", "--db", str(copy)) == 0
-    assert _cli("report", "--runs", "good", "-o", str(tmp_path / "r.html"), "--db", str(copy)) == 0
+    assert cli("gate", "check", "good", "--min", "micro_f1=0.5", "--db", str(copy)) == 0
+    assert cli("report", "--runs", "good", "-o", str(tmp_path / "r.html"), "--db", str(copy)) == 0

@@ -27,6 +27,7 @@ import pytest
 from runner_helpers import TINY, results, run
 
 from harness.data import load_dataset
+from harness.results import LATEST_VERSION
 from harness.runner import RunConfig
 from harness.scoring.catalogue import KS
 from harness.templates import load_template
@@ -123,7 +124,8 @@ def test_run_row_records_what_was_run(tiny_run):
     assert row.template_hash == load_template("default").content_hash
     assert (row.model, row.matcher, row.matcher_threshold) == (config.model, "exact", 1.0)
     assert row.parameters == config.model_dump(mode="json")
-    assert (row.n_cases, row.repeats, row.state_mode, row.schema_version) == (3, 1, "predicted", 3)
+    assert (row.n_cases, row.repeats, row.state_mode) == (3, 1, "predicted")
+    assert row.schema_version == LATEST_VERSION == 4
     assert row.components["retrieval"] == {"modes": ["vector", "fts", "hybrid"], "top_k": 10}
     assert row.metrics["metrics"]["micro_f1"]["value"] == pytest.approx(4 / 7)
     assert row.python_version and row.package_versions["duckdb"]

@@ -16,6 +16,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from cli_in_process import cli
 
 from harness._async import run_sync
 from harness.errors import ConfigurationError
@@ -168,3 +169,42 @@ def test_a_missing_extra_is_named_before_anything_runs(monkeypatch, name, module
     with pytest.raises(ConfigurationError, match=rf"system {name} needs {dist}: pip install "
                        rf"'memory-harness\[{name}\]'"):  # fmt: skip
         check_system_spec(name)
+
+
+@needs_langmem
+def test_a_peers_tokens_cost_and_calls_are_unknown_not_zero(tmp_path, capsys):
+    """LangMem calls its model itself, so the harness counts none of its tokens: they were
+    recorded as 0 (and reported as 0 tokens, 0 calls); unknown is NULL and shown as n/a, while a
+    baseline that made no call keeps its known 0."""
+    from harness.reports._report_data import load_report_data
+    from harness.reports.compare import compare_runs
+
+    model = scripted_model(f"langmem-{uuid.uuid4().hex[:8]}").reset().respond_with(langmem_reply)
+    db = tmp_path / "r.duckdb"
+    peer, _ = run(db, model=model.model, system="langmem", name="peer")
+    known, _ = run(db, model="baseline/oracle", name="oracle")
+    assert len(model.requests) == 4  # the peer did call its model
+    for name in ("input_tokens", "output_tokens", "n_calls", "cost_usd", "cached_calls"):
+        assert peer.metrics[name].value is None, name
+    assert known.metrics["input_tokens"].value == 0.0 and known.metrics["n_calls"].value == 0.0
+    with open_results(db) as store:
+        rows = store.case_results(peer.run_id)
+        assert {(r.input_tokens, r.output_tokens, r.n_calls, r.cost_usd) for r in rows} == {
+            (None, None, None, None)
+        }
+        runs = [store.get_run(peer.run_id), store.get_run(known.run_id)]
+        usage = [s.usage for s in load_report_data(store, runs).runs]
+        compared = compare_runs(store, [peer.run_id, known.run_id])
+    assert (usage[0].input_tokens, usage[0].n_calls, usage[0].cost_usd) == (None, None, None)
+    assert (usage[1].input_tokens, usage[1].n_calls) == (0, 0)
+    assert compared.runs[0].usage["input_tokens"] is None
+    assert compared.runs[1].usage["input_tokens"] == 0
+    capsys.readouterr()
+    assert cli("runs", "show", "peer", "--json", "--db", str(db)) == 0
+    shown = json.loads(capsys.readouterr().out)["metrics"]
+    assert shown["input_tokens"]["value"] is None and shown["n_calls"]["value"] is None
+    html = tmp_path / "r.html"
+    assert cli("report", "--runs", "peer", "-o", str(html), "--db", str(db)) == 0
+    page = html.read_text()
+    assert 'data-value="">\u2013</td>' in page  # a dash for the unknown tokens and calls
+    assert "No model tokens were used" not in page
