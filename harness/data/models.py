@@ -6,6 +6,7 @@ replay, refs defined before use, ...) live in :mod:`harness.data.validate`.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
@@ -16,12 +17,15 @@ KeyTerm = str | list[str]
 """A required term, or a list of alternatives of which at least one must occur."""
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def _identifier(value: str) -> str:
     """Ids name cases and memories in the store, the results and the reports: never empty,
     never a control character (a line break in an id breaks every table it appears in)."""
     if not value.strip():
         raise ValueError("must not be empty")
-    if any(ord(c) < 32 or ord(c) == 127 for c in value):
+    if _CONTROL.search(value):
         raise ValueError("must not contain control characters (line breaks, tabs, ...)")
     return value
 

@@ -29,7 +29,7 @@ from harness.data.importers._common import (
     require_keys,
     unique_id,
 )
-from harness.data.models import Case, Message, Query, Session
+from harness.data.models import Case, Query, Session
 from harness.errors import DatasetError
 
 _KEYS = (
@@ -106,7 +106,7 @@ def _session(
     if not isinstance(turns, list):
         raise DatasetError(f"{where}: session '{wanted_id}' is not a list of turns")
     session_id = unique_id(wanted_id, taken)
-    messages = []
+    messages: list[dict[str, Any]] = []
     marked = []
     for index, turn in enumerate(turns):
         if not isinstance(turn, dict) or turn.get("role") not in ("user", "assistant"):
@@ -115,18 +115,21 @@ def _session(
             )
         message_id = f"{session_id}:{index}"
         content = str(turn.get("content", ""))
-        # Validated when the cases are written (write_cases reloads the file), so not twice.
-        messages.append(Message.model_construct(id=message_id, role=turn["role"], content=content))
+        # Plain dicts: the Session below validates them in pydantic's core, several times
+        # faster than building each Message in Python (250,000 turns in LongMemEval-S).
+        messages.append({"id": message_id, "role": turn["role"], "content": content})
         if turn.get("has_answer") is True:
             marked.append(message_id)
     if not messages:
         return None
-    session = Session(
-        id=session_id,
-        messages=messages,
-        partial=True,
-        date=when.isoformat(timespec="minutes"),
-        metadata={"date": raw_date},
+    session = Session.model_validate(
+        {
+            "id": session_id,
+            "messages": messages,
+            "partial": True,
+            "date": when.isoformat(timespec="minutes"),
+            "metadata": {"date": raw_date},
+        }
     )
     return session, marked
 
