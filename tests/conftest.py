@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import sys
 import tempfile
 import uuid
@@ -83,3 +84,19 @@ def scripted():
     from harness.models.scripted import scripted_model
 
     return scripted_model(f"test-{uuid.uuid4().hex[:8]}").reset()
+
+
+@pytest.fixture
+def sigint_delivered():
+    """Ctrl-C reaches this process and the processes it starts.
+
+    A shell starts ``cmd &`` with SIGINT ignored when job control is off (scripts, CI wrappers),
+    and a process keeps an ignored signal ignored, so without this the Ctrl-C tests of a suite
+    started that way would wait for a signal that never comes. With a handler installed here,
+    the processes the test starts get the default SIGINT back.
+    """
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)

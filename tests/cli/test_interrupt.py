@@ -13,13 +13,15 @@ from harness.cli._interrupt import Interrupted, run_interruptible
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
-def test_a_signal_cancels_the_task_waits_for_its_cleanup_and_names_the_exit_code(signum):
+def test_a_signal_cancels_the_task_waits_for_its_cleanup_and_names_the_exit_code(
+    signum, sigint_delivered
+):
     cleaned, running = threading.Event(), threading.Event()
 
     async def command() -> str:
         try:
             running.set()
-            await asyncio.sleep(3600)
+            await asyncio.sleep(60)  # a lost signal fails the test instead of hanging it
         finally:
             await asyncio.sleep(0.05)  # cleanup that needs the loop, like recording the status
             cleaned.set()

@@ -109,7 +109,9 @@ def test_sigkill_then_resume_leaves_exactly_one_row_per_case_and_repeat(tmp_path
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
-def test_ctrl_c_marks_the_run_interrupted_and_says_how_to_resume(tmp_path, signum):
+def test_ctrl_c_marks_the_run_interrupted_and_says_how_to_resume(
+    tmp_path, signum, sigint_delivered
+):
     """Ctrl-C, and what ``timeout``, CI cancellation or a closed terminal send instead."""
     dataset = write_cases(tmp_path / "syn.jsonl", synthetic_cases(N_CASES))
     db, log = tmp_path / "results.duckdb", tmp_path / "calls.log"
