@@ -77,7 +77,8 @@ class Mem0System(AdaptedSystem):
             )
         self.model = model
         self.folder = tempfile.mkdtemp(prefix="harness-mem0-")
-        weakref.finalize(self, shutil.rmtree, self.folder, ignore_errors=True)
+        # Removed by close(), else when the system is collected or the interpreter exits.
+        self._remove_folder = weakref.finalize(self, shutil.rmtree, self.folder, ignore_errors=True)
         self._lock = threading.Lock()
         self.memory = _build_memory(model, self.folder, embedder, temperature)
 
@@ -87,6 +88,10 @@ class Mem0System(AdaptedSystem):
     ) -> Mem0System:
         options = {key: settings[key] for key in ("embedder", "temperature") if key in settings}
         return cls(model, schemas, **options)
+
+    def close(self) -> None:
+        """Remove the temporary folder now (Mem0's threads may keep the system alive a while)."""
+        self._remove_folder()
 
     def __repr__(self) -> str:
         return f"Mem0System(model={self.model!r})"
