@@ -33,11 +33,12 @@ from harness.results.migrations import utc_now
 from harness.results.records import CaseRecord
 from harness.runner._answer import answer_case
 from harness.runner._extractors import Extractors, Timings, case_schemas, current_timings
+from harness.runner._gold_state import GoldValue, applied_states
 from harness.runner._queries import RowKey, SearchSpace, run_queries, space_sources
 from harness.runner._rows import call_rows, call_totals, final_rows, op_rows, unknown_usage
-from harness.runner._score import GoldValue, applied_states, score
 from harness.runner.config import RunConfig
 from harness.runner.pool import Pool
+from harness.scoring.metrics import ascore_case
 
 logger = logging.getLogger(__name__)
 
@@ -184,7 +185,9 @@ async def _evaluate(env: CaseEnv, case: Case, repeat: int, replay: Replay) -> di
     key = RowKey(env.run_id, case.id, repeat)
     final = {item.key: item.value.get("content") for item in replay.final_items}
     started = time.perf_counter()
-    scored = await score(case, replay.predicted, final, env.matcher, state_mode=env.config.state)
+    scored = await ascore_case(
+        case, replay.predicted, final, env.matcher, state_mode=env.config.state
+    )
     timings.scoring_s += time.perf_counter() - started
     rows: dict[str, Any] = {
         "counts": dict(scored.counts),

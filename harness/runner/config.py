@@ -15,6 +15,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from harness._bundled import resolve_data_file
+from harness.scoring.metrics import StateMode
 from harness.systems.registry import normalise_system
 
 DEFAULT_DATASET = "datasets/core.jsonl"
@@ -23,7 +24,6 @@ DEFAULT_PROMPT = "default"
 
 SearchModeName = Literal["vector", "fts", "hybrid"]
 SEARCH_MODES: tuple[SearchModeName, ...] = ("vector", "fts", "hybrid")
-StateMode = Literal["predicted", "gold"]
 CacheModeName = Literal["read-write", "read-only", "off"]
 SplitName = Literal["train", "dev", "test"]
 JudgeProtocolName = Literal["locomo", "longmemeval"]

@@ -35,7 +35,7 @@ from harness.runner import scratch
 from harness.runner._answer import Answering
 from harness.runner._case import CaseEnv, Slots, pooled_namespace, waited_for_model
 from harness.runner._extractors import Extractors, text_hash
-from harness.runner._score import applied_states
+from harness.runner._gold_state import applied_states
 from harness.runner._writer import CaseWriter, WriterStats
 from harness.runner.config import RunConfig, resolve_dataset_path
 from harness.runner.executor import Executor, ExecutorOptions, make_executor

@@ -176,7 +176,7 @@ def build_pool(
     variants: int | None = None,
 ) -> Pool:
     """The pool of ``cases``: their gold final memories (``finals``: case id -> gold key ->
-    value with ``value()``/``source``, as :func:`harness.runner._score.applied_states` gives)
+    value with ``value()``/``source``, as :func:`harness.runner._gold_state.applied_states` gives)
     and enough near-duplicates of each that every case meets :data:`MIN_DISTRACTORS` others.
 
     Only cases with queries contribute their memories' sources; every case contributes its

@@ -50,16 +50,22 @@ class EmbeddingMatcher(Matcher):
     def description(self) -> dict[str, Any]:
         return {**super().description, "embedder": getattr(self.embedder, "name", None)}
 
+    async def _vectors(self, groups: Sequence[Sequence[str]]) -> list[Any]:
+        """Each group's rows of vectors, every distinct text embedded once in one call."""
+        import numpy as np
+
+        texts = list(dict.fromkeys(text for group in groups for text in group))
+        vectors = np.asarray(await self.embedder.aembed(texts), dtype=np.float32)
+        row = {text: i for i, text in enumerate(texts)}
+        indices = [np.fromiter((row[t] for t in g), dtype=np.intp, count=len(g)) for g in groups]
+        return [vectors, *indices]
+
     async def asimilarities(self, pairs: Sequence[tuple[str, str]]) -> list[float]:
         import numpy as np
 
         if not pairs:
             return []
-        texts = list(dict.fromkeys(text for pair in pairs for text in pair))
-        vectors = np.asarray(await self.embedder.aembed(texts), dtype=np.float32)
-        row = {text: i for i, text in enumerate(texts)}
-        left = np.fromiter((row[a] for a, _ in pairs), dtype=np.intp, count=len(pairs))
-        right = np.fromiter((row[b] for _, b in pairs), dtype=np.intp, count=len(pairs))
+        vectors, left, right = await self._vectors([[a for a, _ in pairs], [b for _, b in pairs]])
         cosine = np.empty(len(pairs), dtype=np.float32)
         for start in range(0, len(pairs), _CHUNK):  # a final state's n x m pairs, in slices
             part = slice(start, start + _CHUNK)
@@ -71,10 +77,8 @@ class EmbeddingMatcher(Matcher):
 
         if not golds or not predicted:
             return np.zeros((len(golds), len(predicted)), dtype=bool)
-        texts = list(dict.fromkeys([*golds, *predicted]))
-        vectors = np.asarray(await self.embedder.aembed(texts), dtype=np.float32)
-        row = {text: i for i, text in enumerate(texts)}
-        left = vectors[[row[text] for text in golds]]
-        right = vectors[[row[text] for text in predicted]]
-        shortlist: np.ndarray = left @ right.T >= self.threshold - _SHORTLIST_MARGIN
+        vectors, left, right = await self._vectors([golds, predicted])
+        shortlist: np.ndarray = (
+            vectors[left] @ vectors[right].T >= self.threshold - _SHORTLIST_MARGIN
+        )
         return shortlist

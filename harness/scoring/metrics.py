@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -53,6 +53,9 @@ COUNT_COLUMNS: tuple[str, ...] = (
     *CONFUSIONS,
 )
 """The additive per-case counts every extraction metric is computed from."""
+
+StateMode = Literal["predicted", "gold"]
+"""How sessions were replayed: from the system's own store, or from the gold state each time."""
 
 LABELED_COLUMNS: tuple[str, ...] = (
     *(f"{t}_{k}" for t in OP_TYPES for k in ("tp_labeled", "fn_labeled", "unlabeled")),
@@ -113,21 +116,29 @@ def match_case(
     judge,
     *,
     candidates: Candidates | None = None,
+    state_mode: StateMode = "predicted",
 ) -> CaseScore:
     """Score a case with every verdict coming from ``judge`` (pure; ``candidates``: the final
-    state's shortlisted pairs, see :func:`~harness.scoring.final_state.match_final_state`)."""
+    state's shortlisted pairs, see :func:`~harness.scoring.final_state.match_final_state`).
+
+    ``state_mode``: ``predicted`` chains the sessions, so a gold ref maps to the predicted
+    insert matched with it; ``gold`` matches each session on its own against the gold keys
+    the store held before it (the runner resets the store to the gold state), each mapping to
+    itself."""
     _check_lengths(case, predicted_ops_per_session)
+    states = gold_states(case)
     id_map = {memory.id: memory.id for memory in case.existing}
     sessions = []
     for s, (session, ops) in enumerate(zip(case.sessions, predicted_ops_per_session, strict=True)):
+        before = {key: key for key in states[s].memories} if state_mode == "gold" else id_map
         score = match_session(
-            session.expected, ops, id_map, judge, partial=session.partial, session=s
+            session.expected, ops, before, judge, partial=session.partial, session=s
         )
         id_map = score.id_map
         sessions.append(score)
     partial = any(session.partial for session in case.sessions)
     final = match_final_state(
-        gold_states(case)[-1], final_state, judge, partial=partial, candidates=candidates
+        states[-1], final_state, judge, partial=partial, candidates=candidates
     )
     return CaseScore(case.id, sessions, final, id_map, case_counts(sessions, final))
 
@@ -156,8 +167,11 @@ async def ascore_case(
     predicted_ops_per_session: Sequence[Sequence[MemoryOperation]],
     final_state: PredictedMemories,
     matcher: Matcher,
+    *,
+    state_mode: StateMode = "predicted",
 ) -> CaseScore:
-    """Judge every pair the case needs in one batch, then :func:`match_case`.
+    """Judge every pair the case needs in one batch (the final state's shortlisted by the
+    matcher), then :func:`match_case`.
 
     ``predicted_ops_per_session[i]`` holds the ops the system reported for session ``i`` (``none``
     ops are ignored); ``final_state`` the memories in its store after the last session.
@@ -168,7 +182,14 @@ async def ascore_case(
     table = await JudgementTable.abuild(
         matcher, _case_pairs(case, predicted_ops_per_session, final, candidates)
     )
-    return match_case(case, predicted_ops_per_session, final, table, candidates=candidates)
+    return match_case(
+        case,
+        predicted_ops_per_session,
+        final,
+        table,
+        candidates=candidates,
+        state_mode=state_mode,
+    )
 
 
 def score_case(

@@ -275,10 +275,10 @@ def main() -> None:
     parser.add_argument("--only", choices=["a", "b", "c"], default=None)
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
-    os.environ.setdefault("HARNESS_CACHE_DIR", tempfile.mkdtemp(prefix="bench-cache-"))
     out: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="bench-runner-") as tmp:
         folder = Path(tmp)
+        os.environ.setdefault("HARNESS_CACHE_DIR", str(folder / "cache"))  # removed with tmp
         warm_up(folder)
         if args.only in (None, "a"):
             out["a_zero_latency"] = bench_zero_latency(folder, args.cases, args.sample)

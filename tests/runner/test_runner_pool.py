@@ -8,7 +8,7 @@ from runner_helpers import TINY, results, run
 from harness.data import load_dataset
 from harness.data.models import Case
 from harness.runner import RunConfig
-from harness.runner._score import applied_states
+from harness.runner._gold_state import applied_states
 from harness.runner.pool import MIN_DISTRACTORS, build_pool, near_duplicates, pool_key
 
 
