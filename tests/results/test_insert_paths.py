@@ -134,9 +134,12 @@ def test_large_batches_take_the_arrow_path(monkeypatch):
     with open_results(":memory:") as store:
         store.write_cases([_case(0)])  # a handful of values: parameters
         assert used == []
-        store.write_cases([_case(i) for i in range(1, 101)])
-        # final_state (100 x 10 values) and llm_calls (100 x 15) are too small for Arrow
-        assert sorted(used) == [100, 100, 200, 300]
+        store.write_cases([_case(i) for i in range(1, 6)])
+        # 5 cases: ops (15 rows x 21 values) and queries (10 x 23) reach 200 values, the rest not
+        assert sorted(used) == [10, 15]
+        used.clear()
+        store.write_cases([_case(i) for i in range(6, 106)])
+        assert sorted(used) == [100, 100, 100, 100, 200, 300]  # every table
 
 
 @pytest.mark.parametrize("count", [1, 40])
