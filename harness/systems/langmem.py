@@ -15,6 +15,7 @@ and usage accounting (tokens and cost show as unknown). Install with
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from typing import Any
 
@@ -56,8 +57,13 @@ class LangMemSystem(AdaptedSystem):
         super().__init__(schemas, label="langmem")
         _peer.register_providers()
         from langchain_litellm import ChatLiteLLM
-        from langmem import create_memory_manager
-        from langmem.knowledge.extraction import Memory as LangMemMemory
+
+        with warnings.catch_warnings():
+            # trustcall (LangMem's extractor) imports langgraph's Send the old way: a warning
+            # about a third party's import that the user can do nothing about
+            warnings.filterwarnings("ignore", message="Importing Send from langgraph.constants")
+            from langmem import create_memory_manager
+            from langmem.knowledge.extraction import Memory as LangMemMemory
 
         self.model = model
         chat = ChatLiteLLM(model=model, temperature=temperature)

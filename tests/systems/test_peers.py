@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 import os
 import re
+import subprocess
+import sys
 import uuid
 from pathlib import Path
 
@@ -207,3 +209,20 @@ def test_a_peers_tokens_cost_and_calls_are_unknown_not_zero(tmp_path, capsys):
     page = html.read_text()
     assert 'data-value="">\u2013</td>' in page  # a dash for the unknown tokens and calls
     assert "No model tokens were used" not in page
+
+
+@needs_langmem
+def test_building_the_langmem_system_shows_no_third_party_deprecation(tmp_path):
+    # trustcall imports langgraph's Send the deprecated way; a fresh interpreter, so the import
+    # really happens here, with every DeprecationWarning an error
+    code = "from harness.systems.langmem import LangMemSystem; LangMemSystem('scripted/peer')"
+    done = subprocess.run(
+        [sys.executable, "-W", "error::DeprecationWarning", "-c", code],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
