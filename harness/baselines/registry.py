@@ -378,10 +378,16 @@ def _entries(
 
 
 def _result(
-    initial: Sequence[Entry], final: Mapping[str, Entry], changes: Sequence[Change], *, steps: int
+    initial: Sequence[Entry],
+    final: Mapping[str, Entry],
+    changes: Sequence[Change],
+    *,
+    steps: int,
+    usage_known: bool = True,
 ) -> ExtractionResult:
+    """``usage_known``: False for a system whose model calls are not counted (usage None); a
+    baseline calls no model, so its usage is known to be zero."""
     state = State(entries=dict(final), ids={}, handles={})
     extracted, operations = summarise(initial, state, changes)
-    return ExtractionResult(
-        extracted, operations=operations, usage=Usage(cost_usd=0.0), steps=steps
-    )
+    usage = Usage(cost_usd=0.0) if usage_known else None
+    return ExtractionResult(extracted, operations=operations, usage=usage, steps=steps)

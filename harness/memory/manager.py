@@ -59,7 +59,8 @@ class ExtractionResult(list[ExtractedMemory]):
     The list holds existing memories that changed (in their given order; deletions carry a
     ``RemoveDoc``), then new ones. ``operations`` has one record per existing and per new memory,
     ``none`` included; ``rejected`` lists tool calls that were refused; ``usage`` sums all model
-    calls; ``steps`` counts extraction steps run.
+    calls (``None``: unknown, as for a peer system that calls its models itself, never zeros
+    that were not counted); ``steps`` counts extraction steps run.
     """
 
     def __init__(
@@ -74,7 +75,7 @@ class ExtractionResult(list[ExtractedMemory]):
         super().__init__(memories)
         self.operations = list(operations)
         self.rejected = list(rejected)
-        self.usage = usage or Usage()
+        self.usage = usage
         self.steps = steps
 
     def __repr__(self) -> str:
@@ -170,7 +171,7 @@ class MemoryManager:
                 usage = _add(usage, response.usage)
                 if not response.tool_calls:
                     raise self._invalid_output(applied, gave_up=True)
-        return _result(entries, state, call.changes, call.rejected, usage, steps)
+        return _result(entries, state, call.changes, call.rejected, usage or Usage(), steps)
 
     async def _generate(self, request: list[Message]) -> ModelResponse:
         return await self.model.agenerate(request, tools=self.toolset.specs, config=self.config)
@@ -280,7 +281,7 @@ def _result(
     state: State,
     changes: Sequence[Change],
     rejected: Sequence[RejectedCall],
-    usage: Usage | None,
+    usage: Usage,
     steps: int,
 ) -> ExtractionResult:
     extracted, operations = summarise(entries, state, changes)

@@ -63,6 +63,7 @@ class AdaptedSystem(Baseline):
 
     name = "custom"
     operations: OpsSource = "diffed"
+    usage_known: bool = True  # False: it calls models the harness does not count (usage None)
 
     def __init__(self, schemas: SchemasArg = (Memory,), *, label: str = "custom") -> None:
         super().__init__(schemas)
@@ -92,7 +93,7 @@ class AdaptedSystem(Baseline):
                 final.pop(change.id, None)
             else:
                 final[change.id] = Entry.of(change.id, change.value)
-        return _result(entries, final, changes, steps=1)
+        return _result(entries, final, changes, steps=1, usage_known=self.usage_known)
 
 
 class CallableSystem(AdaptedSystem):

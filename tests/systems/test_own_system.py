@@ -206,3 +206,19 @@ def test_runs_without_a_system_keep_their_matrix_key():
 def test_the_pytest_fixture_takes_a_function(memory_eval):
     result = memory_eval(gold_ops, str(TINY), **FAST)
     assert result.assert_min(micro_f1=1.0) is result
+
+
+def test_a_systems_usage_is_zero_only_when_the_harness_can_know_it():
+    from harness.models.types import Usage
+    from harness.systems import as_system
+
+    def tea(session, memories):
+        return [{"op": "insert", "content": "User drinks green tea"}]
+
+    system = as_system(tea)
+    request = {"messages": [{"id": "a1", "role": "user", "content": "Green tea."}], "existing": []}
+    assert system.invoke(request).usage == Usage(cost_usd=0.0)  # a function calls no model
+    system.usage_known = False  # as the peers say: they call their models themselves
+    result = system.invoke(request)
+    assert result.usage is None
+    assert [op.op for op in result.operations] == ["insert"]
