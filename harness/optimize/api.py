@@ -9,7 +9,7 @@ where an interrupted optimization stopped.
 from __future__ import annotations
 
 import asyncio
-import tempfile
+import shutil
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +17,7 @@ from typing import Any
 
 from harness._async import run_sync
 from harness._files import check_writable
+from harness._scratch import owned_folder
 from harness.data import SPLITS, load_dataset
 from harness.errors import ConfigurationError, OptimizeFailedError
 from harness.models import ResponseCache, get_model
@@ -145,12 +146,14 @@ def _variables(config: OptimizeConfig, dataset: Any) -> list[Any]:
     return validation_variables(base)
 
 
-def _workdir(results: Any, opt_id: str) -> Path:
-    """Where candidate files live: beside the results database, or a temp folder."""
+def _workdir(results: Any, opt_id: str) -> tuple[Path, bool]:
+    """Where candidate files live: beside the results database, or (True) a temporary folder
+    for an in-memory database, removed when the optimization stops (and, if this process is
+    killed, by the next run's sweep)."""
     where = str(getattr(results, "where", ":memory:"))
     if where == ":memory:":
-        return Path(tempfile.mkdtemp(prefix=f"harness-{opt_id}-"))
-    return Path(where).expanduser().resolve().parent / "optimize" / opt_id
+        return owned_folder(opt_id), True
+    return Path(where).expanduser().resolve().parent / "optimize" / opt_id, False
 
 
 def _proposer(config: OptimizeConfig) -> Any:
@@ -213,20 +216,24 @@ async def _optimize(
         _reopen(store, setup, budget)
     else:
         setup = await asyncio.to_thread(_new, config)
-    search = _search(results, store, setup, progress, executor)
-    if resume is None:
-        _check_minimum(search)
-        store.create(setup.row)
-    if setup.row.phase == "done":
-        return build_result(store, setup.row.opt_id)
-    return await _phases(search, setup)
+    workdir, temporary = _workdir(results, setup.row.opt_id)
+    try:
+        search = _search(results, store, setup, progress, workdir, executor)
+        if resume is None:
+            _check_minimum(search)
+            store.create(setup.row)
+        if setup.row.phase == "done":
+            return build_result(store, setup.row.opt_id)
+        return await _phases(search, setup)
+    finally:
+        if temporary:
+            shutil.rmtree(workdir, ignore_errors=True)
 
 
-def _search(results, store, setup: _Setup, progress, executor=None) -> Search:
+def _search(results, store, setup: _Setup, progress, workdir: Path, executor=None) -> Search:
     row, config = setup.row, setup.config
     state = SearchState.load(store, row.opt_id, config.metric, row.splits)
     cases = {case.id: case for case in setup.dataset}
-    workdir = _workdir(results, row.opt_id)
     evaluator = RunnerEvaluator(config, results, cases, workdir, row.opt_id, executor)
     variables = _variables(config, setup.dataset)
     proposer = _proposer(config)

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harness import _scratch as scratch
 from harness._async import run_sync
 from harness.data import load_dataset
 from harness.errors import ConfigurationError, RunFailedError
@@ -31,7 +32,6 @@ from harness.results.migrations import utc_now
 from harness.results.records import MetricRow, RunRecord
 from harness.results.summary import latency_rows, metrics_json, summarise
 from harness.runner import _environment as environment
-from harness.runner import scratch
 from harness.runner._answer import Answering
 from harness.runner._case import CaseEnv, Slots, pooled_namespace, waited_for_model
 from harness.runner._extractors import Extractors, text_hash

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from harness import _scratch as scratch
 from harness.data.models import Case
 from harness.errors import ConfigurationError, HarnessError, ModelUnavailableError
 from harness.models.limits import call_limit
@@ -43,7 +44,6 @@ from harness.models.ratelimit import (
 from harness.models.types import CallRecord
 from harness.models.usage import emit, record_calls
 from harness.results.records import CaseRecord
-from harness.runner import scratch
 from harness.runner._case import CaseEnv, failed_record, run_case
 from harness.runner.config import RunConfig
 from harness.runner.executor import ExecutorOptions

@@ -28,7 +28,6 @@ import hashlib
 import os
 import shutil
 import sys
-import tempfile
 import threading
 import uuid
 import weakref
@@ -37,6 +36,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from harness._scratch import owned_folder
 from harness.errors import ConfigurationError
 from harness.memory._existing import Entry
 from harness.memory._prompt import Turn
@@ -76,7 +76,7 @@ class Mem0System(AdaptedSystem):
                 f"mem0 stores plain text memories; the case uses {', '.join(self.schema_map)}"
             )
         self.model = model
-        self.folder = tempfile.mkdtemp(prefix="harness-mem0-")
+        self.folder = str(owned_folder("mem0"))  # a run sweeps it if this process is killed
         # Removed by close(), else when the system is collected or the interpreter exits.
         self._remove_folder = weakref.finalize(self, shutil.rmtree, self.folder, ignore_errors=True)
         self._lock = threading.Lock()
@@ -146,7 +146,7 @@ def _import_mem0() -> Any:
     os.environ["MEM0_TELEMETRY"] = "False"
     folder = None
     if "mem0.memory.main" not in sys.modules and "MEM0_DIR" not in os.environ:
-        folder = tempfile.mkdtemp(prefix="harness-mem0-settings-")
+        folder = str(owned_folder("mem0-settings"))
         os.environ["MEM0_DIR"] = folder
     try:
         import mem0.memory.main as mem0_main

@@ -8,6 +8,9 @@ Every evaluation of a one-session case costs exactly one extraction call.
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 import pytest
 from planted import BAD, GOOD, HALF_TEMPLATE, START, reply
 
@@ -354,3 +357,17 @@ def test_poisoned_proposals_are_invalid_and_resume_does_not_replay_them_as_fatal
     assert "calls nested deeper than 50" in errors[1]
     assert "range of 1,000,000,000 items" in errors[2]
     assert "a value of 1,000,000,000 items" in errors[3]
+
+
+def test_an_in_memory_optimization_removes_its_candidate_folder(planted):
+    """Without a results file, candidate templates go to a temporary folder: gone at the end,
+    whether the search finished or was refused."""
+    temporary = Path(tempfile.gettempdir())
+    planted.proposer.enqueue_text(reply(GOOD))
+    config = OptimizeConfig(**planted.options(max_iterations=1))
+    result, _ = run(config, db=":memory:")
+    assert result.status == "finished" and result.iterations == 1
+    assert not list(temporary.glob("harness-opt-*"))
+    with pytest.raises(ConfigurationError, match="budget too small"):
+        run(OptimizeConfig(**planted.options(max_calls=43)), db=":memory:")
+    assert not list(temporary.glob("harness-opt-*"))

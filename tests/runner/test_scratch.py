@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 from runner_helpers import TINY, run
 
-from harness.runner import RunConfig, scratch
+from harness import _scratch as scratch
+from harness.runner import RunConfig
 
 LINUX = pytest.mark.skipif(not Path("/proc/self/stat").is_file(), reason="needs /proc")
 
@@ -37,12 +38,15 @@ def test_a_dead_owners_folder_goes_and_a_live_owners_stays(tmp_path):
     gone = [
         _folder(tmp_path, f"harness-run-20260101-000000-aaaaaa-p{dead}.12345-abcd1234"),
         _folder(tmp_path, f"harness-run-20260101-000000-aaaaaa-w{dead}-abcd1234"),
+        _folder(tmp_path, f"harness-mem0-p{dead}.1-abcd1234"),  # a Mem0 system's store
+        _folder(tmp_path, f"harness-opt-20260101-000000-cafe01-p{dead}.1-abcd1234"),  # optimize
     ]
     kept = [
         _folder(tmp_path, f"harness-run-20260101-000000-bbbbbb-p{scratch.owner_tag()}-x1y2z3_4"),
         _folder(tmp_path, f"harness-run-my-run-w{os.getpid()}-x1y2z3_4"),  # no start: pid alone
         _folder(tmp_path, "harness-run-20260101-000000-cccccc-abcd1234"),  # no owner in the name
-        _folder(tmp_path, f"harness-mem0-p{dead}.1-abcd1234"),  # not a run folder
+        _folder(tmp_path, "harness-tests-p1234567"),  # not named after an owner
+        _folder(tmp_path, f"other-run-p{dead}.1-abcd1234"),  # not the harness's
     ]
     assert sorted(scratch.sweep(root=tmp_path)) == sorted(gone)
     assert not any(f.exists() for f in gone)

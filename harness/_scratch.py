@@ -1,15 +1,17 @@
-"""The runs' temporary folders (their private LanceDB stores), and the sweep of stale ones.
+"""The harness's temporary folders, named after their owner, and the sweep of stale ones.
 
-A run keeps its store in ``harness-run-<run id>-<kind><pid>.<start>-<random>`` in the system
-temporary folder: ``kind`` is ``p`` for the process that drives the run, ``w`` for a Ray worker;
-``pid`` and ``start`` (the process's start time, in clock ticks since boot) name the owner. The
-owner removes its folder when the run ends, even on Ctrl-C or SIGTERM; a process killed with
-SIGKILL (or a Ray worker lost with its node's memory) cannot. So every run, and every Ray worker
-preparing a run, first removes the folders whose owner is gone: no process with that pid, or one
-that is a zombie, or one with another start time (the pid was reused). A folder whose owner may
-be alive is never touched: without a start time (a system that does not say) a live pid keeps
-its folder. Names in another form (written by an older harness) are left, except those of a run
-being resumed, which only that run could have written.
+A folder the harness keeps only while a process works (a run's private LanceDB store, a Mem0
+system's local store, an in-memory optimization's candidate files) is named
+``harness-<label>-<kind><pid>.<start>-<random>`` in the system temporary folder: ``kind`` is
+``p`` for a process that drives the work, ``w`` for a Ray worker; ``pid`` and ``start`` (the
+process's start time, in clock ticks since boot) name the owner. The owner removes its folder
+when it is done, even on Ctrl-C or SIGTERM; a process killed with SIGKILL (or a Ray worker lost
+with its node's memory) cannot. So every run, and every Ray worker preparing a run, first
+removes the folders whose owner is gone: no process with that pid, or one that is a zombie, or
+one with another start time (the pid was reused). A folder whose owner may be alive is never
+touched: without a start time (a system that does not say) a live pid keeps its folder. Names
+in another form are left, except a resumed run's own folders written by an older harness
+(``harness-run-<run id>-<random>``), which only that run could have written.
 """
 
 from __future__ import annotations
@@ -23,9 +25,10 @@ from pathlib import Path
 
 logger = logging.getLogger(__name__)
 
-PREFIX = "harness-run-"
+PREFIX = "harness-"
+RUN_PREFIX = "harness-run-"
 
-_OWNED = re.compile(r"^harness-run-(?P<run>.+)-[pw](?P<pid>\d+)(?:\.(?P<start>\d+))?-[^-]+$")
+_OWNED = re.compile(r"^harness-(?P<label>.+)-[pw](?P<pid>\d+)(?:\.(?P<start>\d+))?-[^-]+$")
 
 
 def process_start(pid: int) -> int | None:
@@ -73,10 +76,15 @@ def owner_tag(pid: int | None = None) -> str:
     return str(pid) if start is None else f"{pid}.{start}"
 
 
-def make_folder(run_id: str, *, worker: bool = False) -> Path:
-    """A new temporary folder for run ``run_id``, named after this process."""
+def owned_folder(label: str, *, worker: bool = False) -> Path:
+    """A new temporary folder ``harness-<label>-...`` named after this process."""
     kind = "w" if worker else "p"
-    return Path(tempfile.mkdtemp(prefix=f"{PREFIX}{run_id}-{kind}{owner_tag()}-"))
+    return Path(tempfile.mkdtemp(prefix=f"{PREFIX}{label}-{kind}{owner_tag()}-"))
+
+
+def make_folder(run_id: str, *, worker: bool = False) -> Path:
+    """A new temporary folder for run ``run_id``'s store, named after this process."""
+    return owned_folder(f"run-{run_id}", worker=worker)
 
 
 def owner_gone(name: str) -> bool:
@@ -95,7 +103,7 @@ def owner_gone(name: str) -> bool:
 
 
 def sweep(resumed: str | None = None, root: Path | None = None) -> list[Path]:
-    """Remove the run folders under ``root`` (default: the temporary folder) whose owner is
+    """Remove the harness folders under ``root`` (default: the temporary folder) whose owner is
     gone, and, when run ``resumed`` is about to go on, its folders without an owner in their
     name; returns the folders removed."""
     root = Path(tempfile.gettempdir()) if root is None else root
@@ -104,12 +112,12 @@ def sweep(resumed: str | None = None, root: Path | None = None) -> list[Path]:
         name = folder.name
         legacy = (
             resumed is not None
-            and name.startswith(f"{PREFIX}{resumed}-")
+            and name.startswith(f"{RUN_PREFIX}{resumed}-")
             and _OWNED.match(name) is None
         )
         if not (owner_gone(name) or legacy) or not folder.is_dir():
             continue
-        logger.info("removing the temporary store of a process that is gone: %s", folder)
+        logger.info("removing the temporary folder of a process that is gone: %s", folder)
         shutil.rmtree(folder, ignore_errors=True)
         removed.append(folder)
     return removed
