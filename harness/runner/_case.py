@@ -16,7 +16,7 @@ import contextlib
 import logging
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
@@ -247,19 +247,22 @@ async def _answers(env: CaseEnv, case: Case, repeat: int) -> tuple[list, dict[st
 
 
 class _Clock:
-    """A case's working time: from getting its first slot, minus waiting for the later ones."""
+    """A case's working time: from getting its first slot, minus waiting for the later ones.
 
-    def __init__(self) -> None:
+    ``now``: the time source (a fake one in tests: real time under load proves nothing)."""
+
+    def __init__(self, now: Callable[[], float] = time.perf_counter) -> None:
+        self.now = now
         self.started: float | None = None
         self.waited = 0.0
 
     async def acquire(self, slots: asyncio.Semaphore) -> None:
-        asked = time.perf_counter()
+        asked = self.now()
         await slots.acquire()
         if self.started is None:
-            self.started = time.perf_counter()
+            self.started = self.now()
         else:
-            self.waited += time.perf_counter() - asked
+            self.waited += self.now() - asked
 
     @contextlib.asynccontextmanager
     async def slot(self, slots: asyncio.Semaphore) -> Any:
@@ -270,7 +273,7 @@ class _Clock:
             slots.release()
 
     def elapsed(self) -> float:
-        return 0.0 if self.started is None else time.perf_counter() - self.started - self.waited
+        return 0.0 if self.started is None else self.now() - self.started - self.waited
 
 
 _replay_clock: ContextVar[_Clock | None] = ContextVar("harness_replay_clock", default=None)

@@ -43,7 +43,7 @@ class RecordingManager:
                 self.running -= 1
 
 
-def wait_until(predicate, timeout=5.0):
+def wait_until(predicate, timeout=60.0):
     deadline = time.monotonic() + timeout
     while not predicate():
         if time.monotonic() > deadline:
@@ -55,7 +55,7 @@ def test_immediate_submit_returns_result():
     manager = RecordingManager()
     with ReflectionExecutor(manager) as executor:
         future = executor.submit({"messages": []}, thread_id="t1")
-        assert future.result(timeout=5) == "done:{'messages': []}"
+        assert future.result(timeout=60) == "done:{'messages': []}"
     assert manager.calls == [({"messages": []}, None, {})]
 
 
@@ -71,8 +71,8 @@ def test_newer_submit_for_same_thread_replaces_pending_one():
     time.sleep(0.05)
     assert not second.done()
     clock.advance(0.1)
-    assert second.result(timeout=5) == "done:second"
-    assert other.result(timeout=5) == "done:other"
+    assert second.result(timeout=60) == "done:second"
+    assert other.result(timeout=60) == "done:other"
     assert sorted(call[0] for call in manager.calls) == ["other", "second"]
     executor.shutdown()
 
@@ -86,7 +86,7 @@ def test_independent_threads_run_concurrently_up_to_max_workers():
     time.sleep(0.05)
     assert manager.running == 2  # the other two wait for a worker
     gate.set()
-    assert [f.result(timeout=5) for f in futures] == [f"done:{i}" for i in range(4)]
+    assert [f.result(timeout=60) for f in futures] == [f"done:{i}" for i in range(4)]
     assert manager.max_running == 2
     executor.shutdown()
 
@@ -101,8 +101,8 @@ def test_one_thread_never_runs_twice_at_once():
     time.sleep(0.05)
     assert manager.running == 1
     gate.set()
-    assert first.result(timeout=5) == "done:a"
-    assert second.result(timeout=5) == "done:b"
+    assert first.result(timeout=60) == "done:a"
+    assert second.result(timeout=60) == "done:b"
     assert manager.max_running == 1
     assert [call[0] for call in manager.calls] == ["a", "b"]
     executor.shutdown()
@@ -136,8 +136,8 @@ def test_manager_errors_reach_the_future_and_executor_keeps_working():
     with ReflectionExecutor(manager) as executor:
         failing = executor.submit("boom", thread_id="t1")
         with pytest.raises(ValueError, match="manager failed"):
-            failing.result(timeout=5)
-        assert executor.submit("fine", thread_id="t1").result(timeout=5) == "done:fine"
+            failing.result(timeout=60)
+        assert executor.submit("fine", thread_id="t1").result(timeout=60) == "done:fine"
 
 
 def test_config_thread_id_and_store_are_passed_through():
@@ -150,7 +150,7 @@ def test_config_thread_id_and_store_are_passed_through():
     second = executor.submit("y", config, after_seconds=5)
     assert first.cancelled()  # same thread id taken from the config
     clock.advance(5)
-    assert second.result(timeout=5) == "done:y"
+    assert second.result(timeout=60) == "done:y"
     assert manager.calls == [("y", config, {"store": store})]
     executor.shutdown()
 

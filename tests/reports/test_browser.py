@@ -64,7 +64,7 @@ class Browser:
         self.events: list[dict[str, Any]] = []
 
     def _port(self, marker: Path) -> int:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"chromium exited with code {self.process.returncode}")
@@ -73,13 +73,13 @@ class Browser:
                 if text:
                     return int(text[0])
             time.sleep(0.05)
-        raise RuntimeError("chromium did not open its DevTools port within 30 s")
+        raise RuntimeError("chromium did not open its DevTools port within 120 s")
 
     @staticmethod
     def _page_target(port: int) -> dict[str, Any]:
-        deadline = time.monotonic() + 15
+        deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=5) as r:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=60) as r:
                 pages = [t for t in json.load(r) if t.get("type") == "page"]
             if pages:
                 return pages[0]
