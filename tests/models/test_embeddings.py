@@ -75,8 +75,8 @@ def test_cache_is_bounded_lru():
     assert embedder.computed == 3
     embedder.embed(["a", "c"])
     assert embedder.computed == 3
-    embedder.embed(["b"])
-    assert embedder.computed == 4
+    embedder.embed(["b"])  # evicted from memory, read back from the disk cache
+    assert (embedder.computed, embedder.loaded) == (3, 1)
 
 
 def test_cache_returns_the_computed_vectors_keyed_by_model_and_text():
