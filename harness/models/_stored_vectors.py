@@ -34,6 +34,12 @@ _warned: set[str] = set()
 _warned_lock = threading.Lock()
 
 
+def text_key(prefix: bytes, text: str) -> bytes:
+    """A 16-byte digest of ``prefix`` (a model or embedder identity, NUL-terminated) and
+    ``text``: the key of both the in-memory and the disk cache."""
+    return hashlib.blake2b(prefix + text.encode("utf-8"), digest_size=16).digest()
+
+
 def enabled() -> bool:
     return os.environ.get(ENV, "").strip().lower() not in ("off", "0", "false", "no")
 
@@ -47,7 +53,7 @@ class StoredVectors:
         self._prefix = identity.encode("utf-8") + b"\0"
 
     def key(self, text: str) -> bytes:
-        return hashlib.blake2b(self._prefix + text.encode("utf-8"), digest_size=16).digest()
+        return text_key(self._prefix, text)
 
     def get_many(self, texts: Sequence[str]) -> dict[str, np.ndarray]:
         """The stored vectors of ``texts`` (those found; none when the file cannot be read)."""

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import hashlib
 import os
 import threading
 from abc import ABC, abstractmethod
@@ -75,7 +74,7 @@ class EmbeddingCache:
         self._lock = threading.Lock()
 
     def key(self, text: str) -> bytes:
-        return hashlib.blake2b(self._prefix + text.encode("utf-8"), digest_size=16).digest()
+        return _stored_vectors.text_key(self._prefix, text)
 
     def get(self, text: str) -> np.ndarray | None:
         """The cached vector of ``text`` (now the most recently used), or None."""
@@ -157,8 +156,8 @@ class Embedder(ABC):
         """:meth:`_acompute` for the texts the disk cache does not hold; new vectors stored."""
         stored = self._stored()
         if stored is None:
-            vectors = await self._acompute(texts)
-            return self._counted(texts, {}, None, vectors)
+            self._count(computed=len(texts))
+            return await self._acompute(texts)
         found = await asyncio.to_thread(stored.get_many, texts)
         missing = [text for text in texts if text not in found]
         new: dict[str, np.ndarray] = {}
@@ -166,35 +165,32 @@ class Embedder(ABC):
             computed = _rows(self.name, await self._acompute(missing), len(missing))
             new = dict(zip(missing, computed, strict=True))
             await asyncio.to_thread(stored.put_many, new)
-        return self._counted(texts, found, new)
+        return self._merged(texts, found, new)
 
     def _compute_stored(self, texts: list[str], compute: Any) -> np.ndarray:
         """Sync twin of :meth:`_acompute_stored` with ``compute(texts)``."""
         stored = self._stored()
         if stored is None:
-            return self._counted(texts, {}, None, compute(texts))
+            self._count(computed=len(texts))
+            return compute(texts)
         found = stored.get_many(texts)
         missing = [text for text in texts if text not in found]
         new: dict[str, np.ndarray] = {}
         if missing:
             new = dict(zip(missing, _rows(self.name, compute(missing), len(missing)), strict=True))
             stored.put_many(new)
-        return self._counted(texts, found, new)
+        return self._merged(texts, found, new)
 
-    def _counted(
-        self,
-        texts: list[str],
-        found: dict[str, np.ndarray],
-        new: dict[str, np.ndarray] | None,
-        vectors: Any = None,
-    ) -> Any:
-        """The vectors of ``texts`` (``vectors`` as computed when no disk cache was used),
-        counting what was loaded and what computed."""
+    def _count(self, *, loaded: int = 0, computed: int = 0) -> None:
         with self._counter_lock:
-            self.loaded += len(found)
-            self.computed += len(texts) if new is None else len(new)
-        if new is None:
-            return vectors
+            self.loaded += loaded
+            self.computed += computed
+
+    def _merged(
+        self, texts: list[str], found: dict[str, np.ndarray], new: dict[str, np.ndarray]
+    ) -> np.ndarray:
+        """The vectors of ``texts``, ``found`` on disk or ``new``ly computed (both counted)."""
+        self._count(loaded=len(found), computed=len(new))
         both = {**found, **new}
         return np.stack([both[text] for text in texts])
 

@@ -35,7 +35,7 @@ from harness.scoring.final_state import (
     match_final_state,
     predicted_texts,
 )
-from harness.scoring.gold import gold_states
+from harness.scoring.gold import GoldState, gold_states
 from harness.scoring.matchers import Matcher, PairItem
 from harness.scoring.ops import JudgementTable, match_session, session_pairs
 from harness.scoring.outcomes import CONFUSIONS, OP_TYPES, SessionScore
@@ -93,11 +93,13 @@ def _case_pairs(
     predicted: Sequence[Sequence[MemoryOperation]],
     final,
     candidates: Candidates | None = None,
+    gold_final: GoldState | None = None,
 ) -> list:
     pairs: list[PairItem] = []
     for session, ops in zip(case.sessions, predicted, strict=True):
         pairs.extend(session_pairs(session.expected, ops))
-    pairs.extend(final_state_pairs(gold_states(case)[-1], final, candidates))
+    gold_final = gold_states(case)[-1] if gold_final is None else gold_final
+    pairs.extend(final_state_pairs(gold_final, final, candidates))
     return list(dict.fromkeys(pairs))
 
 
@@ -178,9 +180,10 @@ async def ascore_case(
     """
     _check_lengths(case, predicted_ops_per_session)
     final = predicted_texts(final_state)
-    candidates = await afinal_candidates(matcher, gold_states(case)[-1], final)
+    gold_final = gold_states(case)[-1]
+    candidates = await afinal_candidates(matcher, gold_final, final)
     table = await JudgementTable.abuild(
-        matcher, _case_pairs(case, predicted_ops_per_session, final, candidates)
+        matcher, _case_pairs(case, predicted_ops_per_session, final, candidates, gold_final)
     )
     return match_case(
         case,
