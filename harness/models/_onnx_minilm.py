@@ -26,6 +26,8 @@ logger = logging.getLogger(__name__)
 
 MAX_TOKENS = 256
 DIMS = 384
+BATCH_TOKENS = 2048
+"""Padded tokens per ONNX call: beyond a few long texts a bigger batch is no faster here."""
 _TOKENIZER_RELPATH = ("embeddings", "data", "all-MiniLM-L6-v2-onnx-int8", "tokenizer.json")
 
 
@@ -91,7 +93,7 @@ class MiniLMRuntime:
 
             tokenizer = Tokenizer.from_file(str(tokenizer_file()))
             tokenizer.enable_truncation(max_length=MAX_TOKENS)
-            tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")  # to the longest in the batch
+            tokenizer.no_padding()  # the file may pad; batches are padded in :meth:`encode`
             options = ort.SessionOptions()
             options.intra_op_num_threads = _intra_op_threads()
             options.inter_op_num_threads = 1
@@ -109,26 +111,58 @@ class MiniLMRuntime:
             logger.debug("loaded MiniLM ONNX model (%d intra-op threads)", _intra_op_threads())
 
     def encode(self, texts: list[str]) -> np.ndarray:
-        """Embed ``texts`` in length-sorted batches (less padding), returned in input order."""
+        """Embed ``texts`` in batches of similar token length, returned in input order.
+
+        The model's cost is about proportional to the padded tokens it sees, so a short memory
+        batched with a 256-token chat turn would cost as much as the turn.
+        """
         if self._session is None:
             self._load()
-        out = np.empty((len(texts), DIMS), dtype=np.float32)
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        for start in range(0, len(order), self.batch_size):
-            idx = order[start : start + self.batch_size]
-            out[idx] = self._encode_batch([texts[i] for i in idx])
-        return out
-
-    def _encode_batch(self, texts: list[str]) -> np.ndarray:
         assert self._tokenizer is not None
         encodings = self._tokenizer.encode_batch(texts)
-        ids = np.array([e.ids for e in encodings], dtype=np.int64)
-        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+        out = np.empty((len(texts), DIMS), dtype=np.float32)
+        for batch in token_batches([len(e.ids) for e in encodings], self.batch_size):
+            out[batch] = self._encode_batch([encodings[i] for i in batch])
+        return out
+
+    def _encode_batch(self, encodings: list[Any]) -> np.ndarray:
+        width = max(len(e.ids) for e in encodings)
+        ids = np.zeros((len(encodings), width), dtype=np.int64)  # 0 is [PAD]
+        mask = np.zeros_like(ids)
+        for row, encoding in enumerate(encodings):
+            ids[row, : len(encoding.ids)] = encoding.ids
+            mask[row, : len(encoding.ids)] = 1
         feeds = {"input_ids": ids, "attention_mask": mask}
         if "token_type_ids" in self._input_names:
             feeds["token_type_ids"] = np.zeros_like(ids)
         hidden = self._session.run(None, feeds)[0]
         return mean_pool_normalise(hidden, mask)
+
+
+def token_batches(
+    lengths: list[int], max_texts: int, max_tokens: int = BATCH_TOKENS
+) -> list[list[int]]:
+    """Indices of texts grouped shortest first into batches whose padding stays small.
+
+    A batch closes at ``max_texts`` texts, at ``max_tokens`` padded tokens, or before a text
+    more than a quarter (plus eight tokens) longer than its shortest.
+    """
+    order = sorted(range(len(lengths)), key=lengths.__getitem__)
+    batches: list[list[int]] = []
+    current: list[int] = []
+    for index in order:
+        length = lengths[index]
+        if current and (
+            len(current) >= max_texts
+            or (len(current) + 1) * length > max_tokens
+            or length > 1.25 * lengths[current[0]] + 8
+        ):
+            batches.append(current)
+            current = []
+        current.append(index)
+    if current:
+        batches.append(current)
+    return batches
 
 
 def mean_pool_normalise(hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:

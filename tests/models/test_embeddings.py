@@ -11,6 +11,7 @@ import pytest
 
 from harness.errors import ConfigurationError, ModelError
 from harness.models._litellm import register_provider
+from harness.models._onnx_minilm import token_batches
 from harness.models.embeddings import (
     Embedder,
     EmbeddingCache,
@@ -49,6 +50,23 @@ def test_batched_equals_one_at_a_time_in_input_order():
     single = MiniLMEmbedder(cache_size=0)
     one_by_one = np.stack([single.embed([t])[0] for t in texts])
     assert np.min(np.sum(batched * one_by_one, axis=1)) > 0.9999
+
+
+def test_token_batches_group_similar_lengths_shortest_first():
+    lengths = [12, 200, 10, 14, 30, 256, 11]
+    # 10, 11, 12 fill three texts; 30 is more than a quarter (+8) above 14; 256 is not above 200
+    assert token_batches(lengths, max_texts=3) == [[2, 6, 0], [3], [4], [1, 5]]
+    # two 256-token rows would pad to 512 tokens, over a 400-token budget
+    assert token_batches(lengths, max_texts=3, max_tokens=400) == [[2, 6, 0], [3], [4], [1], [5]]
+    assert token_batches([], max_texts=3) == []
+
+
+def test_a_short_text_beside_a_long_one_embeds_as_alone(minilm: Embedder):
+    long = "the user talked about the weather and the garden " * 30
+    short = "User lives in Oslo"
+    together = MiniLMEmbedder(cache_size=0).embed([long, short])
+    alone = MiniLMEmbedder(cache_size=0).embed([short])
+    assert float(together[1] @ alone[0]) > 0.9999
 
 
 def test_long_text_is_truncated_at_256_tokens(minilm: Embedder):
