@@ -91,6 +91,27 @@ def test_compaction_keeps_history_and_search_correct(tmp_path: Path):
     assert [i.key for i in store.search(NS, query="parrot", mode="fts")] == ["new"]
 
 
+def test_a_full_text_search_under_unequal_prefixes_takes_one_query(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    store = LanceStore(tmp_path / "db")
+    big, small = ("memories", "big"), ("memories", "small")
+    store.put_many(
+        [(big, f"b{i:02d}", memory(f"User drinks tea number {i}")) for i in range(30)]
+        + [(small, "s1", memory("User likes tea")), (small, "s2", memory("User drinks coffee"))]
+    )  # the first k + 1 rows of the shared ranking hold nothing of the small prefix
+    alone = [store.search(prefix, query="tea", mode="fts", limit=3) for prefix in (big, small)]
+    queries: list[object] = []
+    read = store._read_async
+    monkeypatch.setattr(store, "_read_async", lambda build: queries.append(build) or read(build))
+    found = asyncio.run(
+        store.asearch_modes_each([big, small], query="tea", modes=("fts",), limit=3)
+    )
+    assert [per_mode["fts"][0] for per_mode in found] == alone
+    assert [item.key for item in alone[1]] == ["s1"]
+    assert len(queries) == 1
+
+
 def test_rows_written_since_the_last_optimize_bring_the_full_text_index_up_to_date(
     tmp_path: Path,
 ):

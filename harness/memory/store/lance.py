@@ -548,7 +548,9 @@ class LanceStore(BaseStore):
                 .limit(n)
             )
 
-        return await asyncio.to_thread(self._top_k, build, prefixes, conditions, k, _similarity)
+        return await asyncio.to_thread(
+            self._top_k, build, prefixes, conditions, k, _similarity, "_distance"
+        )
 
     async def _afts_search(
         self, prefixes: list[Namespace], query: str, conditions: list[Condition], k: int
@@ -570,7 +572,7 @@ class LanceStore(BaseStore):
             )
 
         return await asyncio.to_thread(
-            self._top_k, build, prefixes, conditions, k, lambda r: float(r["_score"])
+            self._top_k, build, prefixes, conditions, k, lambda r: float(r["_score"]), "_score"
         )
 
     def _top_k(
@@ -580,6 +582,7 @@ class LanceStore(BaseStore):
         conditions: list[Condition],
         k: int,
         score: Callable[[dict[str, Any]], float],
+        score_column: str,
     ) -> list[list[Item]]:
         """Under each prefix, the best ``k`` items passing ``conditions``, from one ranking over
         all prefixes and independent of how ties were cut.
@@ -591,12 +594,19 @@ class LanceStore(BaseStore):
         if k == 0:
             return [[] for _ in prefixes]
         post = [c for c in conditions if kind_pushdown([c]) is None]
+        # Several prefixes share one ranking, rarely in equal parts: a deeper first fetch
+        # (rows are decoded only for the items returned) saves a second query.
         fetch = (k + 1 if not post else max(4 * k, 40)) * len(prefixes)
+        fetch *= 4 if len(prefixes) > 1 else 1
         while True:
-            found = lr.records(self._read_async(build(fetch)))
+            table = self._read_async(build(fetch))
+            found = lr.records(table) if post else _ranking_records(table, score_column)
             settled = _settled(found, prefixes, k, fetch, score, post)
             if settled is not None:
-                return settled
+                if post:
+                    return settled
+                at = {(r["namespace"], r["key"]): r["_row"] for r in found}
+                return [[_completed(item, table, at) for item in items] for items in settled]
             fetch *= 4
 
     # -- introspection -----------------------------------------------------------------------
@@ -606,10 +616,10 @@ class LanceStore(BaseStore):
         return len(self.table.list_versions())
 
 
-def _ranking_records(table: pa.Table) -> list[dict[str, Any]]:
+def _ranking_records(table: pa.Table, score_column: str = "_distance") -> list[dict[str, Any]]:
     """What ranking needs of each row (no value, no creation time: decoding those for every
     row of a deep multi-query fetch cost ten times the query); ``_row`` locates the rest."""
-    columns = ["ns_path", "key", "updated_at", "_distance"]
+    columns = ["ns_path", "key", "updated_at", score_column]
     if "query_index" in table.column_names:
         columns.append("query_index")
     data = {name: table.column(name).to_pylist() for name in columns}
