@@ -28,7 +28,7 @@ import time
 import warnings
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -516,7 +516,7 @@ class LanceStore(BaseStore):
                     unsettled.append(i)
                     continue
                 at = {(r["namespace"], r["key"]): r["_row"] for r in records}
-                out[i] = [_completed(item, table, at) for item in settled[0]]
+                out[i] = _completed(settled[0], table, at)
             pending = unsettled
             fetch *= 4
         return [found for found in out if found is not None]
@@ -606,7 +606,7 @@ class LanceStore(BaseStore):
                 if post:
                     return settled
                 at = {(r["namespace"], r["key"]): r["_row"] for r in found}
-                return [[_completed(item, table, at) for item in items] for items in settled]
+                return [_completed(items, table, at) for items in settled]
             fetch *= 4
 
     # -- introspection -----------------------------------------------------------------------
@@ -636,11 +636,27 @@ def _ranking_records(table: pa.Table, score_column: str = "_distance") -> list[d
     ]
 
 
-def _completed(item: Item, table: pa.Table, rows: dict[tuple[Namespace, str], int]) -> Item:
-    row = rows[(item.namespace, item.key)]
-    value = json.loads(table.column("value")[row].as_py())
-    created = table.column("created_at")[row].as_py().astimezone(UTC)
-    return replace(item, value=value, created_at=created)
+def _completed(
+    items: list[Item], table: pa.Table, rows: dict[tuple[Namespace, str], int]
+) -> list[Item]:
+    """``items`` (ranked without their values) with value and creation time, decoded from only
+    their own rows of ``table``."""
+    if not items:
+        return []
+    taken = table.take([rows[(item.namespace, item.key)] for item in items])
+    values = taken.column("value").to_pylist()
+    created = taken.column("created_at").to_pylist()
+    return [
+        Item(
+            item.namespace,
+            item.key,
+            json.loads(value),
+            when.astimezone(UTC),
+            item.updated_at,
+            item.score,
+        )
+        for item, value, when in zip(items, values, created, strict=True)
+    ]
 
 
 def _similarity(record: dict[str, Any]) -> float:
@@ -662,7 +678,7 @@ def _settled(
         ranked(
             _item(r, score(r))
             for r in found
-            if has_prefix(r["namespace"], prefix) and matches(r["value"], post or [])
+            if has_prefix(r["namespace"], prefix) and (not post or matches(r["value"], post))
         )
         for prefix in prefixes
     ]
