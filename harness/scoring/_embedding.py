@@ -73,12 +73,28 @@ class EmbeddingMatcher(Matcher):
         return np.clip(cosine, -1.0, 1.0).tolist()
 
     async def ashortlist(self, golds: Sequence[str], predicted: Sequence[str]) -> Any:
+        return await self.acosines(golds, predicted) >= self.threshold - _SHORTLIST_MARGIN
+
+    async def acosines(self, golds: Sequence[str], predicted: Sequence[str]) -> Any:
+        """The ``(len(golds), len(predicted))`` matrix of cosines, in one matrix product."""
         import numpy as np
 
         if not golds or not predicted:
-            return np.zeros((len(golds), len(predicted)), dtype=bool)
+            return np.zeros((len(golds), len(predicted)), dtype=np.float32)
         vectors, left, right = await self._vectors([golds, predicted])
-        shortlist: np.ndarray = (
-            vectors[left] @ vectors[right].T >= self.threshold - _SHORTLIST_MARGIN
-        )
-        return shortlist
+        return vectors[left] @ vectors[right].T
+
+
+def nearest_pairs(similarity: Any, n: int) -> Any:
+    """Mark each row's ``n`` most similar columns and each column's ``n`` most similar rows (a
+    boolean array shaped like ``similarity``; equal similarities: the earlier index first)."""
+    import numpy as np
+
+    marked = np.zeros(similarity.shape, dtype=bool)
+    if similarity.size == 0 or n <= 0:
+        return marked
+    by_row = np.argsort(-similarity, axis=1, kind="stable")[:, :n]
+    np.put_along_axis(marked, by_row, True, axis=1)
+    by_column = np.argsort(-similarity, axis=0, kind="stable")[:n, :]
+    np.put_along_axis(marked, by_column, True, axis=0)
+    return marked

@@ -30,8 +30,9 @@ def get_matcher(
     ``threshold=None`` takes the calibrated threshold from ``calibration.json`` (the one found
     without key terms when ``key_terms=False``), falling back to the matcher's built-in default
     when it was never calibrated. ``embedder`` is for ``embedding`` (default: the project's
-    MiniLM embedder; another one gets a warning, as the threshold was measured with MiniLM),
-    ``model`` for ``llm`` (a model string or chat-model object).
+    MiniLM embedder; another one gets a warning, as the threshold was measured with MiniLM; for
+    ``llm``, what picks a final state's pairs to judge), ``model`` for ``llm`` (a model string
+    or chat-model object).
     """
     if name == "default":
         name = "embedding"
@@ -50,7 +51,7 @@ def get_matcher(
         if given is None and stored is not None:
             _warn_if_other_embedder(matcher)
         return matcher
-    return LLMJudgeMatcher(model=model, threshold=threshold, key_terms=key_terms)
+    return LLMJudgeMatcher(model=model, threshold=threshold, key_terms=key_terms, embedder=embedder)
 
 
 def _warn_if_other_embedder(matcher: Any) -> None:

@@ -3,7 +3,9 @@
 It goes through the model gateway like every other call, with the project's response cache on, so
 re-scoring a run asks nothing twice. Calls it can avoid are avoided: a pair the key terms already
 reject is never sent (with key terms on), and two texts with the same normal form are the same
-fact without asking.
+fact without asking. A final state pairs every gold memory with every predicted one (100,000
+pairs on a LoCoMo conversation), so there the judge sees only each memory's ``candidates``
+nearest counterparts by embedding (:meth:`LLMJudgeMatcher.ashortlist`).
 """
 
 from __future__ import annotations
@@ -16,11 +18,12 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from harness.data.keyterms import KeyTermCheck
-from harness.errors import InvalidModelOutputError
+from harness.errors import ConfigurationError, InvalidModelOutputError
 from harness.models.cache import ResponseCache
 from harness.models.gateway import get_model
 from harness.models.types import GenerateConfig, ToolSpec
 from harness.models.usage import call_purpose
+from harness.scoring._embedding import EmbeddingMatcher, nearest_pairs
 from harness.scoring.matchers import Matcher, normalise_answer
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -28,6 +31,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 JUDGE_MODEL_ENV = "HARNESS_JUDGE_MODEL"
 DEFAULT_JUDGE_MODEL = "openai/gpt-4o-mini"
+DEFAULT_CANDIDATES = 5
+"""Final-state pairs judged per memory: its nearest counterparts by embedding."""
 
 _SYSTEM = (
     "You review the output of a system that stores facts about a user as short memories. "
@@ -83,7 +88,10 @@ class LLMJudgeMatcher(Matcher):
 
     ``model`` is a litellm model string (default ``HARNESS_JUDGE_MODEL`` or
     ``openai/gpt-4o-mini``), resolved with the response cache in ``cache_mode``, or a ChatModel
-    object used as it is.
+    object used as it is. ``candidates``: in a final state, each gold memory is judged against
+    its ``candidates`` most similar predicted memories and each predicted memory against its
+    most similar gold ones (by ``embedder``, default MiniLM); the other pairs count as different
+    facts without asking. ``None`` judges every pair.
     """
 
     name = "llm"
@@ -97,12 +105,18 @@ class LLMJudgeMatcher(Matcher):
         key_terms: bool = True,
         cache_mode: CacheMode = "read-write",
         max_concurrency: int = 8,
+        candidates: int | None = DEFAULT_CANDIDATES,
+        embedder: Any = None,
     ) -> None:
         super().__init__(threshold=threshold, key_terms=key_terms)
+        if candidates is not None and candidates < 1:
+            raise ConfigurationError(f"candidates must be at least 1 or None, got {candidates}")
         self._model_spec = model or os.environ.get(JUDGE_MODEL_ENV) or DEFAULT_JUDGE_MODEL
         self._cache_mode = cache_mode
         self._model: Any = None
         self.max_concurrency = max_concurrency
+        self.candidates = candidates
+        self._nearby = EmbeddingMatcher(embedder=embedder, key_terms=False)
 
     @property
     def model(self) -> Any:
@@ -115,7 +129,19 @@ class LLMJudgeMatcher(Matcher):
     @property
     def description(self) -> dict[str, Any]:
         spec = self._model_spec
-        return {**super().description, "model": spec if isinstance(spec, str) else spec.name}
+        return {
+            **super().description,
+            "model": spec if isinstance(spec, str) else spec.name,
+            "candidates": self.candidates,
+        }
+
+    async def ashortlist(self, golds: Sequence[str], predicted: Sequence[str]) -> Any:
+        """Each gold text's and each predicted text's ``candidates`` nearest counterparts; None
+        (judge every pair) when no side has more than ``candidates`` texts."""
+        n = self.candidates
+        if n is None or (len(golds) <= n and len(predicted) <= n):
+            return None
+        return nearest_pairs(await self._nearby.acosines(golds, predicted), n)
 
     def _needs_similarity(self, check: KeyTermCheck | None) -> bool:
         return check is None or check.ok

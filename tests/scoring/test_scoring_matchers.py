@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import re
-import uuid
-
 import pytest
+from scripted_judge import PAIR, scripted_judge
 
 from harness.errors import ConfigurationError, InvalidModelOutputError
 from harness.models.embeddings import MiniLMEmbedder
-from harness.models.scripted import scripted_model
 from harness.scoring import get_matcher
 from harness.scoring.matchers import GoldSide, normalise_answer, token_f1
 
@@ -106,22 +103,15 @@ def test_embedding_matcher_cosine_is_symmetric_and_bounded(minilm):
 
 # --- LLM judge through the scripted provider ---------------------------------------------------
 
-_PAIR = re.compile(r"Reference memory: (.*)\nCandidate memory: (.*)")
 
-
-def _judge_by_rule(request):
-    """Says "same" when the candidate contains every token of the reference."""
-    gold, candidate = _PAIR.search(request.last_user_text).groups()
-    words = set(normalise_answer(gold).split())
-    same = words <= set(normalise_answer(candidate).split())
-    return {"tool_calls": [{"name": "verdict", "arguments": {"same": same, "reason": "rule"}}]}
+def _contains_every_token(gold: str, candidate: str) -> bool:
+    """ "Same" when the candidate contains every token of the reference."""
+    return set(normalise_answer(gold).split()) <= set(normalise_answer(candidate).split())
 
 
 @pytest.fixture
 def judge_model():
-    scripted = scripted_model(f"judge-{uuid.uuid4().hex[:8]}").reset()
-    scripted.respond_with(_judge_by_rule)
-    return scripted
+    return scripted_judge(_contains_every_token)
 
 
 def test_llm_judge_asks_and_caches(judge_model):
@@ -138,7 +128,7 @@ def test_llm_judge_asks_and_caches(judge_model):
     assert [v.similarity for v in verdicts] == [1.0, 1.0, None, 1.0, 0.0]
     assert len(judge_model.requests) == 3
     assert all(request.tool_names == ["verdict"] for request in judge_model.requests)
-    asked = {_PAIR.search(request.last_user_text).group(2) for request in judge_model.requests}
+    asked = {PAIR.search(request.last_user_text).group(2) for request in judge_model.requests}
     assert asked == {
         "User now prefers dark mode",
         "User prefers dark mode when coding",
