@@ -515,8 +515,7 @@ class LanceStore(BaseStore):
                 if settled is None:
                     unsettled.append(i)
                     continue
-                at = {(r["namespace"], r["key"]): r["_row"] for r in records}
-                out[i] = _completed(settled[0], table, at)
+                out[i] = _completed(settled[0], table, records)
             pending = unsettled
             fetch *= 4
         return [found for found in out if found is not None]
@@ -605,8 +604,7 @@ class LanceStore(BaseStore):
             if settled is not None:
                 if post:
                     return settled
-                at = {(r["namespace"], r["key"]): r["_row"] for r in found}
-                return [_completed(items, table, at) for items in settled]
+                return [_completed(items, table, found) for items in settled]
             fetch *= 4
 
     # -- introspection -----------------------------------------------------------------------
@@ -636,13 +634,12 @@ def _ranking_records(table: pa.Table, score_column: str = "_distance") -> list[d
     ]
 
 
-def _completed(
-    items: list[Item], table: pa.Table, rows: dict[tuple[Namespace, str], int]
-) -> list[Item]:
-    """``items`` (ranked without their values) with value and creation time, decoded from only
-    their own rows of ``table``."""
+def _completed(items: list[Item], table: pa.Table, records: list[dict[str, Any]]) -> list[Item]:
+    """``items`` (ranked from ``records`` of :func:`_ranking_records`, without their values)
+    with value and creation time, decoded from only their own rows of ``table``."""
     if not items:
         return []
+    rows = {(r["namespace"], r["key"]): r["_row"] for r in records}
     taken = table.take([rows[(item.namespace, item.key)] for item in items])
     values = taken.column("value").to_pylist()
     created = taken.column("created_at").to_pylist()
