@@ -44,13 +44,12 @@ def per_case_rows(
     return rows
 
 
-def _defined_per_case(formula: Any, names: list[str], matrix: Any) -> int:
-    """How many cases the metric is defined for on their own (non-empty denominator)."""
+def _defined_per_case(formula: Any, per_case: Mapping[str, Any]) -> int:
+    """How many cases the metric is defined for on their own (non-empty denominator);
+    ``per_case`` maps each count to its column of per-case values."""
     import numpy as np
 
-    if matrix.shape[0] == 0:
-        return 0
-    values = np.asarray(formula({n: matrix[:, i] for i, n in enumerate(names)}), dtype=float)
+    values = np.asarray(formula(per_case), dtype=float)
     return int(np.sum(~np.isnan(values)))
 
 
@@ -70,11 +69,12 @@ def aggregate_rows(
     ordered = [{name: row.get(name, 0.0) for name in columns} for row in ordered]
     names, matrix = count_matrix(ordered)
     estimates = bootstrap(ordered, formulas, n_resamples=max(n_resamples, 1), seed=seed)
+    per_case = {name: matrix[:, i] for i, name in enumerate(names)}
     out = []
     for name, formula in formulas.items():
         estimate = estimates[name]
         low, high = (estimate.low, estimate.high) if n_resamples else (None, None)
-        n = _defined_per_case(formula, names, matrix) if ordered else 0
+        n = _defined_per_case(formula, per_case) if ordered else 0
         out.append(MetricRow(run_id, name, _clean(estimate.value), low, high, n))
     return out
 

@@ -88,8 +88,9 @@ def _columns(names: Sequence[str], sums: Any) -> dict[str, Any]:
     return {name: sums[..., i] for i, name in enumerate(names)}
 
 
-def _value(formula: MetricFormula, names: Sequence[str], totals: Any) -> float | None:
-    value = float(formula(_columns(names, totals)))
+def _value(formula: MetricFormula, totals: Mapping[str, Any]) -> float | None:
+    """The metric on ``totals`` (columns built once by the caller, shared by every formula)."""
+    value = float(formula(totals))
     return None if math.isnan(value) else value
 
 
@@ -137,11 +138,11 @@ def bootstrap(
     if not rows:
         return {name: Estimate(None, None, None) for name in metrics}
     sums = np.vstack([w @ matrix for w in resample_weights(len(rows), n_resamples, seed)])
-    columns = _columns(names, sums)
+    columns, total_columns = _columns(names, sums), _columns(names, totals)
     out = {}
     for name, formula in metrics.items():
         low, high = _percentiles(np.asarray(formula(columns), dtype=float), confidence)
-        out[name] = Estimate(_value(formula, names, totals), low, high)
+        out[name] = Estimate(_value(formula, total_columns), low, high)
     return out
 
 
@@ -188,10 +189,12 @@ def paired_bootstrap(
     weights = list(resample_weights(len(a), n_resamples, seed)) if len(a) else []
     sums_a = np.vstack([w @ a for w in weights]) if weights else np.zeros((0, len(names)))
     sums_b = np.vstack([w @ b for w in weights]) if weights else np.zeros((0, len(names)))
+    totals_a, totals_b = _columns(names, a.sum(0)), _columns(names, b.sum(0))
+    resampled_a, resampled_b = _columns(names, sums_a), _columns(names, sums_b)
     for name, formula in metrics.items():
-        va, vb = _value(formula, names, a.sum(0)), _value(formula, names, b.sum(0))
-        diffs = np.asarray(formula(_columns(names, sums_a)), dtype=float) - np.asarray(
-            formula(_columns(names, sums_b)), dtype=float
+        va, vb = _value(formula, totals_a), _value(formula, totals_b)
+        diffs = np.asarray(formula(resampled_a), dtype=float) - np.asarray(
+            formula(resampled_b), dtype=float
         )
         low, high = _percentiles(diffs, confidence)
         finite = diffs[~np.isnan(diffs)]
@@ -223,16 +226,18 @@ def permutation_test(
     swaps = rng.integers(0, 2, size=(n_permutations, len(a))).astype(float)
     delta = swaps @ (b - a)
     perm_a, perm_b = a.sum(0) + delta, b.sum(0) - delta
+    totals_a, totals_b = _columns(names, a.sum(0)), _columns(names, b.sum(0))
+    permuted_a, permuted_b = _columns(names, perm_a), _columns(names, perm_b)
     out: dict[str, float | None] = {}
     for name, formula in metrics.items():
-        va, vb = _value(formula, names, a.sum(0)), _value(formula, names, b.sum(0))
+        va, vb = _value(formula, totals_a), _value(formula, totals_b)
         if va is None or vb is None:
             out[name] = None
             continue
         observed = abs(va - vb)
         diffs = np.abs(
-            np.asarray(formula(_columns(names, perm_a)), dtype=float)
-            - np.asarray(formula(_columns(names, perm_b)), dtype=float)
+            np.asarray(formula(permuted_a), dtype=float)
+            - np.asarray(formula(permuted_b), dtype=float)
         )
         diffs = diffs[~np.isnan(diffs)]
         extreme = int(np.sum(diffs >= observed - 1e-12))

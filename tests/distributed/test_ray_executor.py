@@ -20,7 +20,8 @@ from harness.runner.executor import ExecutorOptions
 
 pytest.importorskip("ray", reason="the [ray] extra is not installed (pip install -e '.[ray]')")
 
-pytestmark = pytest.mark.slow
+# One worker of a parallel test session takes the whole module: one Ray, not one per worker.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("ray")]
 RAY = ExecutorOptions(kind="ray")
 TIMED = ("latency", "_s", "cached")  # wall-clock and cache figures differ by design
 
@@ -118,7 +119,9 @@ def test_every_worker_draws_from_one_bucket_per_model(ray_env, tmp_path):
     model = _model("limited")
     rpm, tpm = 4, 3000
     limit = RateLimit(requests=rpm, tokens=tpm, model=model)
-    bucket_actor(model, limit, clock=frozen_clock)  # the run finds it by name
+    # The run finds this bucket by name. Keep the handle: Ray ends an actor whose last handle
+    # is dropped, and the run would then make its own bucket on the real clock and wait.
+    bucket = bucket_actor(model, limit, clock=frozen_clock)
     options = ExecutorOptions(kind="ray", rate_limits=(limit,))
     result = _run(_config(model, concurrency=4, cache="off"), tmp_path / "ray.duckdb", options)
     assert result.errors == 0
@@ -136,6 +139,8 @@ def test_every_worker_draws_from_one_bucket_per_model(ray_env, tmp_path):
             assert sum(tokens for _, tokens in window) <= tpm + tpm / 60 * span + 1e-6
     # and the bucket did space them: n requests at 4 per minute take (n - 4) x 15 s
     assert granted[-1][0] >= (len(granted) - rpm) * 15 - 1e-9
+    assert granted[0][0] == 0.0  # stamped on the frozen clock, so nobody really waited
+    del bucket
 
 
 def test_an_unknown_model_on_a_worker_is_the_local_one_line_error(ray_env, tmp_path, capsys):
