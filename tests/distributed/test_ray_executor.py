@@ -20,8 +20,7 @@ from harness.runner.executor import ExecutorOptions
 
 pytest.importorskip("ray", reason="the [ray] extra is not installed (pip install -e '.[ray]')")
 
-# One worker of a parallel test session takes the whole module: one Ray, not one per worker.
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("ray")]
+pytestmark = pytest.mark.slow
 RAY = ExecutorOptions(kind="ray")
 TIMED = ("latency", "_s", "cached")  # wall-clock and cache figures differ by design
 
