@@ -13,6 +13,9 @@
     of the concurrency, so the last wave is full and the ideal is reachable); also the harness's
     own CPU time per case and the throughput that CPU allows on this machine (cores / CPU per
     case), since the ideal is only reachable while the model, not the harness, is the bottleneck;
+    and where the rest of the time goes: how long a call holds its slot (median, against the
+    model's latency), how many slots are taken on average between the first call and the last,
+    and the seconds before the first call and after the last;
 (c) a run with that slow model (default concurrency), then the same configuration again, served
     entirely from the response cache: speed-up over the first run and the number of calls that
     reached the model (must be 0).
@@ -176,6 +179,43 @@ def _load() -> float:
     return round(os.getloadavg()[0], 2)
 
 
+@contextlib.contextmanager
+def _slot_trace():
+    """Record when every model call takes and frees its run-wide slot (the benchmark wraps
+    ``CallLimit.slot``; the run itself is unchanged)."""
+    from harness.models import limits
+
+    spans: list[tuple[float, float]] = []
+    original = limits.CallLimit.slot
+
+    @contextlib.asynccontextmanager
+    async def traced(self: Any):
+        async with original(self):
+            taken = time.perf_counter()
+            try:
+                yield
+            finally:
+                spans.append((taken, time.perf_counter()))
+
+    limits.CallLimit.slot = traced
+    try:
+        yield spans
+    finally:
+        limits.CallLimit.slot = original
+
+
+def _slot_figures(spans: list[tuple[float, float]], started: float, ended: float) -> dict[str, Any]:
+    """Median slot hold, mean slots taken from the first call to the last, head and tail."""
+    first, last = min(t for t, _ in spans), max(t for _, t in spans)
+    busy = sum(end - start for start, end in spans)
+    return {
+        "slot_hold_median_s": round(statistics.median(end - start for start, end in spans), 3),
+        "slots_taken_mean": round(busy / (last - first), 1),
+        "before_first_call_s": round(first - started, 2),
+        "after_last_call_s": round(ended - last, 2),
+    }
+
+
 def bench_latency(
     folder: Path, cases: int, latency: float, concurrency: int, index: int = 0
 ) -> dict[str, Any]:
@@ -187,7 +227,10 @@ def bench_latency(
     db = folder / f"slow-{concurrency}-{index}.duckdb"
     load_before = _load()
     cpu_started = time.process_time()
-    result, wall = _run(_config(dataset, model.model, cache="off", concurrency=concurrency), db)
+    started = time.perf_counter()
+    with _slot_trace() as spans:
+        result, wall = _run(_config(dataset, model.model, cache="off", concurrency=concurrency), db)
+    ended = time.perf_counter()
     cpu = time.process_time() - cpu_started
     calls_per_case = len(model.requests) / cases
     ideal = concurrency / (calls_per_case * latency)
@@ -210,6 +253,7 @@ def bench_latency(
         "cpu_bound_cases_per_s": round(cpu_bound, 2),
         "fraction_of_min_ideal_cpu_bound": round(achieved / min(ideal, cpu_bound), 3),
         "errors": result.errors,
+        **_slot_figures(spans, started, ended),
     }
 
 
