@@ -74,13 +74,14 @@ def test_sigkill_then_resume_leaves_exactly_one_row_per_case_and_repeat(tmp_path
     assert _scratch(run.run_id)  # the killed process could not remove its temporary store
     assert 0 < len(recorded) < N_CASES * REPEATS
 
+    # Nothing is interrupted from here on: the rest of the run may go at full speed.
     resumed = subprocess.run(
         _harness("--resume", "killed", "--json", "--concurrency", "8", *common),
         env={**env, "SLOW_DELAY": "0"},
         capture_output=True,
         text=True,
         timeout=300,
-    )  # fmt: skip  (nothing left to interrupt: the rest may go at full speed)
+    )
     assert resumed.returncode == 0, resumed.stderr
     payload = json.loads(resumed.stdout)
     assert payload["run_id"] == run.run_id and payload["case_repeats"] == N_CASES * REPEATS
