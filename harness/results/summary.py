@@ -22,7 +22,7 @@ from harness.results.records import CaseRecord, MetricRow
 from harness.scoring.answer_metrics import QA_COLUMNS, category_columns, latency_percentiles
 from harness.scoring.catalogue import MODES, TOTALS, metric_formulas, retrieval_columns
 from harness.scoring.metrics import COUNT_COLUMNS
-from harness.scoring.stats import bootstrap, count_matrix
+from harness.scoring.stats import bootstrap, count_matrix, named_columns
 
 
 def per_case_rows(
@@ -69,7 +69,7 @@ def aggregate_rows(
     ordered = [{name: row.get(name, 0.0) for name in columns} for row in ordered]
     names, matrix = count_matrix(ordered)
     estimates = bootstrap(ordered, formulas, n_resamples=max(n_resamples, 1), seed=seed)
-    per_case = {name: matrix[:, i] for i, name in enumerate(names)}
+    per_case = named_columns(names, matrix)
     out = []
     for name, formula in formulas.items():
         estimate = estimates[name]

@@ -84,7 +84,8 @@ def count_matrix(rows: Sequence[Mapping[str, float]], columns: Sequence[str] | N
     return names, matrix.reshape(len(rows), len(names))
 
 
-def _columns(names: Sequence[str], sums: Any) -> dict[str, Any]:
+def named_columns(names: Sequence[str], sums: Any) -> dict[str, Any]:
+    """Each count's column of ``sums`` (a total, or one value per case or resample), by name."""
     return {name: sums[..., i] for i, name in enumerate(names)}
 
 
@@ -138,7 +139,7 @@ def bootstrap(
     if not rows:
         return {name: Estimate(None, None, None) for name in metrics}
     sums = np.vstack([w @ matrix for w in resample_weights(len(rows), n_resamples, seed)])
-    columns, total_columns = _columns(names, sums), _columns(names, totals)
+    columns, total_columns = named_columns(names, sums), named_columns(names, totals)
     out = {}
     for name, formula in metrics.items():
         low, high = _percentiles(np.asarray(formula(columns), dtype=float), confidence)
@@ -189,8 +190,8 @@ def paired_bootstrap(
     weights = list(resample_weights(len(a), n_resamples, seed)) if len(a) else []
     sums_a = np.vstack([w @ a for w in weights]) if weights else np.zeros((0, len(names)))
     sums_b = np.vstack([w @ b for w in weights]) if weights else np.zeros((0, len(names)))
-    totals_a, totals_b = _columns(names, a.sum(0)), _columns(names, b.sum(0))
-    resampled_a, resampled_b = _columns(names, sums_a), _columns(names, sums_b)
+    totals_a, totals_b = named_columns(names, a.sum(0)), named_columns(names, b.sum(0))
+    resampled_a, resampled_b = named_columns(names, sums_a), named_columns(names, sums_b)
     for name, formula in metrics.items():
         va, vb = _value(formula, totals_a), _value(formula, totals_b)
         diffs = np.asarray(formula(resampled_a), dtype=float) - np.asarray(
@@ -226,8 +227,8 @@ def permutation_test(
     swaps = rng.integers(0, 2, size=(n_permutations, len(a))).astype(float)
     delta = swaps @ (b - a)
     perm_a, perm_b = a.sum(0) + delta, b.sum(0) - delta
-    totals_a, totals_b = _columns(names, a.sum(0)), _columns(names, b.sum(0))
-    permuted_a, permuted_b = _columns(names, perm_a), _columns(names, perm_b)
+    totals_a, totals_b = named_columns(names, a.sum(0)), named_columns(names, b.sum(0))
+    permuted_a, permuted_b = named_columns(names, perm_a), named_columns(names, perm_b)
     out: dict[str, float | None] = {}
     for name, formula in metrics.items():
         va, vb = _value(formula, totals_a), _value(formula, totals_b)
