@@ -45,7 +45,13 @@ from harness.scoring.catalogue import (
     columns_for,
     formulas,
 )
-from harness.scoring.stats import bootstrap, count_matrix, small_sample
+from harness.scoring.stats import (
+    bootstrap_matrix,
+    count_matrix,
+    defined_cases,
+    named_columns,
+    small_sample,
+)
 
 __all__ = [
     "CategoryRow",
@@ -301,24 +307,20 @@ def metric_cells(
     rows: dict[str, dict[str, float]], metrics: Sequence[str], options: CompareOptions
 ) -> dict[str, MetricCell]:
     """Point estimates and case-bootstrap intervals of ``metrics`` over ``rows`` (pure)."""
-    import numpy as np
-
     chosen = {name: formulas()[name] for name in metrics}
-    columns = columns_for(metrics)
-    ordered = [{c: rows[case_id].get(c, 0.0) for c in columns} for case_id in sorted(rows)]
-    estimates = bootstrap(
-        ordered,
+    names, matrix = count_matrix([rows[case_id] for case_id in sorted(rows)], columns_for(metrics))
+    estimates = bootstrap_matrix(
+        names,
+        matrix,
         chosen,
         n_resamples=options.n_resamples,
         seed=options.seed,
         confidence=options.confidence,
     )
-    names, matrix = count_matrix(ordered, columns)
-    arrays = {name: matrix[:, i] for i, name in enumerate(names)}
+    per_case = named_columns(names, matrix)
     cells = {}
     for name, formula in chosen.items():
-        values = np.asarray(formula(arrays), dtype=float) if ordered else np.array([])
-        defined = int(np.sum(~np.isnan(values)))
+        defined = defined_cases(formula, per_case) if len(matrix) else 0
         estimate = estimates[name]
         small = small_sample(defined) if estimate.value is not None else None
         cells[name] = MetricCell(estimate.value, estimate.low, estimate.high, defined, small)

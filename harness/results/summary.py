@@ -22,7 +22,7 @@ from harness.results.records import CaseRecord, MetricRow
 from harness.scoring.answer_metrics import QA_COLUMNS, category_columns, latency_percentiles
 from harness.scoring.catalogue import MODES, TOTALS, metric_formulas, retrieval_columns
 from harness.scoring.metrics import COUNT_COLUMNS
-from harness.scoring.stats import bootstrap, count_matrix, named_columns
+from harness.scoring.stats import bootstrap_matrix, count_matrix, defined_cases, named_columns
 
 
 def per_case_rows(
@@ -44,15 +44,6 @@ def per_case_rows(
     return rows
 
 
-def _defined_per_case(formula: Any, per_case: Mapping[str, Any]) -> int:
-    """How many cases the metric is defined for on their own (non-empty denominator);
-    ``per_case`` maps each count to its column of per-case values."""
-    import numpy as np
-
-    values = np.asarray(formula(per_case), dtype=float)
-    return int(np.sum(~np.isnan(values)))
-
-
 def aggregate_rows(
     rows: Mapping[str, Mapping[str, float]],
     *,
@@ -63,18 +54,17 @@ def aggregate_rows(
 ) -> list[MetricRow]:
     """Every metric with its case-bootstrap interval and the number of cases it is defined on."""
 
-    formulas = metric_formulas(modes, category_columns(rows))
-    ordered = [rows[case_id] for case_id in sorted(rows)]
-    columns = sorted({k for row in ordered for k in row})
-    ordered = [{name: row.get(name, 0.0) for name in columns} for row in ordered]
-    names, matrix = count_matrix(ordered)
-    estimates = bootstrap(ordered, formulas, n_resamples=max(n_resamples, 1), seed=seed)
+    names, matrix = count_matrix([rows[case_id] for case_id in sorted(rows)])
+    formulas = metric_formulas(modes, category_columns(names))
+    estimates = bootstrap_matrix(
+        names, matrix, formulas, n_resamples=max(n_resamples, 1), seed=seed
+    )
     per_case = named_columns(names, matrix)
     out = []
     for name, formula in formulas.items():
         estimate = estimates[name]
         low, high = (estimate.low, estimate.high) if n_resamples else (None, None)
-        n = _defined_per_case(formula, per_case) if ordered else 0
+        n = defined_cases(formula, per_case) if len(matrix) else 0
         out.append(MetricRow(run_id, name, _clean(estimate.value), low, high, n))
     return out
 

@@ -185,14 +185,14 @@ def categories_in(rows: Mapping[str, Mapping[str, float]]) -> list[str]:
     """The question categories with at least one ordinary question in the per-case rows."""
     return sorted(
         column[len("qa_n[") : -1]
-        for column in category_columns(rows)
+        for column in category_columns(set().union(*rows.values()))
         if any(row.get(column, 0.0) for row in rows.values())
     )
 
 
-def category_columns(rows: Mapping[str, Mapping[str, float]]) -> list[str]:
-    """The per-category ``qa_n[...]`` columns present in per-case rows."""
-    return sorted({k for row in rows.values() for k in row if k.startswith("qa_n[")})
+def category_columns(columns: Iterable[str]) -> list[str]:
+    """The per-category ``qa_n[...]`` columns among ``columns`` (of per-case rows)."""
+    return sorted({c for c in columns if c.startswith("qa_n[")})
 
 
 def latency_percentiles(name: str, seconds: Iterable[float | None]) -> dict[str, float | None]:

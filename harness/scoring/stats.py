@@ -12,6 +12,7 @@ are left out of its percentiles; a metric undefined in every resample has no int
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -79,8 +80,9 @@ def count_matrix(rows: Sequence[Mapping[str, float]], columns: Sequence[str] | N
     """``(columns, matrix)``: one row per case, one column per count (missing counts are 0)."""
     import numpy as np
 
-    names = list(columns) if columns is not None else sorted({k for row in rows for k in row})
-    matrix = np.array([[float(row.get(name, 0)) for name in names] for row in rows], dtype=float)
+    names = list(columns) if columns is not None else sorted(set().union(*rows))
+    zeros = itertools.repeat(0.0)  # row.get(name, 0.0) for every name, looked up in C
+    matrix = np.array([list(map(row.get, names, zeros)) for row in rows], dtype=float)
     return names, matrix.reshape(len(rows), len(names))
 
 
@@ -131,20 +133,44 @@ def bootstrap(
     confidence: float = 0.95,
 ) -> dict[str, Estimate]:
     """Point estimate and case-bootstrap percentile interval of every metric."""
+    names, matrix = count_matrix(_as_list(rows))
+    return bootstrap_matrix(
+        names, matrix, metrics, n_resamples=n_resamples, seed=seed, confidence=confidence
+    )
+
+
+def bootstrap_matrix(
+    names: Sequence[str],
+    matrix: Any,
+    metrics: Mapping[str, MetricFormula],
+    *,
+    n_resamples: int = 1000,
+    seed: int = 0,
+    confidence: float = 0.95,
+) -> dict[str, Estimate]:
+    """:func:`bootstrap` on a :func:`count_matrix` the caller already built (and uses again,
+    e.g. for :func:`defined_cases`)."""
     import numpy as np
 
-    rows = list(rows.values()) if isinstance(rows, Mapping) else list(rows)
-    names, matrix = count_matrix(rows)
-    totals = matrix.sum(axis=0)
-    if not rows:
+    if not len(matrix):
         return {name: Estimate(None, None, None) for name in metrics}
-    sums = np.vstack([w @ matrix for w in resample_weights(len(rows), n_resamples, seed)])
-    columns, total_columns = named_columns(names, sums), named_columns(names, totals)
+    sums = np.vstack([w @ matrix for w in resample_weights(len(matrix), n_resamples, seed)])
+    columns = named_columns(names, sums)
+    total_columns = named_columns(names, matrix.sum(axis=0))
     out = {}
     for name, formula in metrics.items():
         low, high = _percentiles(np.asarray(formula(columns), dtype=float), confidence)
         out[name] = Estimate(_value(formula, total_columns), low, high)
     return out
+
+
+def defined_cases(formula: MetricFormula, per_case: Mapping[str, Any]) -> int:
+    """On how many cases the metric is defined on its own (its denominator is not empty): the
+    ``n`` a figure is reported with. ``per_case``: :func:`named_columns` of a count matrix."""
+    import numpy as np
+
+    values = np.asarray(formula(per_case), dtype=float)
+    return int(np.sum(~np.isnan(values)))
 
 
 def _as_list(rows: Rows) -> list[Mapping[str, float]]:

@@ -8,6 +8,10 @@ import pytest
 from harness.scoring.metrics import ratio
 from harness.scoring.stats import (
     bootstrap,
+    bootstrap_matrix,
+    count_matrix,
+    defined_cases,
+    named_columns,
     paired_bootstrap,
     permutation_test,
     resample_weights,
@@ -39,6 +43,23 @@ def test_point_estimate_is_the_ratio_of_sums():
 def test_single_case_gives_a_degenerate_interval():
     estimate = bootstrap([{"hits": 2, "n": 5}], ACCURACY, n_resamples=50)["accuracy"]
     assert (estimate.value, estimate.low, estimate.high) == (0.4, 0.4, 0.4)
+
+
+def test_count_matrix_fills_missing_counts_with_zero_in_the_given_order():
+    names, matrix = count_matrix([{"n": 2, "hits": 1}, {"n": 3}], ["n", "hits", "other"])
+    assert names == ["n", "hits", "other"]
+    assert matrix.tolist() == [[2.0, 1.0, 0.0], [3.0, 0.0, 0.0]]
+    assert count_matrix([{"b": 1}, {"a": 2}])[0] == ["a", "b"]  # sorted union by default
+    assert count_matrix([])[1].shape == (0, 0)
+
+
+def test_a_prebuilt_matrix_gives_the_same_estimates_and_defined_counts():
+    rows = [*_rows(30, 0.6, seed=5), {"hits": 0, "n": 0}, {"hits": 0, "n": 0}]
+    names, matrix = count_matrix(rows)
+    direct = bootstrap(rows, ACCURACY, n_resamples=200, seed=4)
+    assert bootstrap_matrix(names, matrix, ACCURACY, n_resamples=200, seed=4) == direct
+    # the two cases without a question are left out of n: 30 of 32, counted by hand
+    assert defined_cases(ACCURACY["accuracy"], named_columns(names, matrix)) == 30
 
 
 def test_seeded_and_deterministic():
