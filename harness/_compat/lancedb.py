@@ -16,6 +16,10 @@ checks each against the installed release, so an upgrade fails there, loudly:
 - :func:`next_version`: each commit (``add``, ``merge_insert``) makes exactly one new table
   version, so a store that knows the version its last commit produced can tell whether anyone
   else committed since.
+
+One behaviour is relied on too, checked by the same tests: rows a full-text index does not
+cover are scored by a flat search with the statistics of the rows the search's filter keeps
+(what :mod:`harness.memory.store._lance_scoped` builds its per-search rankings on).
 """
 
 from __future__ import annotations

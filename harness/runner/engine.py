@@ -278,7 +278,15 @@ async def _arun(
 def _private_store(folder: Path, config: RunConfig) -> Any:
     from harness.memory.store import LanceStore  # LanceDB loads with the first store
 
-    return LanceStore(folder / "lance", embedder=config.embedder, compact_every=10, exclusive=True)
+    # Full-text matches ranked by each search's own items: a case's retrieval must not depend
+    # on the other cases of the run, nor on when the table's index was last brought up to date.
+    return LanceStore(
+        folder / "lance",
+        embedder=config.embedder,
+        compact_every=10,
+        exclusive=True,
+        bm25_scope="search",
+    )
 
 
 async def _remove_private_store(folder: Path, store: Any) -> None:

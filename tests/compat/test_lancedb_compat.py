@@ -50,3 +50,40 @@ def test_query_arrow_runs_an_async_query_built_on_the_table(table):
     table.add([{"id": "a", "n": 1}, {"id": "b", "n": 2}, {"id": "c", "n": 3}])
     found = compat.query_arrow(table, lambda t: t.query().where("n >= 2").select(["id"]))
     assert sorted(found.column("id").to_pylist()) == ["b", "c"]
+
+
+def test_rows_outside_the_full_text_index_are_scored_by_the_rows_the_filter_keeps():
+    """What :mod:`harness.memory.store._lance_scoped` relies on: in a table whose full-text
+    index was created empty, a filtered search scores with the statistics of the rows the filter
+    keeps, exactly as an index built on those rows alone."""
+    from lancedb.index import FTS
+
+    mine = ["user drinks tea tea tea", "green", "green tea house", "a filler"]
+    others = [f"tea and more tea number {i}" for i in range(40)]
+    db = lancedb.connect("memory://")
+    alone = db.create_table("alone", data=[{"text": t} for t in mine])
+    alone.create_index("text", config=FTS())
+    shared = db.create_table(
+        "shared", schema=pa.schema([("scope", pa.int32()), ("text", pa.string())])
+    )
+    shared.create_index("text", config=FTS())  # while empty: nothing is ever indexed
+    shared.add([{"scope": 1, "text": t} for t in others[:20]])
+    shared.add([{"scope": 0, "text": t} for t in mine])
+    shared.add([{"scope": 1, "text": t} for t in others[20:]])
+
+    def scores(table, where=None):
+        def build(t):
+            query = (
+                t.query().nearest_to_text("green tea", columns="text").select(["text", "_score"])
+            )
+            return (query.where(where) if where else query).limit(50)
+
+        found = compat.query_arrow(table, build)
+        texts, found_scores = found.column("text").to_pylist(), found.column("_score").to_pylist()
+        return {text: round(score, 5) for text, score in zip(texts, found_scores, strict=True)}
+
+    expected = scores(alone)
+    assert sorted(expected) == sorted(mine[:3])
+    assert scores(shared, "scope = 0") == expected
+    unfiltered = scores(shared)  # the other rows count: "tea" is common among them
+    assert {text: unfiltered[text] for text in expected} != expected

@@ -26,6 +26,12 @@ def inmemory_check(ns: dict, ctx: Scripted) -> None:
     assert isinstance(ns["scratch"], InMemoryStore)
 
 
+def bm25_scope_check(ns: dict, ctx: Scripted) -> None:
+    shared = ns["shared"]  # the last store of the loop: statistics per search, no table index
+    assert shared.bm25_scope == "search" and shared.table.list_indices() == []
+    assert [hit.key for hit in shared.search(("memories", "others"), query="tea", mode="fts")]
+
+
 def embeddings_check(ns: dict, ctx: Scripted) -> None:
     assert ns["a"].shape == (384,) and ns["embedder"].name == "minilm"
 
@@ -47,6 +53,7 @@ EXAMPLES = {
     "store-history": Example(check=history_check, after=("store-basics",)),
     "store-search": Example(check=search_check, after=("store-history",)),
     "store-inmemory": Example(check=inmemory_check),
+    "store-bm25-scope": Example(check=bm25_scope_check),
     "store-embeddings": Example(check=embeddings_check),
     "store-lancedb-registry": Example(check=registry_check, after=("store-basics",)),
     "store-exclusive": Example(check=exclusive_check, after=("store-basics",)),

@@ -13,15 +13,19 @@ from harness.memory.store import BaseStore, Item
 NS = ("memories", "u1")
 
 
-@pytest.fixture(params=["inmemory", "lance", "lance-exclusive"])
+@pytest.fixture(params=["inmemory", "lance", "lance-scoped"])
 def store(request: pytest.FixtureRequest, tmp_path) -> BaseStore:
-    """Every backend, and LanceStore's exclusive mode (reads from memory, background commits).
+    """Every backend and mode: InMemoryStore (an exclusive LanceStore on memory://: reads from
+    memory, background commits), a shared LanceStore on disk, and the replay runner's store
+    (exclusive, on disk, full-text matches ranked by each search's own items).
     Each test ends with its store idle (an autouse fixture of the suite waits for every store)."""
     from harness.memory.store import InMemoryStore, LanceStore
 
     if request.param == "inmemory":
-        return InMemoryStore()  # a LanceStore on memory://, with background commits
-    return LanceStore(tmp_path / "lance", exclusive=request.param == "lance-exclusive")
+        return InMemoryStore()
+    if request.param == "lance-scoped":
+        return LanceStore(tmp_path / "lance", exclusive=True, bm25_scope="search")
+    return LanceStore(tmp_path / "lance")
 
 
 def memory(text: str, kind: str = "Memory", **extra: object) -> dict:

@@ -128,6 +128,59 @@ def test_rows_written_since_the_last_optimize_bring_the_full_text_index_up_to_da
         LanceStore(tmp_path / "other", reindex_rows=0)
 
 
+def _fts(store: LanceStore, prefix: tuple[str, ...], query: str, **kw) -> list[tuple[str, float]]:
+    return [
+        (i.key, round(i.score or 0.0, 5))
+        for i in store.search(prefix, query=query, mode="fts", **kw)
+    ]
+
+
+PROBE = {"a": "tea tea tea", "b": "green", "c": "a filler without the words"}
+FLOOD = [(("memories", "other"), f"t{i}", memory(f"User drinks tea {i}")) for i in range(30)]
+
+
+def test_a_scoped_search_ranks_a_namespace_as_an_index_of_it_alone_would(tmp_path: Path):
+    alone = LanceStore(tmp_path / "alone")  # the namespace alone, fully indexed
+    alone.put_many([(NS, key, memory(text)) for key, text in PROBE.items()])
+    alone.optimize()
+    scoped = LanceStore(tmp_path / "scoped", bm25_scope="search")
+    scoped.put_many([(NS, key, memory(text)) for key, text in PROBE.items()] + FLOOD)
+    for query in ("green tea", "tea", "filler words", "xylophone"):
+        assert _fts(scoped, NS, query) == _fts(alone, NS, query), query
+    assert [key for key, _ in _fts(scoped, NS, "green tea")] == ["a", "b"]
+    assert scoped.table.list_indices() == []  # the table-wide index is never built
+
+
+def test_table_statistics_move_a_namespaces_ranking_and_scoped_ones_do_not(tmp_path: Path):
+    rankings = {}
+    for scope in ("table", "search"):
+        store = LanceStore(tmp_path / scope, bm25_scope=scope)
+        store.put_many([(NS, key, memory(text)) for key, text in PROBE.items()])
+        store.optimize()
+        before = _fts(store, NS, "green tea")
+        store.put_many(FLOOD)  # "tea" becomes common in the table, not in NS
+        store.optimize()
+        rankings[scope] = (before, _fts(store, NS, "green tea"))
+    table_before, table_after = rankings["table"]
+    assert [k for k, _ in table_before] == ["a", "b"]
+    assert [k for k, _ in table_after] == ["b", "a"]  # the dependence being removed
+    scoped_before, scoped_after = rankings["search"]
+    assert scoped_before == scoped_after == table_before
+
+
+def test_a_scoped_search_reads_the_table_when_another_store_wrote(tmp_path: Path):
+    scoped = LanceStore(tmp_path, bm25_scope="search")
+    scoped.put(NS, "a", memory("tea tea tea"))
+    LanceStore(tmp_path).put_many(  # another writer: the scoped store's copy is stale now
+        [(NS, "b", {**memory("green"), "topic": "colour"}), (NS, "c", memory("green tea"))]
+    )
+    assert [key for key, _ in _fts(scoped, NS, "green tea")] == ["c", "a", "b"]
+    # a filter narrows the items searched (and the statistics with them)
+    assert [key for key, _ in _fts(scoped, NS, "green", filter={"topic": "colour"})] == ["b"]
+    with pytest.raises(ConfigurationError, match="bm25_scope"):
+        LanceStore(tmp_path / "other", bm25_scope="namespace")  # type: ignore[arg-type]
+
+
 def test_concurrent_writes_to_one_key_lose_no_version(tmp_path: Path):
     store = LanceStore(tmp_path)
     with ThreadPoolExecutor(8) as pool:

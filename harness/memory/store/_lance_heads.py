@@ -111,10 +111,11 @@ class Heads:
     # -- internals ----------------------------------------------------------------------------
 
     def _keep(self, rows: Iterable[Row]) -> None:
-        """Copy the current rows among ``rows`` (light: no vector, no text)."""
+        """Copy the current rows among ``rows`` (light: no vector; the text stays, for
+        searches ranked by their own items' statistics)."""
         for row in rows:
             if row.current:
-                self._put(replace(row, vector=None, text=""))
+                self._put(replace(row, vector=None))
 
     def _put(self, row: Row) -> None:
         assert self._rows is not None

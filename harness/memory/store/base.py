@@ -289,17 +289,16 @@ class BaseStore(ABC):
             vector_s = (time.perf_counter() - started) / len(texts)
             return found
 
-        async def by_text(query: str) -> tuple[list[list[Item]], float]:
-            started = time.perf_counter()
-            found = await self._afts_each(prefixes, query, depth)
-            return found, time.perf_counter() - started
-
         nothing: list[list[Item]] = [[] for _ in prefixes]
+        by_text = (
+            self._afts_each_many(prefixes, [q for _, q in texts], depth)
+            if wants & {"fts", "hybrid"}
+            else _constant([(nothing, 0.0)] * len(texts))
+        )
         vector_hits, text_hits = await asyncio.gather(
             by_vector() if wants & {"vector", "hybrid"} else _constant([nothing] * len(texts)),
-            asyncio.gather(*(by_text(q) for _, q in texts)) if wants & {"fts", "hybrid"}
-            else _constant([(nothing, 0.0)] * len(texts)),
-        )  # fmt: skip
+            by_text,
+        )
         for (i, _), per_vector, (per_text, text_s) in zip(
             texts, vector_hits, text_hits, strict=True
         ):
@@ -431,6 +430,19 @@ class BaseStore(ABC):
     async def _afts_each(self, prefixes: list[Namespace], query: str, k: int) -> list[list[Item]]:
         """:meth:`_afts` (no conditions) under each prefix; backends may share one query."""
         return list(await asyncio.gather(*(self._afts(p, query, [], k) for p in prefixes)))
+
+    async def _afts_each_many(
+        self, prefixes: list[Namespace], queries: list[str], k: int
+    ) -> list[tuple[list[list[Item]], float]]:
+        """:meth:`_afts_each` for each query, with the seconds it took (its share, where a
+        backend serves the queries together)."""
+
+        async def timed(query: str) -> tuple[list[list[Item]], float]:
+            started = time.perf_counter()
+            found = await self._afts_each(prefixes, query, k)
+            return found, time.perf_counter() - started
+
+        return list(await asyncio.gather(*(timed(q) for q in queries)))
 
 
 async def _constant(value: Any) -> Any:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import lancedb
 
-from harness.memory.store.lance import LanceStore
+from harness.memory.store.lance import Bm25Scope, LanceStore
 
 if TYPE_CHECKING:  # pragma: no cover
     from harness.models.embeddings import Embedder
@@ -23,7 +23,11 @@ class InMemoryStore(LanceStore):
     """Every version of every item in process memory; thread- and task-safe."""
 
     def __init__(
-        self, *, embedder: Embedder | str | None = None, index_fields: Sequence[str] | None = None
+        self,
+        *,
+        embedder: Embedder | str | None = None,
+        index_fields: Sequence[str] | None = None,
+        bm25_scope: Bm25Scope = "table",
     ) -> None:
         super().__init__(
             connection=lancedb.connect("memory://"),
@@ -31,4 +35,5 @@ class InMemoryStore(LanceStore):
             index_fields=index_fields,
             compact_every=10,
             exclusive=True,
+            bm25_scope=bm25_scope,
         )

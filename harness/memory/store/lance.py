@@ -28,15 +28,14 @@ import time
 import warnings
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import lancedb
 import numpy as np
 import pyarrow as pa
-from lancedb.index import FTS
 
 from harness._async import run_sync
 from harness._compat.lancedb import latest_version, query_arrow
@@ -44,6 +43,7 @@ from harness.errors import ConfigurationError, StoreError
 from harness.memory.store import _lance_rows as lr
 from harness.memory.store._filters import Condition, kind_pushdown, matches, sql_str
 from harness.memory.store._lance_heads import Heads
+from harness.memory.store._lance_scoped import ScopedText, fts_config
 from harness.memory.store._namespaces import Namespace, from_path, has_prefix, to_path
 from harness.memory.store._ranking import ranked
 from harness.memory.store._rwlock import RWLock
@@ -56,6 +56,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 logger = logging.getLogger(__name__)
 _LIVE = "current = true AND deleted = false"
+Bm25Scope = Literal["table", "search"]
 
 
 @dataclass
@@ -109,6 +110,14 @@ class LanceStore(BaseStore):
     processes reading the same table re-check the latest version on every query, see
     ``docs/library/stores.md``).
 
+    ``bm25_scope`` says whose statistics rank full-text matches: ``"table"`` (default) those
+    of the table's full-text index, as any LanceDB search; ``"search"`` those of the items the
+    search itself considers (its namespaces, after its filter), so a namespace ranks the same
+    whatever else the table holds and whenever its index was last updated (the replay runner's
+    stores: one case's retrieval never depends on the other cases of its run). Such a store
+    builds no table-wide index; each full-text search copies the searched items' text into a
+    scratch table (see :mod:`._lance_scoped`), a few milliseconds more per search.
+
     ``exclusive=True`` promises that nothing else writes the table while this store is open (a
     private, temporary store such as the replay runner's). Listings and ``get`` are then answered
     from memory without asking LanceDB, and a write returns as soon as it is visible to them,
@@ -129,8 +138,13 @@ class LanceStore(BaseStore):
         reindex_rows: int = 256,
         cleanup_older_than: timedelta = timedelta(0),
         exclusive: bool = False,
+        bm25_scope: Bm25Scope = "table",
     ) -> None:
         super().__init__(embedder=embedder, index_fields=index_fields)
+        if bm25_scope not in ("table", "search"):
+            raise ConfigurationError(f"bm25_scope must be 'table' or 'search', got {bm25_scope!r}")
+        self.bm25_scope = bm25_scope
+        self._scoped = ScopedText()
         if (path is None) == (connection is None):
             raise ConfigurationError("LanceStore needs exactly one of path= or connection=")
         if compact_every < 1:
@@ -351,9 +365,11 @@ class LanceStore(BaseStore):
         return int(result.version)
 
     def _ensure_fts(self) -> None:
+        if self.bm25_scope == "search":  # its searches never use the table's index
+            return
         if not self._fts_ready:
             if not _has_fts(self.table):
-                self.table.create_index("text", config=FTS(), replace=True)
+                self.table.create_index("text", config=fts_config(), replace=True)
                 self._heads.moved(self.table)
                 self._unindexed_rows = 0
             self._fts_ready = True
@@ -529,6 +545,51 @@ class LanceStore(BaseStore):
     async def _afts_each(self, prefixes: list[Namespace], query: str, k: int) -> list[list[Item]]:
         return await self._afts_search(prefixes, query, [], k)
 
+    async def _afts_each_many(
+        self, prefixes: list[Namespace], queries: list[str], k: int
+    ) -> list[tuple[list[list[Item]], float]]:
+        if self.bm25_scope == "table":
+            return await super()._afts_each_many(prefixes, queries, k)
+        started = time.perf_counter()  # one scratch table for all the queries
+        found = await self._afts_scoped(prefixes, queries, [], k)
+        share = (time.perf_counter() - started) / max(len(queries), 1)
+        return [(per_prefix, share) for per_prefix in found]
+
+    async def _afts_scoped(
+        self, prefixes: list[Namespace], queries: list[str], conditions: list[Condition], k: int
+    ) -> list[list[list[Item]]]:
+        """Per query, per prefix: the best ``k`` full-text matches, scored with the statistics
+        of that prefix's searchable items passing ``conditions`` alone."""
+        await self._settle(*prefixes)
+        scopes = [await self._searchable(prefix, conditions) for prefix in prefixes]
+        texts = [[text for _, text in scope] for scope in scopes]
+        scores = await asyncio.to_thread(self._scoped.scores, texts, queries)
+        return [
+            [
+                ranked(replace(scope[p][0], score=float(score)) for p, score in found.items())[:k]
+                for scope, found in zip(scopes, per_scope, strict=True)
+            ]
+            for per_scope in scores
+        ]
+
+    async def _searchable(
+        self, prefix: Namespace, conditions: list[Condition]
+    ) -> list[tuple[Item, str]]:
+        """Every live, searchable item under ``prefix`` passing ``conditions``, with its text."""
+        rows = self._heads.under(await self._latest_version(), to_path(prefix))
+        if rows is not None:
+            found = [(_row_item(row), row.text) for row in rows if not row.deleted and row.text]
+        else:
+            where = _where(prefix, [], searchable=True)
+            table = await asyncio.to_thread(
+                self._read_async,
+                lambda t: t.query().where(where).select([*lr.ITEM_COLUMNS, "text"]),
+            )
+            found = [(_item(r), r["text"]) for r in lr.records(table)]
+        if not conditions:
+            return found
+        return [(item, text) for item, text in found if matches(item.value, conditions)]
+
     async def _avector_search(
         self, prefixes: list[Namespace], vector: np.ndarray, conditions: list[Condition], k: int
     ) -> list[list[Item]]:
@@ -554,6 +615,8 @@ class LanceStore(BaseStore):
     async def _afts_search(
         self, prefixes: list[Namespace], query: str, conditions: list[Condition], k: int
     ) -> list[list[Item]]:
+        if self.bm25_scope == "search":
+            return (await self._afts_scoped(prefixes, [query], conditions, k))[0]
         await self._settle(*prefixes)
         where = _where(prefixes, conditions, searchable=True)
         if not self._fts_ready:  # another store may have indexed the table since we opened it
