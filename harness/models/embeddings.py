@@ -154,32 +154,37 @@ class Embedder(ABC):
 
     async def _acompute_stored(self, texts: list[str]) -> np.ndarray:
         """:meth:`_acompute` for the texts the disk cache does not hold; new vectors stored."""
-        stored = self._stored()
-        if stored is None:
-            self._count(computed=len(texts))
-            return await self._acompute(texts)
-        found = await asyncio.to_thread(stored.get_many, texts)
-        missing = [text for text in texts if text not in found]
+        stored, found, missing = await asyncio.to_thread(self._lookup, texts)
         new: dict[str, np.ndarray] = {}
         if missing:
-            computed = _rows(self.name, await self._acompute(missing), len(missing))
-            new = dict(zip(missing, computed, strict=True))
-            await asyncio.to_thread(stored.put_many, new)
+            computed = await self._acompute(missing)
+            new = await asyncio.to_thread(self._keep_new, stored, missing, computed)
         return self._merged(texts, found, new)
 
     def _compute_stored(self, texts: list[str], compute: Any) -> np.ndarray:
         """Sync twin of :meth:`_acompute_stored` with ``compute(texts)``."""
+        stored, found, missing = self._lookup(texts)
+        new = self._keep_new(stored, missing, compute(missing)) if missing else {}
+        return self._merged(texts, found, new)
+
+    def _lookup(
+        self, texts: list[str]
+    ) -> tuple[_stored_vectors.StoredVectors | None, dict[str, np.ndarray], list[str]]:
+        """The disk cache (None when off), the vectors it holds for ``texts``, and the rest."""
         stored = self._stored()
         if stored is None:
-            self._count(computed=len(texts))
-            return compute(texts)
+            return None, {}, texts
         found = stored.get_many(texts)
-        missing = [text for text in texts if text not in found]
-        new: dict[str, np.ndarray] = {}
-        if missing:
-            new = dict(zip(missing, _rows(self.name, compute(missing), len(missing)), strict=True))
+        return stored, found, [text for text in texts if text not in found]
+
+    def _keep_new(
+        self, stored: _stored_vectors.StoredVectors | None, texts: list[str], computed: Any
+    ) -> dict[str, np.ndarray]:
+        """The vectors ``computed`` for ``texts``, written to the disk cache when it is on."""
+        new = dict(zip(texts, _rows(self.name, computed, len(texts)), strict=True))
+        if stored is not None:
             stored.put_many(new)
-        return self._merged(texts, found, new)
+        return new
 
     def _count(self, *, loaded: int = 0, computed: int = 0) -> None:
         with self._counter_lock:
