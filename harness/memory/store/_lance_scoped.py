@@ -16,8 +16,6 @@ Each call copies the scopes' texts into a fresh in-memory table and drops it aft
 
 from __future__ import annotations
 
-import itertools
-import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -41,38 +39,30 @@ def fts_config() -> FTS:
     return FTS()
 
 
-class ScopedText:
-    """Scores texts by BM25 within each scope, in throwaway in-memory LanceDB tables."""
+def scoped_scores(
+    scopes: Sequence[Sequence[str]], queries: Sequence[str]
+) -> list[list[dict[int, float]]]:
+    """Per query, per scope: ``{position of the text in the scope: BM25 score}`` for every text
+    of the scope that matches the query, scored with that scope's statistics alone.
 
-    def __init__(self) -> None:
-        self._db: Any = None
-        self._names = itertools.count()
-        self._lock = threading.Lock()
-
-    def scores(
-        self, scopes: Sequence[Sequence[str]], queries: Sequence[str]
-    ) -> list[list[dict[int, float]]]:
-        """Per query, per scope: ``{position of the text in the scope: BM25 score}`` for every
-        text of the scope that matches the query, scored with that scope's statistics alone.
-        Blocks: call it from a worker thread."""
-        out: list[list[dict[int, float]]] = [[{} for _ in scopes] for _ in queries]
-        if not queries or not any(scopes):
-            return out
-        with self._lock:
-            if self._db is None:
-                self._db = lancedb.connect("memory://")
-            name = f"scope_{next(self._names)}"
-        table = self._db.create_table(name, schema=_SCHEMA)
-        try:
-            table.create_index("text", config=fts_config())  # empty: every row is scored flat
-            table.add(_rows(scopes))
-            for q, query in enumerate(queries):
-                for s, texts in enumerate(scopes):
-                    if texts:
-                        out[q][s] = _search(table, query, s, len(texts))
-        finally:
-            self._db.drop_table(name)
+    A fresh in-memory connection each time: one kept open grew by about 45 KB per dropped table
+    (36 MB after 800 calls), a fresh one (0.5 ms to open) not at all. Blocks: call it from a
+    worker thread."""
+    out: list[list[dict[int, float]]] = [[{} for _ in scopes] for _ in queries]
+    if not queries or not any(scopes):
         return out
+    db = lancedb.connect("memory://")
+    table = db.create_table("scope", schema=_SCHEMA)
+    try:
+        table.create_index("text", config=fts_config())  # empty: every row is scored flat
+        table.add(_rows(scopes))
+        for q, query in enumerate(queries):
+            for s, texts in enumerate(scopes):
+                if texts:
+                    out[q][s] = _search(table, query, s, len(texts))
+    finally:
+        db.drop_table("scope")
+    return out
 
 
 def _rows(scopes: Sequence[Sequence[str]]) -> pa.Table:

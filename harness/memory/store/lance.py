@@ -43,7 +43,7 @@ from harness.errors import ConfigurationError, StoreError
 from harness.memory.store import _lance_rows as lr
 from harness.memory.store._filters import Condition, kind_pushdown, matches, sql_str
 from harness.memory.store._lance_heads import Heads
-from harness.memory.store._lance_scoped import ScopedText, fts_config
+from harness.memory.store._lance_scoped import fts_config, scoped_scores
 from harness.memory.store._namespaces import Namespace, from_path, has_prefix, to_path
 from harness.memory.store._ranking import ranked
 from harness.memory.store._rwlock import RWLock
@@ -144,7 +144,6 @@ class LanceStore(BaseStore):
         if bm25_scope not in ("table", "search"):
             raise ConfigurationError(f"bm25_scope must be 'table' or 'search', got {bm25_scope!r}")
         self.bm25_scope = bm25_scope
-        self._scoped = ScopedText()
         if (path is None) == (connection is None):
             raise ConfigurationError("LanceStore needs exactly one of path= or connection=")
         if compact_every < 1:
@@ -563,7 +562,7 @@ class LanceStore(BaseStore):
         await self._settle(*prefixes)
         scopes = [await self._searchable(prefix, conditions) for prefix in prefixes]
         texts = [[text for _, text in scope] for scope in scopes]
-        scores = await asyncio.to_thread(self._scoped.scores, texts, queries)
+        scores = await asyncio.to_thread(scoped_scores, texts, queries)
         return [
             [
                 ranked(replace(scope[p][0], score=float(score)) for p, score in found.items())[:k]
