@@ -181,6 +181,23 @@ def test_a_scoped_search_reads_the_table_when_another_store_wrote(tmp_path: Path
         LanceStore(tmp_path / "other", bm25_scope="namespace")  # type: ignore[arg-type]
 
 
+def test_a_failing_scoped_search_raises_a_store_error_naming_the_table(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    from harness.memory.store import lance
+
+    store = LanceStore(tmp_path, table="notes", bm25_scope="search")
+    store.put(NS, "a", memory("tea"))
+
+    def broken(texts, queries):
+        raise RuntimeError("scratch table unavailable")
+
+    monkeypatch.setattr(lance, "scoped_scores", broken)
+    with pytest.raises(StoreError, match=r"'notes'.*scratch table unavailable"):
+        store.search(NS, query="tea", mode="fts")
+    assert [i.key for i in store.search(NS, query="tea")] == ["a"]  # vector search unaffected
+
+
 def test_concurrent_writes_to_one_key_lose_no_version(tmp_path: Path):
     store = LanceStore(tmp_path)
     with ThreadPoolExecutor(8) as pool:

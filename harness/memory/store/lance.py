@@ -562,7 +562,12 @@ class LanceStore(BaseStore):
         await self._settle(*prefixes)
         scopes = [await self._searchable(prefix, conditions) for prefix in prefixes]
         texts = [[text for _, text in scope] for scope in scopes]
-        scores = await asyncio.to_thread(scoped_scores, texts, queries)
+        try:
+            scores = await asyncio.to_thread(scoped_scores, texts, queries)
+        except Exception as exc:  # as a query on the table itself would fail
+            raise StoreError(
+                f"full-text search over LanceDB table {self.table_name!r} failed: {exc}"
+            ) from exc
         return [
             [
                 ranked(replace(scope[p][0], score=float(score)) for p, score in found.items())[:k]
