@@ -198,6 +198,21 @@ def test_a_failing_scoped_search_raises_a_store_error_naming_the_table(
     assert [i.key for i in store.search(NS, query="tea")] == ["a"]  # vector search unaffected
 
 
+def test_optimize_on_an_exclusive_store_takes_in_writes_still_committing(tmp_path: Path):
+    store = LanceStore(tmp_path, exclusive=True)
+    store.put(NS, "first", memory("User likes tea"))  # creates the full-text index
+    store.flush()
+    optimizing = threading.Thread(target=store.optimize)
+    with store._write_lock:  # the background commit of the next writes cannot land yet
+        store.put_many([(NS, f"k{i}", memory(f"User fact {i}")) for i in range(40)])
+        optimizing.start()
+        optimizing.join(timeout=1.0)
+        assert optimizing.is_alive()  # it waits for them instead of optimizing without them
+    optimizing.join()
+    assert store.table.count_rows() == 41
+    assert store.table.index_stats("text_idx").num_unindexed_rows == 0
+
+
 def test_concurrent_writes_to_one_key_lose_no_version(tmp_path: Path):
     store = LanceStore(tmp_path)
     with ThreadPoolExecutor(8) as pool:

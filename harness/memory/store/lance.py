@@ -379,10 +379,16 @@ class LanceStore(BaseStore):
             and self._unindexed_rows < self.reindex_rows
         ):
             return
-        self.optimize()
+        self._optimize()
 
     def optimize(self) -> None:
-        """Compact files, update the full-text index and drop old table versions now."""
+        """Compact files, update the full-text index and drop old table versions now, once
+        every write made so far is committed (an exclusive store commits in the background)."""
+        if self.exclusive:
+            self.flush()
+        self._optimize()
+
+    def _optimize(self) -> None:
         with self._maintenance.exclusive():
             try:
                 with warnings.catch_warnings():
